@@ -1,0 +1,541 @@
+"""Load and validate the curated data files in ``calibration/data``.
+
+Three files, each validated row by row; a bad row raises :class:`~simulator.errors.InputError`
+naming the file, the line and the field:
+
+``observations.csv``
+    Reported ICT-services exports (US$ m): full fiscal years, year-to-date periods and single
+    months, every vintage that was published. :func:`latest_vintages` picks the figure each
+    period is represented by (see its docstring for the rule).
+``targets.csv``
+    Official and industry targets and projections, one row per statement. Outcomes are not
+    stored: they are read from the observations.
+``lever_history.csv``
+    Values of the policy levers over the calibration years, each with its basis.
+
+Pakistan's fiscal year runs July to June and is named by the calendar year it ends in:
+FY2025 is July 2024 to June 2025.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from simulator.errors import InputError
+from simulator.levers import LEVER_BY_NAME
+
+DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "calibration" / "data"
+
+OBSERVATIONS_FILE = "observations.csv"
+TARGETS_FILE = "targets.csv"
+LEVER_HISTORY_FILE = "lever_history.csv"
+
+SOURCE_RANK = {"PBS": 0, "SBP": 0, "MoITT": 1, "PSEB": 1, "MoF": 1}
+"""Tie-break between figures published on the same date: statistics offices first."""
+
+
+# --------------------------------------------------------------------------- value types
+
+
+@dataclass(frozen=True, order=True)
+class YearMonth:
+    year: int
+    month: int
+
+    @classmethod
+    def parse(cls, text: str) -> YearMonth:
+        m = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+        if not m or not 1 <= int(m.group(2)) <= 12:
+            raise ValueError("must be a month written YYYY-MM")
+        return cls(int(m.group(1)), int(m.group(2)))
+
+    @property
+    def fiscal_year(self) -> int:
+        return self.year + 1 if self.month >= 7 else self.year
+
+    @property
+    def fiscal_month(self) -> int:
+        """1 for July ... 12 for June."""
+        return (self.month - 7) % 12 + 1
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A publication date known to the day, the month or only the year."""
+
+    text: str
+    first_day: date
+
+    @classmethod
+    def parse(cls, text: str) -> PartialDate:
+        t = text.strip()
+        for pattern, build in (
+            (r"(\d{4})-(\d{2})-(\d{2})", lambda m: date(int(m[1]), int(m[2]), int(m[3]))),
+            (r"(\d{4})-(\d{2})", lambda m: date(int(m[1]), int(m[2]), 1)),
+            (r"(\d{4})", lambda m: date(int(m[1]), 1, 1)),
+        ):
+            m = re.fullmatch(pattern, t)
+            if m:
+                try:
+                    return cls(t, build(m))
+                except ValueError:
+                    break
+        raise ValueError("must be a date written YYYY-MM-DD, YYYY-MM or YYYY")
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _optional_date(v: object) -> PartialDate | None:
+    if v is None or (isinstance(v, str) and not v.strip()):
+        return None
+    if isinstance(v, PartialDate):
+        return v
+    return PartialDate.parse(str(v))
+
+
+def _check_url(v: str) -> str:
+    v = v.strip()
+    if not re.match(r"https?://\S+$", v):
+        raise ValueError("must be a web address starting with http:// or https://")
+    return v
+
+
+# --------------------------------------------------------------------------- row models
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+    line: int = 0
+    """Line in the file (1-based, header is line 1); filled in by the loader."""
+
+
+class Observation(_Row):
+    period_start: YearMonth
+    period_end: YearMonth
+    fiscal_year: int
+    value_musd: float
+    definition: Literal["ict_services"]
+    published: PartialDate | None
+    source_org: str
+    url: str
+    note: str = ""
+
+    _ym = field_validator("period_start", "period_end", mode="before")(
+        lambda v: v if isinstance(v, YearMonth) else YearMonth.parse(str(v))
+    )
+    _pub = field_validator("published", mode="before")(_optional_date)
+    _url = field_validator("url")(_check_url)
+
+    @field_validator("value_musd")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if not v > 0:
+            raise ValueError("must be a positive amount in US$ millions")
+        return v
+
+    @field_validator("source_org")
+    @classmethod
+    def _nonempty(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("must name the publishing organisation")
+        return v.strip()
+
+    @model_validator(mode="after")
+    def _period(self) -> Observation:
+        s, e = self.period_start, self.period_end
+        if e < s:
+            raise _FieldError("period_end", str(e), "must not be before period_start")
+        if s.fiscal_year != e.fiscal_year:
+            raise _FieldError("period_end", str(e), "the period must lie within one fiscal year (July-June)")
+        if s != e and s.month != 7:
+            raise _FieldError(
+                "period_start", str(s), "a period longer than a month must start in July (year to date)"
+            )
+        if self.fiscal_year != e.fiscal_year:
+            raise _FieldError(
+                "fiscal_year", self.fiscal_year, f"does not match the period (FY{e.fiscal_year})"
+            )
+        if self.published is not None and self.published.first_day < date(e.year, e.month, 1):
+            raise _FieldError("published", str(self.published), "is before the end of the period")
+        return self
+
+    @property
+    def months(self) -> int:
+        return self.period_end.fiscal_month - self.period_start.fiscal_month + 1
+
+    @property
+    def is_full_year(self) -> bool:
+        return self.period_start.month == 7 and self.period_end.month == 6
+
+    @property
+    def is_year_to_date(self) -> bool:
+        return self.period_start.month == 7
+
+    @property
+    def period_label(self) -> str:
+        if self.is_full_year:
+            return f"FY{self.fiscal_year}"
+        if self.period_start == self.period_end:
+            return f"{_MONTHS[self.period_end.month - 1]} {self.period_end.year}"
+        return f"Jul-{_MONTHS[self.period_end.month - 1]} FY{self.fiscal_year}"
+
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+class Target(_Row):
+    id: str
+    amount_musd: float
+    deadline_fy: int | None
+    deadline_as_stated: str
+    kind: Literal["target", "projection", "blueprint", "aspiration"]
+    who: str
+    role: str
+    said_on: PartialDate | None
+    covers: str
+    url: str
+    note: str = ""
+
+    _said = field_validator("said_on", mode="before")(_optional_date)
+    _url = field_validator("url")(_check_url)
+
+    @field_validator("deadline_fy", mode="before")
+    @classmethod
+    def _deadline(cls, v: object) -> object:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        return v
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, v: str) -> str:
+        if not re.fullmatch(r"[a-z0-9_]+", v):
+            raise ValueError("must use lower-case letters, digits and underscores only")
+        return v
+
+    @field_validator("amount_musd")
+    @classmethod
+    def _positive(cls, v: float) -> float:
+        if not v > 0:
+            raise ValueError("must be a positive amount in US$ millions")
+        return v
+
+    @field_validator("deadline_fy")
+    @classmethod
+    def _fy(cls, v: int | None) -> int | None:
+        if v is not None and not 2000 <= v <= 2100:
+            raise ValueError("must be a fiscal year between 2000 and 2100")
+        return v
+
+    @property
+    def label(self) -> str:
+        amount = f"${self.amount_musd / 1000:g}B"
+        return f"{amount} by FY{self.deadline_fy}" if self.deadline_fy else f"{amount} (no deadline)"
+
+
+class LeverValue(_Row):
+    lever: str
+    fiscal_year: int
+    value: float
+    basis: Literal["reported", "derived", "assumption"]
+    source_org: str
+    published: PartialDate | None
+    url: str
+    note: str
+
+    _pub = field_validator("published", mode="before")(_optional_date)
+
+    @field_validator("lever")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        if v not in LEVER_BY_NAME:
+            raise ValueError("is not a declared lever")
+        return v
+
+    @field_validator("url")
+    @classmethod
+    def _url_or_empty(cls, v: str) -> str:
+        return _check_url(v) if v.strip() else ""
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LeverValue:
+        lever = LEVER_BY_NAME[self.lever]
+        if not lever.min <= self.value <= lever.max:
+            raise _FieldError("value", self.value, f"is outside the lever's range ({lever.range_text})")
+        if self.basis != "assumption" and not self.url:
+            raise _FieldError("url", "", f"a {self.basis} value needs the address of its source")
+        if self.basis != "reported" and not self.note.strip():
+            raise _FieldError("note", "", f"a {self.basis} value needs a note saying how it was obtained")
+        return self
+
+
+class _FieldError(ValueError):
+    """Raised inside a model validator to point at one field."""
+
+    def __init__(self, field: str, value: object, problem: str):
+        super().__init__(problem)
+        self.field, self.value, self.problem = field, value, problem
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def _read_rows(path: Path, model: type[_Row]) -> list:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file not found", file=path) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise InputError("is not valid UTF-8 text", file=path, line=line) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError("the file is empty; expected a header row", file=path) from None
+    expected = [f for f in model.model_fields if f != "line"]
+    required = [f for f in expected if model.model_fields[f].is_required()]
+    unknown = [h for h in header if h not in expected]
+    if unknown:
+        raise InputError("unknown column", file=path, line=1, field=unknown[0], allowed=", ".join(expected))
+    missing = [f for f in required if f not in header]
+    if missing:
+        raise InputError("missing column", file=path, line=1, field=missing[0], allowed=", ".join(expected))
+    rows = []
+    for cells in reader:
+        line = reader.line_num
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise InputError(f"has {len(cells)} cells but the header has {len(header)}", file=path, line=line)
+        record = dict(zip(header, cells, strict=True))
+        try:
+            rows.append(model(line=line, **record))
+        except ValidationError as exc:
+            raise _to_input_error(exc, path, line, record) from None
+    return rows
+
+
+def _to_input_error(exc: ValidationError, path: Path, line: int, record: dict) -> InputError:
+    err = exc.errors()[0]
+    ctx_error = err.get("ctx", {}).get("error")
+    if isinstance(ctx_error, _FieldError):
+        return InputError(
+            ctx_error.problem, file=path, line=line, field=ctx_error.field, value=ctx_error.value
+        )
+    field = ".".join(str(p) for p in err["loc"]) or None
+    value = record.get(field) if field else None
+    msg = err["msg"].removeprefix("Value error, ")
+    allowed = None
+    if err["type"] == "literal_error":
+        allowed = err["ctx"]["expected"]
+        msg = "is not one of the allowed values"
+    return InputError(msg, file=path, line=line, field=field, value=value, allowed=allowed)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Everything the model reads from ``calibration/data``, validated."""
+
+    observations: tuple[Observation, ...]
+    targets: tuple[Target, ...]
+    lever_history: tuple[LeverValue, ...]
+    directory: Path
+    sha256: str
+    """Hash over the three files' bytes, recorded with the fitted parameters and every output."""
+
+    @property
+    def last_full_year(self) -> int:
+        return max(y for y, _ in annual_series(self.observations))
+
+    def until(self, fiscal_year: int) -> Dataset:
+        """The data as if nothing after ``fiscal_year`` had happened (latest vintages kept)."""
+        digest = hashlib.sha256(f"{self.sha256}:until:{fiscal_year}".encode()).hexdigest()
+        return Dataset(
+            tuple(o for o in self.observations if o.fiscal_year <= fiscal_year),
+            self.targets,
+            tuple(r for r in self.lever_history if r.fiscal_year <= fiscal_year),
+            self.directory,
+            digest,
+        )
+
+    def target(self, target_id: str) -> Target:
+        for t in self.targets:
+            if t.id == target_id:
+                return t
+        raise KeyError(target_id)
+
+
+def load_dataset(directory: str | Path | None = None) -> Dataset:
+    """Load and validate the three data files in ``directory`` (default: the bundled data)."""
+    d = Path(directory) if directory is not None else DEFAULT_DATA_DIR
+    obs = _read_rows(d / OBSERVATIONS_FILE, Observation)
+    targets = _read_rows(d / TARGETS_FILE, Target)
+    levers = _read_rows(d / LEVER_HISTORY_FILE, LeverValue)
+    _check_unique(d / TARGETS_FILE, targets, lambda t: t.id, "id")
+    _check_unique(d / LEVER_HISTORY_FILE, levers, lambda r: (r.lever, r.fiscal_year), "fiscal_year")
+    _check_unique(
+        d / OBSERVATIONS_FILE,
+        obs,
+        lambda o: (o.period_start, o.period_end, o.value_musd, o.source_org, str(o.published)),
+        "value_musd",
+    )
+    if not any(o.is_full_year for o in obs):
+        raise InputError(
+            "has no full fiscal-year figure; the model needs at least two", file=d / OBSERVATIONS_FILE
+        )
+    _check_lever_years(d / LEVER_HISTORY_FILE, levers)
+    digest = hashlib.sha256()
+    for name in (OBSERVATIONS_FILE, TARGETS_FILE, LEVER_HISTORY_FILE):
+        digest.update(name.encode())
+        digest.update((d / name).read_bytes())
+    return Dataset(tuple(obs), tuple(targets), tuple(levers), d, digest.hexdigest())
+
+
+def _check_unique(path: Path, rows: Iterable, key, field: str) -> None:
+    seen: dict = {}
+    for r in rows:
+        k = key(r)
+        if k in seen:
+            raise InputError(
+                f"duplicates line {seen[k]}", file=path, line=r.line, field=field, value=getattr(r, field)
+            )
+        seen[k] = r.line
+
+
+def _check_lever_years(path: Path, rows: list[LeverValue]) -> None:
+    by_lever: dict[str, list[LeverValue]] = {}
+    for r in rows:
+        by_lever.setdefault(r.lever, []).append(r)
+    for name, rs in by_lever.items():
+        years = sorted(r.fiscal_year for r in rs)
+        gaps = sorted(set(range(years[0], years[-1] + 1)) - set(years))
+        if gaps:
+            last = max(rs, key=lambda r: r.fiscal_year)
+            raise InputError(
+                f"lever {name} has no value for FY{gaps[0]}; "
+                "give every fiscal year between its first and last",
+                file=path,
+                line=last.line,
+                field="fiscal_year",
+            )
+
+
+# --------------------------------------------------------------------------- vintages and series
+
+
+def vintage_key(o: Observation) -> tuple:
+    """Sort key: the figure with the largest key represents its period.
+
+    1. A dated figure beats an undated one; a later publication date beats an earlier one
+       (a date known only to the month or year counts as the first day of that month or year).
+    2. On the same date, a statistics office (PBS, SBP) beats a ministry, which beats the press.
+    3. Still tied: the row further down the file wins, so a curator records a revision by
+       adding it below the figure it revises.
+    """
+    published = o.published.first_day.toordinal() if o.published else -1
+    rank = -SOURCE_RANK.get(o.source_org, 2)
+    return (published, rank, o.line)
+
+
+def latest_vintages(observations: Iterable[Observation]) -> dict[tuple[YearMonth, YearMonth], Observation]:
+    """The figure that represents each period: its latest vintage (see :func:`vintage_key`)."""
+    best: dict[tuple[YearMonth, YearMonth], Observation] = {}
+    for o in observations:
+        k = (o.period_start, o.period_end)
+        if k not in best or vintage_key(o) > vintage_key(best[k]):
+            best[k] = o
+    return best
+
+
+def annual_series(observations: Iterable[Observation]) -> list[tuple[int, Observation]]:
+    """Full fiscal years, latest vintage, sorted by year."""
+    latest = latest_vintages(observations)
+    return sorted((o.fiscal_year, o) for o in latest.values() if o.is_full_year)
+
+
+def year_to_date(observations: Iterable[Observation]) -> dict[int, dict[int, float]]:
+    """Cumulative exports from July through fiscal month ``m`` (1 = July), per fiscal year.
+
+    A reported year-to-date figure (latest vintage) is used where there is one; otherwise the
+    sum of single months from July when every month up to ``m`` is reported.
+    """
+    latest = latest_vintages(observations)
+    ytd: dict[int, dict[int, float]] = {}
+    months: dict[int, dict[int, float]] = {}
+    for o in latest.values():
+        if o.is_year_to_date:
+            ytd.setdefault(o.fiscal_year, {})[o.months] = o.value_musd
+        if o.period_start == o.period_end:
+            months.setdefault(o.fiscal_year, {})[o.period_end.fiscal_month] = o.value_musd
+    for fy, ms in months.items():
+        total = 0.0
+        for m in range(1, 13):
+            if m not in ms:
+                break
+            total += ms[m]
+            ytd.setdefault(fy, {}).setdefault(m, total)
+    return ytd
+
+
+def revision_pairs(observations: Iterable[Observation]) -> list[tuple[Observation, Observation]]:
+    """(first print, latest print) for every period with two or more dated vintages."""
+    groups: dict[tuple[YearMonth, YearMonth], list[Observation]] = {}
+    for o in observations:
+        if o.published is not None:
+            groups.setdefault((o.period_start, o.period_end), []).append(o)
+    pairs = []
+    for g in groups.values():
+        g.sort(key=vintage_key)
+        if len(g) >= 2 and g[0].published.first_day < g[-1].published.first_day:
+            pairs.append((g[0], g[-1]))
+    return pairs
+
+
+def lever_history_table(rows: Iterable[LeverValue]) -> dict[str, dict[int, float]]:
+    """{lever: {fiscal_year: value}} from the lever-history rows."""
+    out: dict[str, dict[int, float]] = {}
+    for r in rows:
+        out.setdefault(r.lever, {})[r.fiscal_year] = r.value
+    return out
+
+
+def lever_history_paths(rows: Iterable[LeverValue], years: Iterable[int]) -> dict[str, list[float]]:
+    """Every declared lever over ``years``: its recorded values where there are some; before the
+    first record, the first value; after the last record, the lever's default (current policy),
+    so that a newly added year of exports needs no new lever row to be fitted and projected."""
+    table = lever_history_table(rows)
+    years = list(years)
+    out: dict[str, list[float]] = {}
+    for name, lever in LEVER_BY_NAME.items():
+        values = table.get(name, {})
+        if not values:
+            out[name] = [float(lever.default)] * len(years)
+            continue
+        first, last = min(values), max(values)
+        out[name] = [
+            values[first] if y < first else values[y] if y <= last else float(lever.default) for y in years
+        ]
+    return out
+
+
+def first_history_year(rows: Iterable[LeverValue]) -> int | None:
+    years = [r.fiscal_year for r in rows]
+    return min(years) if years else None

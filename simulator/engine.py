@@ -1,0 +1,462 @@
+"""Monte Carlo projections: draws, the projection of a scenario, and what users read off it.
+
+One seeded :class:`numpy.random.Generator` per purpose, spawned from the scenario's seed with
+:class:`numpy.random.SeedSequence`: effect-size assumptions, trend parameters and yearly shocks.
+Every draw is made from uniform numbers through an inverse CDF, so the same seed gives the same
+draws whatever the scenario's levers, and changing one assumption moves its draws smoothly
+(common random numbers). All scenarios of a run use the run's seed unless a scenario sets its
+own, so differences between scenarios are differences of policy, not of luck.
+
+The draws (parameters, shocks and the core path) do not depend on the levers: they are made once
+per (seed, draws, assumptions, trend, horizon) by :meth:`Engine.draws` and reused by every
+scenario and by the baseline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from scipy import special
+
+from simulator import model
+from simulator.data import (
+    Dataset,
+    Target,
+    annual_series,
+    first_history_year,
+    lever_history_paths,
+    load_dataset,
+)
+from simulator.errors import InputError
+from simulator.levers import ASSUMPTIONS
+from simulator.params import DriftPosterior, FittedParams, load_params
+from simulator.scenario import (
+    Scenario,
+    TrendOverride,
+    assumption_triples,
+    baseline_scenario,
+    lever_paths,
+)
+from simulator.settings import MAX_HORIZON, Settings, load_settings
+
+PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+STAT_COLUMNS = ("mean", *(f"p{q}" for q in PERCENTILES))
+
+
+# --------------------------------------------------------------------------- sampling kernels
+
+
+def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
+    """Inverse CDF of the triangular distribution on ``[low, high]`` with mode ``mode``."""
+    if high <= low:
+        return np.full_like(u, low, dtype=float)
+    width = high - low
+    cut = (mode - low) / width
+    left = low + np.sqrt(u * width * (mode - low))
+    right = high - np.sqrt((1.0 - u) * width * (high - mode))
+    return np.where(u < cut, left, right)
+
+
+def normal_ppf(u: np.ndarray) -> np.ndarray:
+    return special.ndtri(u)
+
+
+# --------------------------------------------------------------------------- draws
+
+
+@dataclass(frozen=True)
+class Draws:
+    """Everything random in a projection, for ``n`` draws and the projection years."""
+
+    seed: int
+    n: int
+    years: np.ndarray
+    """Projection years (first projection year to the horizon)."""
+    assumptions: dict[str, np.ndarray]
+    triples: dict[str, tuple[float, float, float]]
+    alpha: np.ndarray
+    beta: np.ndarray
+    sigma: np.ndarray
+    z: np.ndarray
+    """Standard-normal shocks, (draws x years); the first year's are conditioned on the nowcast."""
+    log_core_base: np.ndarray
+    log_core: np.ndarray
+    """ln C_t for the projection years, (draws x years)."""
+    trend_override: TrendOverride = field(default_factory=TrendOverride)
+
+
+class Engine:
+    """Projections from one dataset and one set of fitted parameters."""
+
+    def __init__(self, data: Dataset, params: FittedParams):
+        if params.data_until is not None:
+            data = data.until(params.data_until)
+        if params.data_sha256 != data.sha256:
+            raise InputError(
+                "the fitted parameters were made from different data files; "
+                "run `python -m calibration fit` after changing the data",
+                file=data.directory,
+            )
+        declared = {a.name: a.central for a in ASSUMPTIONS}
+        if params.central_assumptions != declared:
+            raise InputError(
+                "the fitted parameters were made with other central assumptions than the lever "
+                "declarations; run `python -m calibration fit`",
+            )
+        self.data = data
+        self.params = params
+        self.base_year = params.sample.base_year
+        self.sample_first_year = params.sample.first_year
+        first_lever_year = first_history_year(data.lever_history) or self.sample_first_year
+        self.first_year = min(first_lever_year, self.sample_first_year)
+        self.history_years = np.arange(self.first_year, self.base_year + 1)
+        self.history_paths = {
+            k: np.asarray(v) for k, v in lever_history_paths(data.lever_history, self.history_years).items()
+        }
+        self._exposure_history = model.exposures(self.history_paths)
+        points = {p.fiscal_year: p.value_musd for p in params.sample.points}
+        self.reported_first = points[self.sample_first_year]
+        self.reported_base = points[self.base_year]
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> Engine:
+        s = settings if settings is not None else load_settings()
+        return cls(load_dataset(s.data_dir), load_params(s.params_path))
+
+    # ---- timeline
+
+    @property
+    def first_projection_year(self) -> int:
+        return self.base_year + 1
+
+    def projection_years(self, horizon: int) -> np.ndarray:
+        if not self.first_projection_year <= horizon <= MAX_HORIZON:
+            raise InputError(
+                "horizon is outside the model's range",
+                field="horizon",
+                value=horizon,
+                allowed=f"fiscal years {self.first_projection_year} to {MAX_HORIZON}",
+            )
+        return np.arange(self.first_projection_year, horizon + 1)
+
+    def full_paths(self, scenario: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
+        future = lever_paths(scenario, years)
+        return {k: np.concatenate([self.history_paths[k], future[k]]) for k in future}
+
+    # ---- draws
+
+    def draws(
+        self,
+        *,
+        n: int,
+        seed: int,
+        horizon: int,
+        triples: Mapping[str, tuple[float, float, float]] | None = None,
+        trend: TrendOverride | None = None,
+    ) -> Draws:
+        """Parameter draws, shocks and the core path; independent of the levers."""
+        years = self.projection_years(horizon)
+        trend = trend or TrendOverride()
+        triples = (
+            dict(triples)
+            if triples is not None
+            else {a.name: (a.low, a.central, a.high) for a in ASSUMPTIONS}
+        )
+        s_assume, s_trend, s_shock = np.random.SeedSequence(seed).spawn(3)
+        u = np.random.Generator(np.random.PCG64(s_assume)).random((n, len(ASSUMPTIONS)))
+        theta = {a.name: triangular_ppf(u[:, i], *triples[a.name]) for i, a in enumerate(ASSUMPTIONS)}
+        alpha0, beta, sigma = self._trend_draws(np.random.Generator(np.random.PCG64(s_trend)), n)
+        # shocks generated year by year, so a longer horizon only appends years
+        z = np.random.Generator(np.random.PCG64(s_shock)).standard_normal((len(years), n)).T
+
+        log_core_first, log_core_base = self._history_core(theta)
+        central = {k: np.array([v[1]]) for k, v in triples.items()}
+        c_first, c_base = self._history_core(central)
+        span = self.params.sample.span
+        fitted = self.params.trend.alpha
+        if trend.growth_pct is not None:
+            center = np.log1p(trend.growth_pct / 100.0)
+        else:
+            center = fitted + ((c_base[0] - c_first[0]) - self._calibration_delta) / span
+        alpha = (
+            center + (alpha0 - fitted) + ((log_core_base - log_core_first) - (c_base[0] - c_first[0])) / span
+        )
+        if trend.slowdown_per_doubling is not None:
+            beta = np.full(n, trend.slowdown_per_doubling / 100.0 / np.log(2.0))
+        if trend.shock_scale is not None:
+            sigma = sigma * trend.shock_scale
+        z = self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years)
+        log_core = model.core_path(log_core_base, alpha, beta, sigma, z)
+        return Draws(seed, n, years, theta, triples, alpha, beta, sigma, z, log_core_base, log_core, trend)
+
+    def _trend_draws(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(alpha, beta, sigma) from the trend's posterior; none of it depends on user input."""
+        post = self.params.trend.posterior
+        if isinstance(post, DriftPosterior):
+            sigma = np.sqrt(post.dof * post.scale2 / rng.chisquare(post.dof, n))
+            alpha = post.alpha + sigma / np.sqrt(post.span) * rng.standard_normal(n)
+            return alpha, np.zeros(n), sigma
+        chol = np.linalg.cholesky(np.asarray(post.cov))
+        x = np.asarray(post.mean)[None, :] + rng.standard_normal((n, 3)) @ chol.T
+        return x[:, 0], np.maximum(x[:, 1], 0.0), np.exp(x[:, 2])
+
+    def _history_core(self, theta: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """ln C at the sample's first year and at the base year, for each draw of the assumptions."""
+        cols = np.array([self.sample_first_year - self.first_year, self.base_year - self.first_year])
+        fx = model.effects(self._exposure_history, theta, cols)
+        first = model.Effects({k: v[:, :1] for k, v in fx.by_lever.items()})
+        base = model.Effects({k: v[:, 1:] for k, v in fx.by_lever.items()})
+        lc_first = model.log_core_from(self.reported_first, first)[:, 0]
+        lc_base = model.log_core_from(self.reported_base, base)[:, 0]
+        if np.isnan(lc_first).any() or np.isnan(lc_base).any():
+            raise InputError(
+                "the effect assumptions attribute more than the reported exports to technology zones "
+                "and startup funding; lower `tech_zones.exports_per_zone` or `vc_funding.export_yield`",
+                field="assumptions",
+            )
+        return lc_first, lc_base
+
+    @cached_property
+    def _calibration_delta(self) -> float:
+        """ln C_base - ln C_first at the central assumptions the fit used."""
+        central = {k: np.array([v]) for k, v in self.params.central_assumptions.items()}
+        f, b = self._history_core(central)
+        return float(b[0] - f[0])
+
+    def _condition_on_nowcast(self, z, theta, alpha, sigma, log_core_base, years) -> np.ndarray:
+        """Condition the first projection year's shock on its year-to-date figures.
+
+        Prior: ``ln R_T = m + sigma z`` with ``m`` the model's value without a shock under current
+        policy; the nowcast says ``ln R_T ~ N(mu, tau^2)``. The posterior shock is normal with
+        mean ``k (mu - m)`` and variance ``(1 - k) sigma^2``, ``k = sigma^2 / (sigma^2 + tau^2)``.
+        """
+        nc = self.params.nowcast
+        if nc is None or nc.fiscal_year != int(years[0]):
+            return z
+        paths = self.full_paths(baseline_scenario(), years[:1])
+        fx = model.effects(model.exposures(paths), theta, np.array([len(self.history_years)]))
+        m = np.log(model.exports_from((log_core_base + alpha)[:, None], fx))[:, 0]
+        var = sigma**2
+        k = np.where(var > 0, var / (var + nc.log_sd**2), 0.0)
+        safe_sigma = np.where(sigma > 0, sigma, 1.0)
+        z = z.copy()
+        z[:, 0] = np.where(
+            sigma > 0, k * (nc.log_mean - m) / safe_sigma + np.sqrt(1.0 - k) * z[:, 0], z[:, 0]
+        )
+        return z
+
+    def draws_for(self, scenario: Scenario, settings: Settings) -> Draws:
+        return self.draws(
+            n=scenario.draws if scenario.draws is not None else settings.draws,
+            seed=scenario.seed if scenario.seed is not None else settings.seed,
+            horizon=scenario.horizon if scenario.horizon is not None else settings.horizon,
+            triples=assumption_triples(scenario),
+            trend=scenario.trend,
+        )
+
+    # ---- projection
+
+    def project(self, scenario: Scenario, draws: Draws) -> Projection:
+        """Project ``scenario`` (already merged onto its base) with ``draws``.
+
+        The baseline (every lever at current policy) uses the same draws, so the difference
+        between the two is the effect of the scenario's levers alone. It is computed on demand.
+        """
+        return Projection(
+            engine=self, scenario=scenario, draws=draws, effects=self.effects_for(scenario, draws)
+        )
+
+    def effects_for(self, scenario: Scenario, draws: Draws) -> model.Effects:
+        cols = np.arange(len(self.history_years), len(self.history_years) + len(draws.years))
+        return model.effects(model.exposures(self.full_paths(scenario, draws.years)), draws.assumptions, cols)
+
+    def run(self, scenario: Scenario, settings: Settings | None = None) -> Projection:
+        """Draw and project in one call."""
+        s = settings if settings is not None else load_settings()
+        return self.project(scenario, self.draws_for(scenario, s))
+
+    # ---- data views
+
+    def history(self) -> list[tuple[int, float]]:
+        """Reported full-year exports (latest vintage), up to the base year."""
+        return list(self._history)
+
+    @cached_property
+    def _history(self) -> tuple[tuple[int, float], ...]:
+        return tuple(
+            (y, o.value_musd) for y, o in annual_series(self.data.observations) if y <= self.base_year
+        )
+
+    def open_targets(self) -> list[Target]:
+        """Targets whose deadline is after the last full year of data, or that have no deadline."""
+        return [t for t in self.data.targets if t.deadline_fy is None or t.deadline_fy > self.base_year]
+
+    def trend_growth_pct(self) -> float:
+        return float(np.expm1(self.params.trend.alpha) * 100.0)
+
+    def historical_cagr(self, years: int) -> tuple[int, float]:
+        """Compound annual growth of reported exports over the last ``years`` years of data."""
+        hist = dict(self.history())
+        start = self.base_year - years
+        if start not in hist:
+            start = min(y for y in hist if y >= start)
+        n = self.base_year - start
+        return start, (hist[self.base_year] / hist[start]) ** (1.0 / n) - 1.0
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class TargetOdds:
+    target: Target
+    p_by_deadline: float | None
+    year_p10: int | None
+    year_p50: int | None
+    year_p90: int | None
+    p_never: float
+    reached_in_history: int | None
+    required_cagr: float | None
+
+
+class Projection:
+    """A scenario projected with a set of draws, and its baseline with the same draws."""
+
+    def __init__(self, engine: Engine, scenario: Scenario, draws: Draws, effects: model.Effects):
+        self.engine = engine
+        self.scenario = scenario
+        self.draws = draws
+        self.effects = effects
+        self._first_reach: dict[tuple[bool, float], np.ndarray] = {}
+        self._year_quantiles: dict[tuple[bool, float], tuple[int | None, int | None, int | None, float]] = {}
+
+    @property
+    def years(self) -> np.ndarray:
+        return self.draws.years
+
+    @cached_property
+    def exports(self) -> np.ndarray:
+        """Reported exports, US$ m, (draws x projection years)."""
+        return model.exports_from(self.draws.log_core, self.effects)
+
+    @cached_property
+    def baseline_effects(self) -> model.Effects:
+        return self.engine.effects_for(baseline_scenario(), self.draws)
+
+    @cached_property
+    def baseline_exports(self) -> np.ndarray:
+        return model.exports_from(self.draws.log_core, self.baseline_effects)
+
+    @cached_property
+    def stats(self) -> dict[str, np.ndarray]:
+        """Mean and percentiles per projection year."""
+        return summarise(self.exports)
+
+    @cached_property
+    def baseline_stats(self) -> dict[str, np.ndarray]:
+        return summarise(self.baseline_exports)
+
+    def table(self) -> list[dict[str, object]]:
+        """One row per fiscal year: reported history, then the projection (US$ m)."""
+        rows: list[dict[str, object]] = []
+        for y, v in self.engine.history():
+            rows.append({"fiscal_year": y, "kind": "history", **dict.fromkeys(STAT_COLUMNS, v)})
+        st = self.stats
+        for j, y in enumerate(self.years):
+            rows.append(
+                {"fiscal_year": int(y), "kind": "projection", **{c: float(st[c][j]) for c in STAT_COLUMNS}}
+            )
+        return rows
+
+    def first_reach(self, amount: float, *, baseline: bool = False) -> np.ndarray:
+        """First projection year each draw reaches ``amount`` (``inf``: not by the horizon)."""
+        key = (baseline, amount)
+        if key not in self._first_reach:
+            x = self.baseline_exports if baseline else self.exports
+            self._first_reach[key] = first_year_reached(x, self.years, amount)
+        return self._first_reach[key]
+
+    def reach_summary(
+        self, amount: float, *, baseline: bool = False
+    ) -> tuple[int | None, int | None, int | None, float]:
+        """(10th, 50th, 90th percentile of the first year reached, share never reached)."""
+        key = (baseline, amount)
+        if key not in self._year_quantiles:
+            first = self.first_reach(amount, baseline=baseline)
+            self._year_quantiles[key] = (*year_quantiles(first), float(np.mean(~np.isfinite(first))))
+        return self._year_quantiles[key]
+
+    def target_odds(
+        self, targets: Iterable[Target] | None = None, *, baseline: bool = False
+    ) -> list[TargetOdds]:
+        """Odds of each target (default: the open ones) by its deadline, and when it is reached."""
+        chosen = list(targets) if targets is not None else self.engine.open_targets()
+        return [self._odds(t, baseline) for t in chosen]
+
+    def _odds(self, target: Target, baseline: bool) -> TargetOdds:
+        engine = self.engine
+        reached = next((y for y, v in engine.history() if v >= target.amount_musd), None)
+        required = None
+        if target.deadline_fy is not None and target.deadline_fy > engine.base_year:
+            years_left = target.deadline_fy - engine.base_year
+            required = (target.amount_musd / engine.reported_base) ** (1.0 / years_left) - 1.0
+        if reached is not None:
+            ok = target.deadline_fy is None or reached <= target.deadline_fy
+            return TargetOdds(target, 1.0 if ok else 0.0, reached, reached, reached, 0.0, reached, required)
+        first = self.first_reach(target.amount_musd, baseline=baseline)
+        p = None if target.deadline_fy is None else float(np.mean(first <= target.deadline_fy))
+        return TargetOdds(
+            target, p, *self.reach_summary(target.amount_musd, baseline=baseline), None, required
+        )
+
+    def contributions(self) -> dict[str, np.ndarray]:
+        """Each lever's part of (scenario - baseline), per draw and year; they add up exactly."""
+        return model.decompose(self.draws.log_core, self.effects, self.baseline_effects)
+
+
+def summarise(x: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean and the :data:`PERCENTILES` over draws (axis 0), per year.
+
+    Equal to ``np.percentile(x, PERCENTILES, axis=0)`` (linear interpolation), computed with one
+    partial sort per year on contiguous memory.
+    """
+    n = x.shape[0]
+    rows = np.ascontiguousarray(x.T)
+    pos = (n - 1) * np.asarray(PERCENTILES, float) / 100.0
+    lo = np.floor(pos).astype(np.intp)
+    hi = np.minimum(lo + 1, n - 1)
+    part = np.partition(rows, np.unique(np.concatenate([lo, hi])), axis=1)
+    frac = pos - lo
+    qs = part[:, lo] * (1.0 - frac) + part[:, hi] * frac
+    out = {"mean": rows.mean(axis=1)}
+    out.update({f"p{q}": qs[:, i] for i, q in enumerate(PERCENTILES)})
+    return out
+
+
+def first_year_reached(x: np.ndarray, years: np.ndarray, amount: float) -> np.ndarray:
+    """First projection year each draw reaches ``amount``; ``inf`` where it never does."""
+    hit = amount <= x.T  # year-major: the reductions below run across contiguous rows
+    idx = hit.argmax(axis=0)
+    return np.where(hit.any(axis=0), years[idx].astype(float), np.inf)
+
+
+def year_quantiles(first: np.ndarray) -> tuple[int | None, int | None, int | None]:
+    """10th, 50th and 90th percentile of the first year reached; ``None``: not by the horizon.
+
+    Same as ``np.percentile(first, q, method="inverted_cdf")``, but the values are whole years,
+    so counting draws per year is exact and cheaper than sorting.
+    """
+    finite = np.isfinite(first)
+    if not finite.any():
+        return (None, None, None)
+    lo = int(first[finite].min())
+    counts = np.bincount((first[finite] - lo).astype(np.intp))
+    cdf = np.cumsum(counts) / len(first)
+    out = []
+    for q in (0.1, 0.5, 0.9):
+        i = int(np.searchsorted(cdf, q - 1e-12))
+        out.append(lo + i if i < len(counts) else None)
+    return (out[0], out[1], out[2])

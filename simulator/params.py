@@ -1,0 +1,165 @@
+"""The fitted-parameter file: what ``python -m calibration fit`` writes and the engine reads.
+
+The simulator never imports the fitting code; this schema is the whole contract between them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from simulator.errors import InputError
+
+SCHEMA_VERSION = 1
+DEFAULT_PARAMS_PATH = Path(__file__).resolve().parent.parent / "calibration" / "fitted_params.json"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AnnualPoint(_Strict):
+    fiscal_year: int
+    value_musd: float
+
+
+class Sample(_Strict):
+    """The annual series the trend was fitted on (latest vintage of each full fiscal year)."""
+
+    first_year: int
+    base_year: int
+    """The last full fiscal year: projections start the year after."""
+    points: list[AnnualPoint]
+    span: float
+    """Years between the first and the last point."""
+
+
+class DriftPosterior(_Strict):
+    """Random walk with drift, Jeffreys prior: exact normal / scaled-inverse-chi-square posterior.
+
+    ``sigma^2 ~ dof * scale2 / chi2(dof)``, ``alpha | sigma ~ N(alpha, sigma^2 / span)``
+    (Gelman et al., Bayesian Data Analysis, 3rd ed., section 3.2).
+    """
+
+    kind: Literal["drift"] = "drift"
+    alpha: float
+    scale2: float
+    dof: int
+    span: float
+
+
+class LaplacePosterior(_Strict):
+    """Damped trend: normal approximation at the maximum likelihood for (alpha, beta, ln sigma)."""
+
+    kind: Literal["laplace"] = "laplace"
+    names: tuple[Literal["alpha"], Literal["beta"], Literal["log_sigma"]]
+    mean: tuple[float, float, float]
+    cov: tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]
+
+
+class Selection(_Strict):
+    """Does growth slow as the sector grows? Likelihood-ratio test of beta = 0."""
+
+    loglik_drift: float
+    loglik_damped: float
+    beta_hat: float
+    lr_stat: float
+    p_value: float
+    threshold: float
+    selected: Literal["drift", "damped"]
+
+
+class Trend(_Strict):
+    model: Literal["drift", "damped"]
+    alpha: float
+    alpha_se: float
+    beta: float
+    sigma: float
+    posterior: Annotated[DriftPosterior | LaplacePosterior, Field(discriminator="kind")]
+    selection: Selection
+
+
+class Nowcast(_Strict):
+    """What the year-to-date figures of the incomplete year say about its total (log scale)."""
+
+    fiscal_year: int
+    months: int
+    ytd_musd: float
+    seasonal_share: float
+    """Mean share of the full year reported by the end of fiscal month ``months``."""
+    n_years: int
+    log_mean: float
+    """ln of the implied full-year figure, after the mean revision of first prints."""
+    log_sd: float
+
+
+class SeasonalShare(_Strict):
+    months: int
+    share_mean: float
+    share_sd: float
+    n_years: int
+
+
+class Revisions(_Strict):
+    n_pairs: int
+    log_mean: float
+    log_sd: float
+
+
+class InSample(_Strict):
+    fiscal_year: int
+    actual: float
+    predicted: float
+    error_pct: float
+    years_ahead: int
+
+
+class FittedParams(_Strict):
+    schema_version: Literal[1]
+    package_version: str
+    data_sha256: str
+    data_until: int | None
+    """Set when fitted with ``--until``: the engine then sees the data only up to that year."""
+    sample: Sample
+    central_assumptions: dict[str, float]
+    trend: Trend
+    nowcast: Nowcast | None
+    seasonality: list[SeasonalShare]
+    revisions: Revisions
+    in_sample: list[InSample]
+    notes: list[str]
+
+    def sha256(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()
+
+
+def load_params(path: str | Path | None = None) -> FittedParams:
+    """Read and validate the fitted-parameter file."""
+    p = Path(path) if path is not None else DEFAULT_PARAMS_PATH
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(
+            "fitted-parameter file not found; run `python -m calibration fit` to create it", file=p
+        ) from None
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"is not valid JSON: {exc.msg}", file=p, line=exc.lineno) from None
+    try:
+        return FittedParams.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(x) for x in err["loc"])
+        raise InputError(
+            f"{err['msg']}; re-run `python -m calibration fit`", file=p, field=field, show_value=False
+        ) from None
+
+
+def dump_params(params: FittedParams) -> str:
+    """The file's text: stable key order and formatting, so a re-fit on the same data is byte-identical."""
+    return json.dumps(params.model_dump(mode="json"), indent=2, sort_keys=False) + "\n"

@@ -1,0 +1,514 @@
+"""What a scenario states, validated; and how lever settings become yearly paths.
+
+A scenario names itself, says what it assumes, starts from a base scenario (the baseline by
+default) and states only what it changes:
+
+* ``levers``: each lever as a constant from the first projection year, or a path
+  (``value`` from a ``start`` year reached over ``ramp_years``, or year-by-year ``values``);
+* ``assumptions``: overrides of an effect-size assumption (``central``; ``low``/``central``/
+  ``high``; or ``fixed``);
+* ``trend``: overrides of the calibrated trend (growth, slowdown, shock size);
+* ``draws``, ``seed``, ``horizon``.
+
+The lever and assumption fields are generated from :mod:`simulator.levers`, so a new lever is
+validated, documented and offered in the app without touching this module.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from simulator.errors import InputError, InputErrors
+from simulator.levers import ASSUMPTION_BY_NAME, ASSUMPTIONS, LEVER_BY_NAME, LEVERS, Assumption, Lever
+from simulator.settings import MAX_DRAWS, MAX_HORIZON, MIN_DRAWS
+
+BASELINE = "baseline"
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+# --------------------------------------------------------------------------- levers
+
+
+class LeverPath(_Strict):
+    """A lever that changes over time.
+
+    Either ``value`` (reached from ``start``, linearly over ``ramp_years``; before ``start`` the
+    lever stays at current policy) or ``values`` (year -> value; linear between the years
+    given, current policy before the first, the last value after it).
+    """
+
+    value: float | None = None
+    start: int | None = Field(None, description="first fiscal year of the change")
+    ramp_years: int = Field(0, ge=0, le=30, description="years to reach the value (0 or 1: at once)")
+    values: dict[int, float] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> LeverPath:
+        if (self.value is None) == (self.values is None):
+            raise PydanticCustomError("lever_form", "give either `value` or `values`, not both or neither")
+        if self.values is not None and (self.start is not None or self.ramp_years):
+            raise PydanticCustomError(
+                "lever_form", "`start` and `ramp_years` go with `value`, not with `values`"
+            )
+        if self.values is not None and not self.values:
+            raise PydanticCustomError("lever_form", "`values` needs at least one year")
+        return self
+
+
+LeverSetting = float | LeverPath
+
+
+def _range_error(lever: Lever, path: str, value: float) -> PydanticCustomError:
+    return PydanticCustomError(
+        "lever_range",
+        "{path} is outside the lever's range",
+        {"path": path, "value": value, "allowed": lever.range_text},
+    )
+
+
+def _year_error(path: str, year: int, first: int, last: int) -> PydanticCustomError:
+    return PydanticCustomError(
+        "year_range",
+        "{path} is a year outside the model's range",
+        {"path": path, "value": year, "allowed": f"fiscal years {first} to {last}"},
+    )
+
+
+def _check_lever(lever: Lever):
+    def check(setting: LeverSetting, info: ValidationInfo) -> LeverSetting:
+        ctx = info.context or {}
+        first, last = ctx.get("first_year"), ctx.get("last_year")
+        if isinstance(setting, int | float):
+            if not _finite(setting) or not lever.min <= setting <= lever.max:
+                raise _range_error(lever, "value", setting)
+            return float(setting)
+        if setting.value is not None and (
+            not _finite(setting.value) or not lever.min <= setting.value <= lever.max
+        ):
+            raise _range_error(lever, "value", setting.value)
+        for y, v in (setting.values or {}).items():
+            if not _finite(v) or not lever.min <= v <= lever.max:
+                raise _range_error(lever, f"values.{y}", v)
+        if first is not None and last is not None:
+            years = [("start", setting.start)] if setting.start is not None else []
+            years += [(f"values.{y}", y) for y in (setting.values or {})]
+            for path, y in years:
+                if not first <= y <= last:
+                    raise _year_error(path, y, first, last)
+        return setting
+
+    return check
+
+
+def _finite(x: float) -> bool:
+    return isinstance(x, int | float) and math.isfinite(x)
+
+
+def _levers_model() -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for lv in LEVERS:
+        fields[lv.name] = (
+            Annotated[LeverSetting, AfterValidator(_check_lever(lv))] | None,
+            Field(
+                None, description=f"{lv.label} ({lv.unit}), {lv.range_text}; current policy {lv.default:g}"
+            ),
+        )
+    return create_model("Levers", __config__=ConfigDict(extra="forbid", frozen=True), **fields)
+
+
+Levers = _levers_model()
+
+
+# --------------------------------------------------------------------------- assumptions
+
+
+class AssumptionOverride(_Strict):
+    """Override of an effect-size assumption.
+
+    ``central`` alone moves the mode and scales the range with it; ``low``, ``central`` and
+    ``high`` together set the triangular distribution; ``fixed`` removes the uncertainty.
+    """
+
+    low: float | None = None
+    central: float | None = None
+    high: float | None = None
+    fixed: float | None = None
+
+    @model_validator(mode="after")
+    def _form(self) -> AssumptionOverride:
+        given = {k for k in ("low", "central", "high", "fixed") if getattr(self, k) is not None}
+        if given not in ({"fixed"}, {"central"}, {"low", "central", "high"}):
+            raise PydanticCustomError(
+                "assumption_form",
+                "give `fixed`, or `central`, or all of `low`, `central` and `high`",
+            )
+        if given == {"low", "central", "high"} and not self.low <= self.central <= self.high:
+            raise PydanticCustomError("assumption_form", "need low <= central <= high")
+        return self
+
+    def apply(self, a: Assumption) -> tuple[float, float, float]:
+        """The (low, central, high) this override gives assumption ``a``."""
+        if self.fixed is not None:
+            return (self.fixed, self.fixed, self.fixed)
+        if self.low is not None:
+            return (self.low, self.central, self.high)
+        c = self.central
+        if a.central != 0:
+            k = c / a.central
+            low, high = a.low * k, a.high * k
+        else:
+            low, high = a.low + c, a.high + c
+        lo, hi = a.bounds
+        return (max(lo, min(low, c)), c, min(hi, max(high, c)))
+
+
+def _check_assumption(a: Assumption):
+    def check(v: AssumptionOverride | float) -> AssumptionOverride:
+        ov = AssumptionOverride(central=float(v)) if isinstance(v, int | float) else v
+        lo, hi = a.bounds
+        for part in ("low", "central", "high", "fixed"):
+            x = getattr(ov, part)
+            if x is not None and (not _finite(x) or not lo <= x <= hi):
+                raise PydanticCustomError(
+                    "assumption_range",
+                    "{path} is outside the allowed range",
+                    {"path": part, "value": x, "allowed": f"{lo:g} to {hi:g} {a.unit}"},
+                )
+        return ov
+
+    return check
+
+
+def _field_name(assumption_name: str) -> str:
+    return assumption_name.replace(".", "__")
+
+
+def _assumptions_model() -> type[BaseModel]:
+    fields: dict[str, Any] = {}
+    for a in ASSUMPTIONS:
+        fields[_field_name(a.name)] = (
+            Annotated[AssumptionOverride | float, AfterValidator(_check_assumption(a))] | None,
+            Field(None, alias=a.name, description=f"{a.label} ({a.unit})"),
+        )
+    return create_model(
+        "Assumptions", __config__=ConfigDict(extra="forbid", frozen=True, populate_by_name=False), **fields
+    )
+
+
+Assumptions = _assumptions_model()
+
+
+# --------------------------------------------------------------------------- trend
+
+
+class TrendOverride(_Strict):
+    """Overrides of the calibrated trend: each field replaces what the fit gives."""
+
+    growth_pct: float | None = Field(
+        None, ge=-10, le=40, description="central trend growth of the core, % a year (calibrated by default)"
+    )
+    slowdown_per_doubling: float | None = Field(
+        None, ge=0, le=20, description="points of growth lost each time the sector doubles (0 = no slowdown)"
+    )
+    shock_scale: float | None = Field(
+        None, ge=0, le=3, description="multiplies the calibrated size of yearly shocks (1 = as calibrated)"
+    )
+
+
+# --------------------------------------------------------------------------- scenario
+
+
+class Scenario(_Strict):
+    """A scenario as written: what it changes relative to its base."""
+
+    name: str = Field(pattern=NAME_PATTERN, description="short name: letters, digits, - _ .")
+    description: str = ""
+    base: str | None = Field(BASELINE, description="scenario this one starts from (default: baseline)")
+    levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
+    assumptions: Assumptions = Field(default_factory=Assumptions)  # type: ignore[valid-type]
+    trend: TrendOverride = Field(default_factory=TrendOverride)
+    draws: int | None = Field(None, ge=MIN_DRAWS, le=MAX_DRAWS)
+    seed: int | None = Field(None, ge=0)
+    horizon: int | None = Field(None, le=MAX_HORIZON)
+
+    @field_validator("horizon")
+    @classmethod
+    def _horizon(cls, v: int | None, info: ValidationInfo) -> int | None:
+        first = (info.context or {}).get("first_year")
+        if v is not None and first is not None and not first <= v <= MAX_HORIZON:
+            raise PydanticCustomError(
+                "year_range",
+                "horizon is a year outside the model's range",
+                {"value": v, "allowed": f"fiscal years {first} to {MAX_HORIZON}"},
+            )
+        return v
+
+    # ---- convenience views
+
+    def lever_settings(self) -> dict[str, LeverSetting]:
+        return {k: getattr(self.levers, k) for k in LEVER_BY_NAME if getattr(self.levers, k) is not None}
+
+    def assumption_overrides(self) -> dict[str, AssumptionOverride]:
+        out = {}
+        for a in ASSUMPTIONS:
+            v = getattr(self.assumptions, _field_name(a.name))
+            if v is not None:
+                out[a.name] = v
+        return out
+
+    def merged_onto(self, base: Scenario) -> Scenario:
+        """This scenario's changes applied on top of ``base`` (the result has no base)."""
+        levers = {**base.lever_settings(), **self.lever_settings()}
+        assumptions = {**base.assumption_overrides(), **self.assumption_overrides()}
+        trend = {**base.trend.model_dump(exclude_none=True), **self.trend.model_dump(exclude_none=True)}
+        return Scenario.model_construct(
+            name=self.name,
+            description=self.description,
+            base=None,
+            levers=Levers.model_construct(**levers),
+            assumptions=Assumptions.model_construct(**{_field_name(k): v for k, v in assumptions.items()}),
+            trend=TrendOverride(**trend),
+            draws=self.draws if self.draws is not None else base.draws,
+            seed=self.seed if self.seed is not None else base.seed,
+            horizon=self.horizon if self.horizon is not None else base.horizon,
+        )
+
+    def to_document(self) -> dict[str, Any]:
+        """The scenario as a plain mapping, in the YAML file layout (round-trips through validation)."""
+        doc: dict[str, Any] = {"name": self.name}
+        if self.description:
+            doc["description"] = self.description
+        if self.base is not None:
+            doc["base"] = self.base
+        levers = {}
+        for k, v in self.lever_settings().items():
+            levers[k] = (
+                v.model_dump(exclude_none=True, exclude_defaults=True)
+                if isinstance(v, LeverPath)
+                else _num(v)
+            )
+        if levers:
+            doc["levers"] = levers
+        assumptions = {k: v.model_dump(exclude_none=True) for k, v in self.assumption_overrides().items()}
+        if assumptions:
+            doc["assumptions"] = assumptions
+        trend = self.trend.model_dump(exclude_none=True)
+        if trend:
+            doc["trend"] = trend
+        for k in ("draws", "seed", "horizon"):
+            if getattr(self, k) is not None:
+                doc[k] = getattr(self, k)
+        return doc
+
+
+def _num(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
+
+
+def baseline_scenario() -> Scenario:
+    return Scenario(name=BASELINE, description="Current policy: every lever at its default.", base=None)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_scenario(
+    data: object, *, first_year: int | None = None, last_year: int = MAX_HORIZON, source: str | None = None
+) -> Scenario:
+    """Validate a mapping as a :class:`Scenario`; every problem becomes an :class:`InputError`.
+
+    ``first_year`` is the first projection year; lever years must lie in ``[first_year,
+    last_year]``. Raises :class:`InputErrors` listing each problem once.
+    """
+    if not isinstance(data, dict):
+        raise InputErrors(
+            [
+                InputError(
+                    "a scenario must be a mapping of fields",
+                    file=source,
+                    value=type(data).__name__,
+                    allowed="name, description, base, levers, assumptions, trend, draws, seed, horizon",
+                )
+            ]
+        )
+    try:
+        return Scenario.model_validate(data, context={"first_year": first_year, "last_year": last_year})
+    except ValidationError as exc:
+        raise InputErrors(translate_errors(exc, data, source)) from None
+
+
+_TOP_FIELDS = tuple(Scenario.model_fields)
+_ASSUMPTION_KEYS = tuple(ASSUMPTION_BY_NAME)
+_LEVER_KEYS = tuple(LEVER_BY_NAME)
+
+
+def translate_errors(exc: ValidationError, data: dict, source: str | None) -> list[InputError]:
+    """Pydantic's errors as InputErrors: one per problem, with the field path and a hint."""
+    out: list[InputError] = []
+    seen: set[str] = set()
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if not _is_union_tag(p)]
+        loc = [_dotted_assumption(p) for p in loc]
+        ctx = err.get("ctx", {}) or {}
+        etype = err["type"]
+        value = err.get("input")
+        allowed = None
+        problem = err["msg"]
+        if etype in ("lever_range", "year_range", "assumption_range"):
+            sub = str(ctx.get("path", ""))
+            if sub and sub not in loc[-1:]:
+                loc = [*loc, *sub.split(".")]
+            value, allowed = ctx.get("value"), ctx.get("allowed")
+            problem = {
+                "lever_range": "is outside the lever's range",
+                "year_range": "is outside the model's years",
+                "assumption_range": "is outside the allowed range",
+            }[etype]
+        elif etype == "extra_forbidden":
+            key = loc[-1]
+            parent = loc[:-1]
+            choices = _choices_for(parent)
+            problem = "is not a known field"
+            hint = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
+            if hint:
+                problem += f"; did you mean '{hint[0]}'?"
+            allowed = ", ".join(choices)
+            value = None
+        elif etype == "missing":
+            problem = "is required"
+            value = None
+        elif etype.startswith(("greater_than", "less_than")):
+            allowed = _bound_text(etype, ctx)
+            problem = "is out of range"
+        elif etype in ("lever_form", "assumption_form"):
+            value = None
+        elif etype in ("float_parsing", "float_type") and isinstance(value, dict):
+            continue  # a mapping failed the number branch of a union; the mapping branch says why
+        elif etype in ("float_parsing", "float_type") and len(loc) == 2 and loc[0] == "levers":
+            problem = "must be a number, or a mapping with `value` (and `start`, `ramp_years`) or `values`"
+        elif etype in ("model_type", "dict_type") and len(loc) == 2 and loc[0] in ("levers", "assumptions"):
+            continue  # a scalar failed the mapping branch; the number branch says why
+        elif etype in (
+            "float_parsing",
+            "float_type",
+            "int_parsing",
+            "int_type",
+            "int_from_float",
+            "string_type",
+            "dict_type",
+            "model_type",
+            "bool_type",
+        ):
+            problem = {
+                "float_parsing": "must be a number",
+                "float_type": "must be a number",
+                "int_parsing": "must be a whole number",
+                "int_type": "must be a whole number",
+                "int_from_float": "must be a whole number",
+                "string_type": "must be text",
+                "dict_type": "must be a mapping",
+                "model_type": "must be a mapping",
+                "bool_type": "must be true or false",
+            }[etype]
+        elif etype == "string_pattern_mismatch":
+            problem = "must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+        path = ".".join(loc)
+        # a union reports each branch; keep the first message per path
+        if path in seen:
+            continue
+        seen.add(path)
+        out.append(InputError(problem, file=source, field=path or None, value=value, allowed=allowed))
+    return out
+
+
+def _is_union_tag(p: object) -> bool:
+    """Pydantic names union branches in error locations; they mean nothing to a user."""
+    return isinstance(p, str) and (
+        p in ("float", "int", "LeverPath", "AssumptionOverride")
+        or p.startswith(("function-after", "union[", "nullable["))
+    )
+
+
+def _dotted_assumption(p: str) -> str:
+    return p.replace("__", ".") if "__" in p else p
+
+
+def _choices_for(parent: list[str]) -> tuple[str, ...]:
+    if not parent:
+        return _TOP_FIELDS
+    if parent == ["levers"]:
+        return _LEVER_KEYS
+    if parent == ["assumptions"]:
+        return _ASSUMPTION_KEYS
+    if parent == ["trend"]:
+        return tuple(TrendOverride.model_fields)
+    if len(parent) == 2 and parent[0] == "levers":
+        return tuple(LeverPath.model_fields)
+    if len(parent) == 2 and parent[0] == "assumptions":
+        return tuple(AssumptionOverride.model_fields)
+    return ()
+
+
+def _bound_text(etype: str, ctx: dict) -> str:
+    for key, word in (("ge", "at least"), ("gt", "more than"), ("le", "at most"), ("lt", "less than")):
+        if key in ctx:
+            return f"{word} {ctx[key]}"
+    return ""
+
+
+# --------------------------------------------------------------------------- paths
+
+
+def lever_path(lever: Lever, setting: LeverSetting | None, years: np.ndarray) -> np.ndarray:
+    """Yearly values of ``lever`` over the projection ``years`` under ``setting``."""
+    out = np.full(years.shape, float(lever.default))
+    if setting is None:
+        return out
+    if isinstance(setting, int | float):
+        out[:] = float(setting)
+        return out
+    if setting.value is not None:
+        start = setting.start if setting.start is not None else int(years[0])
+        ramp = max(setting.ramp_years, 1)
+        k = years - start + 1
+        frac = np.clip(k / ramp, 0.0, 1.0)
+        return lever.default + (setting.value - lever.default) * frac
+    pts = sorted(setting.values.items())
+    xs = np.array([p[0] for p in pts], float)
+    ys = np.array([p[1] for p in pts], float)
+    interp = np.interp(years, xs, ys)
+    return np.where(years < xs[0], lever.default, interp)
+
+
+def lever_paths(scenario: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
+    settings = scenario.lever_settings()
+    return {lv.name: lever_path(lv, settings.get(lv.name), years) for lv in LEVERS}
+
+
+def assumption_triples(scenario: Scenario) -> dict[str, tuple[float, float, float]]:
+    """(low, central, high) of every assumption after the scenario's overrides."""
+    overrides = scenario.assumption_overrides()
+    return {
+        a.name: overrides[a.name].apply(a) if a.name in overrides else (a.low, a.central, a.high)
+        for a in ASSUMPTIONS
+    }
