@@ -1,0 +1,215 @@
+"""``python -m calibration fit [--until FY2022]`` and ``python -m calibration backtest [--json]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from calibration.backtest import backtest, score
+from calibration.fit import fit
+from simulator.data import load_dataset
+from simulator.errors import InputError, InputErrors
+from simulator.levers import ASSUMPTIONS
+from simulator.params import DEFAULT_PARAMS_PATH, FittedParams, dump_params
+from simulator.settings import load_settings
+
+
+def _fiscal_year(text: str) -> int:
+    t = text.strip().upper().removeprefix("FY")
+    if not t.isdigit() or not 2000 <= int(t) <= 2100:
+        raise argparse.ArgumentTypeError(f"expected a fiscal year such as FY2022, got {text!r}")
+    return int(t)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m calibration",
+        description="Fit the growth model to the curated export figures, and backtest it.",
+    )
+    p.add_argument(
+        "--data-dir", type=Path, default=None, help="folder with the curated data (default: calibration/data)"
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    f = sub.add_parser(
+        "fit", help="fit the trend, seasonality and nowcast; write the parameter file; print a report"
+    )
+    f.add_argument(
+        "--until", type=_fiscal_year, metavar="FY", help="use only data up to this fiscal year (e.g. FY2022)"
+    )
+    f.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="where to write the parameters (default: calibration/fitted_params.json, or "
+        "calibration/fitted_params_until_FYxxxx.json with --until)",
+    )
+    f.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the parameter file is out of date"
+    )
+    b = sub.add_parser(
+        "backtest", help="rolling-origin backtest against the actual figures and a naive forecast"
+    )
+    b.add_argument("--json", action="store_true", help="print the rows as JSON")
+    b.add_argument(
+        "--levers",
+        choices=("actual", "origin"),
+        default="actual",
+        help="lever values in the forecast years: recorded (conditional forecast) or held at the origin's",
+    )
+    b.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws per origin (default 10000)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        data_dir = args.data_dir if args.data_dir is not None else load_settings().data_dir
+        data = load_dataset(data_dir)
+        if args.command == "fit":
+            return _fit(data, args)
+        return _backtest(data, args)
+    except InputErrors as exc:
+        for e in exc.errors:
+            print(f"error: {e}", file=sys.stderr)
+        return 1
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+def _fit(data, args) -> int:
+    params = fit(data, until=args.until)
+    out = args.out
+    if out is None:
+        out = (
+            DEFAULT_PARAMS_PATH
+            if args.until is None
+            else DEFAULT_PARAMS_PATH.with_name(f"fitted_params_until_FY{args.until}.json")
+        )
+    text = dump_params(params)
+    if args.check:
+        current = out.read_text(encoding="utf-8") if out.exists() else ""
+        if current != text:
+            print(f"{out} is out of date: run `python -m calibration fit`", file=sys.stderr)
+            return 1
+        print(f"{out} is up to date")
+        return 0
+    write_atomic(out, text)
+    print(report(params))
+    print(f"\nwrote {out}")
+    return 0
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path`` and rename it, so a crash leaves the old file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def report(p: FittedParams) -> str:
+    t = p.trend
+    lines = [
+        f"Fit on FY{p.sample.first_year}-FY{p.sample.base_year}"
+        + (f" (data up to FY{p.data_until})" if p.data_until else ""),
+        "",
+        "Estimates (posterior mean and 90% interval)",
+    ]
+    if t.posterior.kind == "drift":
+        post = t.posterior
+        # sigma^2 ~ dof s^2 / chi2(dof); alpha | sigma ~ N(alpha, sigma^2 / span): marginal t
+        from scipy import stats
+
+        a_lo, a_hi = stats.t.ppf(
+            [0.05, 0.95], post.dof, loc=post.alpha, scale=np.sqrt(post.scale2 / post.span)
+        )
+        s_lo, s_hi = np.sqrt(post.dof * post.scale2 / stats.chi2.ppf([0.95, 0.05], post.dof))
+        lines += [
+            f"  trend growth of the core   {np.expm1(t.alpha) * 100:6.1f}% a year   "
+            f"[{np.expm1(a_lo) * 100:.1f}%, {np.expm1(a_hi) * 100:.1f}%]  "
+            f"(log points {t.alpha:.4f}, se {t.alpha_se:.4f})",
+            f"  size of yearly shocks (sd) {t.sigma:6.3f} log points   [{s_lo:.3f}, {s_hi:.3f}]  "
+            f"({post.dof} degrees of freedom)",
+        ]
+    else:
+        cov = np.asarray(t.posterior.cov)
+        lines += [
+            f"  trend growth of the core   {np.expm1(t.alpha) * 100:6.1f}% a year   "
+            f"(se {np.sqrt(cov[0, 0]):.4f} log points)",
+            f"  slowdown beta              {t.beta:6.3f}            (se {np.sqrt(cov[1, 1]):.4f})",
+            f"  size of yearly shocks (sd) {t.sigma:6.3f} log points",
+        ]
+    s = t.selection
+    lines += [
+        f"  growth slowing with size?  beta_hat {s.beta_hat:.3f}, LR {s.lr_stat:.2f}, "
+        f"p {s.p_value:.3f} -> {s.selected}",
+        "",
+        "In-sample one-step errors (each year from the one before it)",
+        "  year   actual  predicted  error",
+    ]
+    for r in p.in_sample:
+        ahead = f"  ({r.years_ahead} years ahead)" if r.years_ahead > 1 else ""
+        lines.append(f"  FY{r.fiscal_year} {r.actual:8,.0f} {r.predicted:9,.0f} {r.error_pct:+6.1f}%{ahead}")
+    one = [r.error_pct for r in p.in_sample if r.years_ahead == 1]
+    lines.append(f"  mean absolute one-year error {np.mean(np.abs(one)):.1f}%")
+    lines += ["", "Seasonality: share of the full year reported by the end of each fiscal month"]
+    lines += [
+        f"  {'JASONDJFMAM'[s.months - 1]} (month {s.months:2d})  {s.share_mean * 100:5.1f}%  "
+        f"sd {s.share_sd:.3f}  n={s.n_years}"
+        for s in p.seasonality
+    ]
+    r = p.revisions
+    lines += [
+        "",
+        f"Revisions of year-to-date and monthly first prints: {r.n_pairs} pairs, "
+        f"mean {r.log_mean * 100:+.2f}%, "
+        f"sd {r.log_sd * 100:.2f}%",
+        "",
+        "Stated assumptions (not estimated; central values used in the fit):",
+    ]
+    lines += [f"  {a.name:40s} {a.central:g} {a.unit} (range {a.low:g}-{a.high:g})" for a in ASSUMPTIONS]
+    lines += ["", "Notes"] + [f"  - {n}" for n in p.notes]
+    return "\n".join(lines)
+
+
+def _backtest(data, args) -> int:
+    rows = backtest(data, draws=args.draws, levers=args.levers)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in rows], indent=2))
+        return 0
+    mode = (
+        "conditional forecast: the levers take their recorded values in the forecast years"
+        if args.levers == "actual"
+        else "the levers stay at their values in the origin year"
+    )
+    print(f"Rolling-origin backtest ({mode}); pseudo-real-time: latest vintages up to each origin.\n")
+    print("origin  target  horizon    actual       p10       p50       p90     naive")
+    for r in rows:
+        print(
+            f"FY{r.origin_fy}  FY{r.target_fy}  {r.horizon:5d}  {r.actual:9,.0f} {r.p10:9,.0f} {r.p50:9,.0f} "
+            f"{r.p90:9,.0f} {r.naive:9,.0f}"
+        )
+    print("\nhorizon   n   mean abs. % error: model   naive   80% interval held the actual")
+    for s in score(rows):
+        verdict = "beats" if s.mae_model_pct < s.mae_naive_pct else "does not beat"
+        print(
+            f"{s.horizon:7d} {s.n:3d}   {s.mae_model_pct:21.1f}%  {s.mae_naive_pct:5.1f}%   "
+            f"{s.coverage_80 * 100:5.0f}% of {s.n}   (model {verdict} naive)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
