@@ -1,0 +1,14 @@
+"""What it takes: goal seeking, lever attribution, sensitivity, plausibility and the targets' track record.
+
+Pure functions on top of :mod:`simulator.engine`; the command line (``simulator goal-seek``,
+``attribute``, ``sensitivity``) and the app's "What it takes" and "Targets track record" pages
+call them and never re-implement them.
+
+================================  ==============================================================
+module                            what it answers
+================================  ==============================================================
+:mod:`~.goals`                    which amount by which deadline (a target id or numbers)
+:mod:`~.goal_seek`                the least setting of each lever alone, and the least-change
+                                  package, that reach a goal with a required probability
+================================  ==============================================================
+"""
