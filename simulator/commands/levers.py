@@ -9,13 +9,14 @@ import argparse
 import shutil
 import textwrap
 
+from simulator import scenario_files
 from simulator.levers import LEVERS, Lever
 
 COLUMNS = ("lever", "unit", "default", "range", "source")
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    subparsers.add_parser(
+    p = subparsers.add_parser(
         "levers",
         help="list the policy levers: unit, current-policy default, range and source",
         description=(
@@ -24,9 +25,26 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "and the source of the default."
         ),
     )
+    p.add_argument(
+        "--markdown",
+        action="store_true",
+        help="print the scenario-file reference (fields, levers, assumptions) as Markdown, "
+        "as in scenarios/README.md",
+    )
+    p.add_argument(
+        "--update-readme",
+        action="store_true",
+        help="rewrite the generated reference section of scenarios/README.md from the declarations",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.update_readme:
+        print(f"updated {scenario_files.update_readme()}")
+        return 0
+    if args.markdown:
+        print(scenario_files.reference_markdown(), end="")
+        return 0
     print(lever_table(width=shutil.get_terminal_size((120, 24)).columns))
     return 0
 

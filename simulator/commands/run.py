@@ -1,0 +1,199 @@
+"""``simulator run FILES... --out DIR``: run scenario files and write the results.
+
+Writes ``projections.csv``, ``targets.csv`` and ``manifest.json`` (see :mod:`simulator.output`)
+and prints a short summary: per scenario, the median of FY2030 exports and the odds of each
+dated target. A bad file never stops the others; the failures are listed at the end and the
+exit code is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from simulator import __version__, output
+from simulator.commands import common
+from simulator.commands.runner import SUMMARY_YEAR, Job, Outcome, default_jobs, run_jobs
+from simulator.data import Target
+from simulator.engine import Engine
+from simulator.scenario_files import LoadedScenario, load_scenarios
+from simulator.settings import Settings
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "run",
+        help="run scenario files and write projections.csv, targets.csv and manifest.json",
+        description=(
+            "Run every scenario file (a folder stands for the .yaml files in it), write "
+            "projections.csv (one row per scenario and fiscal year), targets.csv (one row per "
+            "scenario and target) and manifest.json (versions, hashes, seeds, the command) to "
+            "--out, and print a summary: the median of FY2030 exports and the odds of each dated "
+            "target. A bad file never stops the others; they are listed at the end (exit code 1)."
+        ),
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="scenario files (.yaml) or folders of them")
+    p.add_argument(
+        "--out", required=True, metavar="DIR", help="output folder (created; must be new or empty)"
+    )
+    common.add_settings_options(p)
+    p.add_argument(
+        "--jobs",
+        type=common.bounded_int(1, 64, "jobs"),
+        default=1,
+        metavar="J",
+        help=f"worker processes (default 1; this machine has {default_jobs()} cores). "
+        "The results are identical for any J.",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into an output folder that is not empty, replacing an earlier run's files",
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary table")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = common.settings_from(args)
+    out_dir = output.prepare_out_dir(args.out, overwrite=args.overwrite)
+    engine = Engine.from_settings(settings)
+    paths = common.expand_paths(args.files)
+    loaded = load_scenarios(paths, first_year=engine.first_projection_year)
+    jobs = [Job(i, item.resolved, item.source) for i, item in enumerate(loaded) if item.ok and item.resolved]
+    progress = common.Progress(len(loaded), "run", enabled=False if args.quiet else None)
+    for item in loaded:
+        if not item.ok:
+            progress.update(ok=False)
+    outcomes: dict[int, Outcome] = {}
+    with (
+        output.AtomicFile(out_dir / output.PROJECTIONS_FILE) as proj,
+        output.AtomicFile(out_dir / output.TARGETS_FILE) as targ,
+    ):
+        proj.write(output.header_line(output.PROJECTION_COLUMNS))
+        targ.write(output.header_line(output.TARGET_COLUMNS))
+        try:
+            for o in run_jobs(jobs, settings, n_jobs=args.jobs, engine=engine):
+                if o.ok:
+                    proj.write(o.projections_csv)
+                    targ.write(o.targets_csv)
+                outcomes[o.index] = _light(o)
+                progress.update(o.ok)
+        finally:
+            progress.close()
+    files = {output.PROJECTIONS_FILE: proj.sha256, output.TARGETS_FILE: targ.sha256}
+    manifest = build_manifest(args, settings, engine, loaded, outcomes, files)
+    output.write_manifest(out_dir / output.MANIFEST_FILE, manifest)
+
+    ok = [outcomes[i] for i in sorted(outcomes) if outcomes[i].ok]
+    if not args.quiet:
+        print(summary_table(ok, engine.open_targets()), end="")
+        print(f"wrote {', '.join(output.OUTPUT_FILES)} to {out_dir}")
+    failures = failure_list(loaded, outcomes)
+    if failures:
+        common.print_errors(f"{len(failures)} of {len(loaded)} scenarios failed:", failures)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def _light(o: Outcome) -> Outcome:
+    """Drop the CSV text once written: only the summary is kept per scenario."""
+    o.projections_csv = o.targets_csv = ""
+    return o
+
+
+def failure_list(loaded: Sequence[LoadedScenario], outcomes: dict[int, Outcome]) -> list[tuple[str, str]]:
+    out = []
+    for i, item in enumerate(loaded):
+        if item.errors:
+            out.append((item.source, "\n".join(str(e) for e in item.errors)))
+        elif i in outcomes and not outcomes[i].ok:
+            out.append((item.source, str(outcomes[i].error)))
+    return out
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def target_groups(targets: Sequence[Target]) -> list[tuple[float, int]]:
+    """Distinct (amount, deadline) of the dated targets, by deadline then amount.
+
+    Targets with the same amount and deadline have the same odds, so the summary shows them once;
+    ``targets.csv`` has every target, with or without a deadline.
+    """
+    return sorted(
+        {(t.amount_musd, t.deadline_fy) for t in targets if t.deadline_fy is not None},
+        key=lambda g: (g[1], g[0]),
+    )
+
+
+def summary_table(outcomes: Sequence[Outcome], targets: Sequence[Target]) -> str:
+    """Per scenario: the median FY2030 exports and the odds of each dated target (plus warnings)."""
+    groups = target_groups(targets)
+    ids = {g: [t.id for t in targets if (t.amount_musd, t.deadline_fy) == g] for g in groups}
+    header = ["scenario", f"FY{SUMMARY_YEAR} median", *(f"${a / 1000:g}B FY{d % 100:02d}" for a, d in groups)]
+    rows = []
+    notes = []
+    for o in outcomes:
+        median = f"${o.median_summary_year / 1000:.2f}B" if o.median_summary_year is not None else "-"
+        cells = [o.name, median]
+        for g in groups:
+            cells.append(common.percent(o.odds.get(ids[g][0])))
+        rows.append(cells)
+        notes.extend(f"  {o.name}: {w}" for w in o.warnings)
+    text = common.text_table(header, rows) if rows else "no scenario ran\n"
+    text += (
+        f"FY{SUMMARY_YEAR} median: reported ICT-services exports; the other columns: the chance of "
+        "reaching each target by its deadline (FY: fiscal year ending in June)\n"
+    )
+    if notes:
+        text += "plausibility warnings:\n" + "\n".join(notes) + "\n"
+    return text
+
+
+# --------------------------------------------------------------------------- manifest
+
+
+def build_manifest(
+    args: argparse.Namespace,
+    settings: Settings,
+    engine: Engine,
+    loaded: Sequence[LoadedScenario],
+    outcomes: dict[int, Outcome],
+    files: dict[str, str | None],
+) -> dict:
+    """Everything needed to reproduce the run and check its files."""
+    scenarios = []
+    for i, item in enumerate(loaded):
+        o = outcomes.get(i)
+        entry: dict[str, object] = {"file": item.source, "file_sha256": item.sha256, "name": item.name}
+        if item.chain:
+            entry["base_chain"] = list(item.chain[1:])
+        if o is not None and o.ok:
+            entry.update(status="ok", seed=o.seed, draws=o.draws, horizon=o.horizon)
+            if o.warnings:
+                entry["warnings"] = o.warnings
+        else:
+            errors = [str(e) for e in item.errors] or [o.error if o is not None else "not run"]
+            entry.update(status="failed", errors=errors)
+        scenarios.append(entry)
+    return {
+        "package_version": __version__,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": ["simulator", *getattr(args, "argv", sys.argv[1:])],
+        "python": sys.version.split()[0],
+        "numpy": __import__("numpy").__version__,
+        "data": {"directory": str(settings.data_dir), "sha256": engine.data.sha256},
+        "fitted_params": {
+            "path": str(settings.params_path),
+            "sha256": engine.params.sha256(),
+            "file_sha256": output.sha256_file(settings.params_path),
+        },
+        "defaults": {"draws": settings.draws, "seed": settings.seed, "horizon": settings.horizon},
+        "jobs": args.jobs,
+        "files": files,
+        "scenarios": scenarios,
+    }
