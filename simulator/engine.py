@@ -85,6 +85,12 @@ class Draws:
     log_core_base: np.ndarray
     log_core: np.ndarray
     """ln C_t for the projection years, (draws x years)."""
+    alpha_center: float
+    """Trend growth at the central assumptions (calibrated, or the user's override)."""
+    delta_center: float
+    """Change in ln C between the sample's first year and the base year at the central assumptions."""
+    alpha_noise: np.ndarray
+    """Each draw's posterior deviation of the trend from its estimate."""
     trend_override: TrendOverride = field(default_factory=TrendOverride)
 
 
@@ -177,20 +183,35 @@ class Engine:
         c_first, c_base = self._history_core(central)
         span = self.params.sample.span
         fitted = self.params.trend.alpha
+        delta_center = float(c_base[0] - c_first[0])
         if trend.growth_pct is not None:
-            center = np.log1p(trend.growth_pct / 100.0)
+            center = float(np.log1p(trend.growth_pct / 100.0))
         else:
-            center = fitted + ((c_base[0] - c_first[0]) - self._calibration_delta) / span
-        alpha = (
-            center + (alpha0 - fitted) + ((log_core_base - log_core_first) - (c_base[0] - c_first[0])) / span
-        )
+            center = fitted + (delta_center - self._calibration_delta) / span
+        alpha = center + (alpha0 - fitted) + ((log_core_base - log_core_first) - delta_center) / span
         if trend.slowdown_per_doubling is not None:
             beta = np.full(n, trend.slowdown_per_doubling / 100.0 / np.log(2.0))
         if trend.shock_scale is not None:
             sigma = sigma * trend.shock_scale
         z = self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years)
         log_core = model.core_path(log_core_base, alpha, beta, sigma, z)
-        return Draws(seed, n, years, theta, triples, alpha, beta, sigma, z, log_core_base, log_core, trend)
+        return Draws(
+            seed=seed,
+            n=n,
+            years=years,
+            assumptions=theta,
+            triples=triples,
+            alpha=alpha,
+            beta=beta,
+            sigma=sigma,
+            z=z,
+            log_core_base=log_core_base,
+            log_core=log_core,
+            alpha_center=center,
+            delta_center=delta_center,
+            alpha_noise=alpha0 - fitted,
+            trend_override=trend,
+        )
 
     def _trend_draws(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(alpha, beta, sigma) from the trend's posterior; none of it depends on user input."""
@@ -371,12 +392,20 @@ class Projection:
             )
         return rows
 
+    @cached_property
+    def _peak(self) -> np.ndarray:
+        return running_max(self.exports)
+
+    @cached_property
+    def _baseline_peak(self) -> np.ndarray:
+        return running_max(self.baseline_exports)
+
     def first_reach(self, amount: float, *, baseline: bool = False) -> np.ndarray:
         """First projection year each draw reaches ``amount`` (``inf``: not by the horizon)."""
         key = (baseline, amount)
         if key not in self._first_reach:
-            x = self.baseline_exports if baseline else self.exports
-            self._first_reach[key] = first_year_reached(x, self.years, amount)
+            peak = self._baseline_peak if baseline else self._peak
+            self._first_reach[key] = first_year_reached(peak, self.years, amount)
         return self._first_reach[key]
 
     def reach_summary(
@@ -436,11 +465,24 @@ def summarise(x: np.ndarray) -> dict[str, np.ndarray]:
     return out
 
 
-def first_year_reached(x: np.ndarray, years: np.ndarray, amount: float) -> np.ndarray:
-    """First projection year each draw reaches ``amount``; ``inf`` where it never does."""
-    hit = amount <= x.T  # year-major: the reductions below run across contiguous rows
-    idx = hit.argmax(axis=0)
-    return np.where(hit.any(axis=0), years[idx].astype(float), np.inf)
+def running_max(x: np.ndarray) -> np.ndarray:
+    """Highest value reached so far, per draw, year by year: (years x draws), year-major."""
+    rows = x.T
+    out = np.empty(rows.shape)
+    out[0] = rows[0]
+    for j in range(1, rows.shape[0]):
+        np.maximum(out[j - 1], rows[j], out=out[j])
+    return out
+
+
+def first_year_reached(peak: np.ndarray, years: np.ndarray, amount: float) -> np.ndarray:
+    """First projection year each draw reaches ``amount`` (``inf``: never), from :func:`running_max`.
+
+    The running maximum only rises, so the years before the first one that reaches ``amount``
+    are exactly the years whose maximum so far is below it.
+    """
+    before = np.count_nonzero(peak < amount, axis=0)
+    return np.where(before < len(years), years[0] + before, np.inf)
 
 
 def year_quantiles(first: np.ndarray) -> tuple[int | None, int | None, int | None]:
