@@ -1,0 +1,40 @@
+"""Process-level settings for the command line, the app and the benchmarks.
+
+Not imported by the model or the engine: it changes how the whole process allocates memory, so
+only entry points call it.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+
+_M_TRIM_THRESHOLD = -1
+_M_TOP_PAD = -2
+_M_MMAP_THRESHOLD = -3
+
+
+@functools.cache
+def tune_allocator() -> bool:
+    """Keep large NumPy temporaries in the heap instead of mapping and unmapping each one.
+
+    By default glibc serves every allocation above a threshold (a few hundred KiB, raised
+    dynamically) with its own ``mmap`` and gives the memory back on ``free``, so each
+    (draws x years) temporary of a projection -- about 1.2 MB at 10,000 draws -- costs hundreds
+    of page faults. Raising the mmap and trim thresholds keeps that memory for reuse: measured
+    here, the lever-and-exports step of a 10,000-draw projection went from 7.7 ms to 1.6 ms.
+    Returns False (and changes nothing) where the C library is not glibc.
+    """
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        libc = ctypes.CDLL(name)
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    ok = mallopt(_M_MMAP_THRESHOLD, 32 * 2**20)
+    ok &= mallopt(_M_TRIM_THRESHOLD, 256 * 2**20)
+    ok &= mallopt(_M_TOP_PAD, 64 * 2**20)
+    return bool(ok)
