@@ -1,0 +1,213 @@
+"""The curated data files: they load, the vintage rule holds, and every broken row is named."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+from simulator.data import (
+    LEVER_HISTORY_FILE,
+    OBSERVATIONS_FILE,
+    TARGETS_FILE,
+    annual_series,
+    latest_vintages,
+    lever_history_paths,
+    load_dataset,
+    revision_pairs,
+    year_to_date,
+)
+from simulator.errors import InputError
+from simulator.levers import LEVER_BY_NAME
+
+
+def test_bundled_data_loads(data):
+    assert len(data.observations) > 150
+    assert len(data.targets) >= 40
+    assert {t.deadline_fy for t in data.targets if t.amount_musd == 10_000} >= {2026, 2027, 2029}
+    assert {t.deadline_fy for t in data.targets if t.amount_musd == 15_000} >= {2026, 2029, 2030}
+    assert {t.deadline_fy for t in data.targets if t.amount_musd == 25_000} >= {2027, 2029}
+    assert any(t.kind == "blueprint" and t.amount_musd == 10_000 for t in data.targets)
+    assert len(data.sha256) == 64
+
+
+def test_latest_vintage_represents_each_year(data):
+    annual = dict((y, o.value_musd) for y, o in annual_series(data.observations))
+    # documented revisions: FY2019 first printed 1,090 then 1,192; FY2021 2,123 then 2,108
+    assert annual[2019] == 1192
+    assert annual[2021] == 2108
+    assert annual[2025] == 3810
+    assert annual[2010] == 433
+    assert not set(range(2011, 2016)) & set(annual)
+
+
+def test_vintage_rule_prefers_dated_then_later_then_official():
+    rows = _obs_rows()
+    body = [
+        "2019-07,2019-12,2020,653,ict_services,2020-01-21,SBP,https://a.example/1,first",
+        "2019-07,2019-12,2020,684,ict_services,2021-01,SBP,https://a.example/2,revised",
+        "2019-07,2019-12,2020,700,ict_services,,press,https://a.example/3,undated",
+        "2020-07,2021-06,2021,2123,ict_services,2021-07-20,press,https://a.example/4,",
+        "2020-07,2021-06,2021,2108,ict_services,2021-07-20,PBS,https://a.example/5,",
+    ]
+    obs = _load_obs(rows[0], body)
+    latest = {(str(k[0]), str(k[1])): o.value_musd for k, o in latest_vintages(obs).items()}
+    assert latest[("2019-07", "2019-12")] == 684
+    assert latest[("2020-07", "2021-06")] == 2108
+
+
+def test_year_to_date_sums_single_months_when_no_ytd_figure():
+    header = _obs_rows()[0]
+    body = [
+        "2025-07,2025-07,2026,300,ict_services,2025-08-20,SBP,https://a.example/1,",
+        "2025-08,2025-08,2026,310,ict_services,2025-09-20,SBP,https://a.example/2,",
+        "2025-10,2025-10,2026,330,ict_services,2025-11-20,SBP,https://a.example/3,",
+    ]
+    ytd = year_to_date(_load_obs(header, body))
+    assert ytd[2026] == {1: 300, 2: 610}  # September missing: no sum beyond it
+
+
+def test_revision_pairs_use_dated_vintages(data):
+    pairs = {(a.period_label, a.value_musd, b.value_musd) for a, b in revision_pairs(data.observations)}
+    assert ("FY2019", 1090, 1192) in pairs
+
+
+def test_lever_history_paths_pad_with_first_value_and_default():
+    data = load_dataset()
+    years = list(range(2008, 2028))
+    paths = lever_history_paths(data.lever_history, years)
+    zones = dict(zip(years, paths["tech_zones"], strict=True))
+    assert zones[2008] == 0  # before the first row: the first value
+    assert zones[2024] == 12
+    assert zones[2026] == LEVER_BY_NAME["tech_zones"].default  # after the last row: current policy
+    assert set(paths["talent_pipeline"]) == {LEVER_BY_NAME["talent_pipeline"].default}
+
+
+def test_until_drops_later_years(data):
+    early = data.until(2022)
+    assert max(y for y, _ in annual_series(early.observations)) == 2022
+    assert all(r.fiscal_year <= 2022 for r in early.lever_history)
+    assert early.sha256 != data.sha256
+
+
+# --------------------------------------------------------------------------- broken files
+
+BROKEN = [
+    # (file, column, bad value, words the message must contain)
+    (OBSERVATIONS_FILE, "value_musd", "-5", ["value_musd", "positive"]),
+    (OBSERVATIONS_FILE, "value_musd", "lots", ["value_musd", "lots"]),
+    (OBSERVATIONS_FILE, "period_end", "2015-13", ["period_end", "YYYY-MM"]),
+    (OBSERVATIONS_FILE, "period_start", "2016-07", ["period_end", "must not be before"]),
+    (OBSERVATIONS_FILE, "fiscal_year", "2011", ["fiscal_year", "does not match", "FY2010"]),
+    (OBSERVATIONS_FILE, "published", "2009-01-01", ["published", "before the end of the period"]),
+    (OBSERVATIONS_FILE, "published", "last year", ["published", "YYYY-MM-DD"]),
+    (OBSERVATIONS_FILE, "definition", "broad_incl_freelance", ["definition", "ict_services"]),
+    (OBSERVATIONS_FILE, "url", "www.example.com", ["url", "http"]),
+    (OBSERVATIONS_FILE, "source_org", " ", ["source_org", "publishing organisation"]),
+    (TARGETS_FILE, "amount_musd", "0", ["amount_musd", "positive"]),
+    (TARGETS_FILE, "deadline_fy", "1990", ["deadline_fy", "between 2000 and 2100"]),
+    (TARGETS_FILE, "kind", "wish", ["kind", "target"]),
+    (TARGETS_FILE, "id", "Ten Billion", ["id", "lower-case"]),
+    (LEVER_HISTORY_FILE, "lever", "tech_zone", ["lever", "not a declared lever"]),
+    (LEVER_HISTORY_FILE, "value", "5000", ["value", "outside the lever's range", "0 to 1000 US$ m a year"]),
+    (LEVER_HISTORY_FILE, "basis", "guess", ["basis", "reported"]),
+]
+
+
+@pytest.mark.parametrize(("file", "column", "value", "words"), BROKEN)
+def test_broken_row_names_file_line_and_field(data_copy: Path, file, column, value, words):
+    path = data_copy / file
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    col = rows[0].index(column)
+    rows[1][col] = value  # first data row: line 2
+    _write(path, rows)
+    with pytest.raises(InputError) as exc:
+        load_dataset(data_copy)
+    msg = str(exc.value)
+    assert file in msg and "line 2" in msg, msg
+    for w in words:
+        assert w in msg, (w, msg)
+
+
+def test_unknown_and_missing_columns(data_copy: Path):
+    path = data_copy / TARGETS_FILE
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows[0][rows[0].index("covers")] = "coverage"
+    _write(path, rows)
+    with pytest.raises(InputError, match=r"line 1: coverage: unknown column; allowed: id, amount_musd"):
+        load_dataset(data_copy)
+
+
+def test_wrong_number_of_cells(data_copy: Path):
+    path = data_copy / OBSERVATIONS_FILE
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows[3] = rows[3][:-2]
+    _write(path, rows)
+    with pytest.raises(InputError, match=r"line 4: has 7 cells but the header has 9"):
+        load_dataset(data_copy)
+
+
+def test_non_utf8_and_empty_files(data_copy: Path):
+    path = data_copy / OBSERVATIONS_FILE
+    raw = path.read_bytes()
+    path.write_bytes(raw[:200] + b"\xff\xfe" + raw[200:])
+    with pytest.raises(InputError, match=r"observations.csv, line \d+: is not valid UTF-8"):
+        load_dataset(data_copy)
+    path.write_bytes(b"")
+    with pytest.raises(InputError, match="the file is empty"):
+        load_dataset(data_copy)
+
+
+def test_duplicates_and_gaps(data_copy: Path):
+    path = data_copy / TARGETS_FILE
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    rows.append(list(rows[1]))
+    _write(path, rows)
+    with pytest.raises(InputError, match=rf"line {len(rows)}: id: duplicates line 2"):
+        load_dataset(data_copy)
+
+    path = data_copy / LEVER_HISTORY_FILE
+    rows = [r for r in csv.reader(path.open(encoding="utf-8")) if r[:2] != ["tech_zones", "2023"]]
+    _write(path, rows)
+    (data_copy / TARGETS_FILE).write_bytes((Path(load_dataset().directory) / TARGETS_FILE).read_bytes())
+    with pytest.raises(InputError, match="lever tech_zones has no value for FY2023"):
+        load_dataset(data_copy)
+
+
+def test_derived_lever_value_needs_a_note(data_copy: Path):
+    path = data_copy / LEVER_HISTORY_FILE
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    i = next(i for i, r in enumerate(rows) if r[3] == "derived")
+    rows[i][rows[0].index("note")] = ""
+    _write(path, rows)
+    with pytest.raises(InputError, match=rf"line {i + 1}: note: a derived value needs a note"):
+        load_dataset(data_copy)
+
+
+def test_missing_file(tmp_path: Path):
+    with pytest.raises(InputError, match=r"observations\.csv: file not found"):
+        load_dataset(tmp_path)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _obs_rows() -> list[list[str]]:
+    return list(csv.reader((load_dataset().directory / OBSERVATIONS_FILE).open(encoding="utf-8")))
+
+
+def _load_obs(header: list[str], body: list[str]):
+    import tempfile
+
+    from simulator.data import Observation, _read_rows
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / OBSERVATIONS_FILE
+        p.write_text(",".join(header) + "\n" + "\n".join(body) + "\n", encoding="utf-8")
+        return _read_rows(p, Observation)
+
+
+def _write(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        csv.writer(f, lineterminator="\n").writerows(rows)

@@ -1,0 +1,83 @@
+"""The numbers quoted in docs/model.md are the ones the code produces (docs cannot drift)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from calibration.backtest import backtest, score
+from calibration.fit import fit
+from simulator.data import Dataset
+
+DOC = (Path(__file__).resolve().parent.parent / "docs" / "model.md").read_text(encoding="utf-8")
+
+
+def quoted(pattern: str) -> tuple[str, ...]:
+    m = re.search(pattern, DOC, flags=re.S)
+    assert m, f"docs/model.md no longer says: {pattern}"
+    return m.groups()
+
+
+def test_trend_estimates(params):
+    alpha, pct, se, s, dof = quoted(
+        r"\\hat\\alpha = ([\d.]+)\$ \(([\d.]+)% a year, standard error ([\d.]+)\), "
+        r"\$s = ([\d.]+)\$,\s+(\d+) degrees"
+    )
+    t = params.trend
+    assert float(alpha) == pytest.approx(t.alpha, abs=5e-5)
+    assert float(pct) == pytest.approx(np.expm1(t.alpha) * 100, abs=0.05)
+    assert float(se) == pytest.approx(t.alpha_se, abs=5e-4)
+    assert float(s) == pytest.approx(t.sigma, abs=5e-4)
+    assert int(dof) == t.posterior.dof
+
+
+def test_slowdown_verdict(params):
+    beta, p = quoted(r"\\hat\\beta = (\d+)\$ and \$p = ([\d.]+)\$")
+    assert params.trend.selection.selected == "drift"
+    assert float(beta) == pytest.approx(params.trend.selection.beta_hat, abs=5e-4)
+    assert float(p) == pytest.approx(params.trend.selection.p_value, abs=5e-3)
+
+
+def test_revisions(params):
+    n, mean, sd = quoted(r"\((\d+) pairs: \+([\d.]+)% on average, spread ([\d.]+)%\)")
+    r = params.revisions
+    assert int(n) == r.n_pairs
+    assert float(mean) == pytest.approx(r.log_mean * 100, abs=0.005)
+    assert float(sd) == pytest.approx(r.log_sd * 100, abs=0.05)
+
+
+def test_fy2010_sensitivity(data, params):
+    with_, without = quoted(r"raise the trend from ([\d.]+)% to ([\d.]+)% a\s+year")
+    assert float(with_) == pytest.approx(np.expm1(params.trend.alpha) * 100, abs=0.05)
+    rest = Dataset(
+        tuple(o for o in data.observations if o.fiscal_year != 2010),
+        data.targets,
+        data.lever_history,
+        data.directory,
+        "-",
+    )
+    assert float(without) == pytest.approx(np.expm1(fit(rest).trend.alpha) * 100, abs=0.05)
+
+
+def test_backtest_figures(data):
+    text, n1, n2, n3 = quoted(r"levers at their recorded\s+values: (.*?)\((\d+), (\d+) and (\d+) forecasts\)")
+    nums = [float(x) for x in re.findall(r"([\d.]+)%", text.replace("80% interval", "interval"))]
+    sc = score(backtest(data))
+    expected = [
+        sc[0].mae_model_pct,
+        sc[0].mae_naive_pct,
+        sc[1].mae_model_pct,
+        sc[1].mae_naive_pct,
+        sc[2].mae_model_pct,
+        sc[2].mae_naive_pct,
+        sc[0].coverage_80 * 100,
+        sc[1].coverage_80 * 100,
+        sc[2].coverage_80 * 100,
+    ]
+    assert nums[:6] == pytest.approx(expected[:6], abs=0.06)  # quoted to one decimal
+    assert nums[6:] == pytest.approx(expected[6:], abs=0.5)  # quoted as whole percents
+    assert [int(n1), int(n2), int(n3)] == [x.n for x in sc]
+    assert sc[1].mae_model_pct > sc[1].mae_naive_pct and sc[2].mae_model_pct > sc[2].mae_naive_pct
