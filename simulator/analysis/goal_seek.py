@@ -313,15 +313,20 @@ def one_lever(model: ReachModel, lever: Lever, p: float) -> LeverAnswer:
     p_low = prob(0)
     if p_low >= p:
         return LeverAnswer(lever, value(0), x0, p, p_current, p_low, p_best, model.evaluations - start)
-    lo, hi, p_hi = 0, count, p_best  # P(lo) < p <= P(hi)
+    hi = first_true(0, count, lambda k: prob(k) >= p)
+    p_hi = prob(hi) if hi < count else p_best
+    return LeverAnswer(lever, value(hi), x0, p, p_current, p_hi, p_best, model.evaluations - start)
+
+
+def first_true(lo: int, hi: int, ok: Callable[[int], bool]) -> int:
+    """Least ``k`` in ``(lo, hi]`` with ``ok(k)``, for ``ok`` monotone, false at ``lo``, true at ``hi``."""
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        pm = prob(mid)
-        if pm >= p:
-            hi, p_hi = mid, pm
+        if ok(mid):
+            hi = mid
         else:
             lo = mid
-    return LeverAnswer(lever, value(hi), x0, p, p_current, p_hi, p_best, model.evaluations - start)
+    return hi
 
 
 # --------------------------------------------------------------------------- least-change package
@@ -607,14 +612,10 @@ def _least_raise(space: _Space, settings: dict[str, float], lever: Lever) -> flo
         lo = snap(lever, x + lever.direction * lever.step, more_effort=True)
     n = round(abs(far - lo) / lever.step)
     value = lambda k: float(round(lo + lever.direction * k * lever.step, 10))  # noqa: E731
-    a, b = -1, n  # P fails at a (or a = -1: untested), holds at b
-    while b - a > 1:
-        mid = (a + b) // 2
-        if space.model.probability({**settings, lever.name: value(mid)}) >= space.p:
-            b = mid
-        else:
-            a = mid
-    return value(b)
+    # k = -1 stands for "not raised", known to fail
+    return value(
+        first_true(-1, n, lambda k: space.model.probability({**settings, lever.name: value(k)}) >= space.p)
+    )
 
 
 # --------------------------------------------------------------------------- everything at once

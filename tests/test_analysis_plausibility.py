@@ -1,0 +1,124 @@
+"""Plausibility warnings: fire on implausible scenarios, quiet on the baseline; a strict reference file."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from simulator.analysis.goals import Goal, dated_open_goals
+from simulator.analysis.plausibility import (
+    REFERENCE_FILE,
+    Record,
+    check,
+    check_goal,
+    load_reference,
+    reference_rows,
+    required_growth_pct,
+)
+from simulator.errors import InputError
+from simulator.scenario import baseline_scenario, validate_scenario
+
+EVERY_LEVER_AT_MAX = {
+    "tech_zones": 60,
+    "formal_channel_share": 100,
+    "retention_limit": 100,
+    "connectivity_loss": 0,
+    "vc_funding": 1000,
+    "talent_pipeline": 300,
+}
+
+
+def run(engine, settings, doc):
+    s = validate_scenario({"name": "x", **doc}, first_year=engine.first_projection_year)
+    return engine.run(s.merged_onto(baseline_scenario()), settings)
+
+
+def test_quiet_on_the_baseline(engine, settings):
+    assert check(engine.run(baseline_scenario(), settings)) == []
+
+
+def test_fires_on_every_lever_at_its_maximum(engine, settings):
+    warnings = check(run(engine, settings, {"levers": EVERY_LEVER_AT_MAX}))
+    kinds = {w.kind: w for w in warnings}
+    assert set(kinds) == {"path_window", "path_year"}
+    year = kinds["path_year"]
+    # the capture levers act at once: the first projection year jumps past FY2021's +46.4%
+    assert (year.first_year, year.last_year) == (2025, 2026)
+    assert year.limit_pct == pytest.approx((2108 / 1439.97 - 1) * 100)
+    assert "Pakistan's fastest year on record (46.4%, FY2021)" in year.message
+    assert f"{year.growth_pct - year.limit_pct:.1f} points above" in year.message
+    window = kinds["path_window"]
+    assert window.limit_pct == pytest.approx(((2619 / 939) ** (1 / 5) - 1) * 100)  # FY2017-FY2022
+
+
+def test_fast_trend_beyond_every_reference(engine, settings):
+    warnings = check(run(engine, settings, {"trend": {"growth_pct": 35}}))
+    (w,) = [w for w in warnings if w.kind == "path_window"]
+    assert w.beyond_all
+    assert "above the fastest sustained growth among the comparable countries" in w.message
+    assert "India" in w.message
+    assert not [w for w in warnings if w.kind == "path_year"]  # 35% a year is within FY2021's 46%
+
+
+def test_fall_beyond_the_worst_year(engine, settings):
+    warnings = check(run(engine, settings, {"levers": {"connectivity_loss": 15}, "trend": {"growth_pct": 0}}))
+    (fall,) = [w for w in warnings if w.kind == "path_fall"]
+    assert fall.last_year == engine.first_projection_year
+    assert "worse than the worst year on record (-0.9%, FY2023)" in fall.message
+
+
+def test_required_growth(engine):
+    goals = {(g.amount_musd, g.deadline_fy): g for g in dated_open_goals(engine)}
+    w = check_goal(engine, goals[(15000, 2030)])
+    assert w is not None and w.kind == "required"
+    assert w.growth_pct == pytest.approx(((15000 / 3810) ** (1 / 5) - 1) * 100)
+    assert w.beyond_all  # 31.5% a year beats India's 30.4% and the Philippines' 30%
+    assert check_goal(engine, Goal(5000, 2030)) is None  # 5.6% a year: nothing unusual
+    assert required_growth_pct(engine, Goal(3810 * 1.1**3, 2028)) == pytest.approx(10.0)
+
+
+def test_record_windows_by_length():
+    rec = Record(((2016, 100.0), (2017, 150.0), (2018, 150.0), (2020, 300.0)))
+    assert rec.fastest(1).growth_pct == pytest.approx(50.0)
+    assert (
+        rec.fastest(3).first_year == 2017
+    )  # 150 -> 300 over 3 years beats 100 -> 150 (2016-2018 is 2 years)
+    assert rec.fastest(4).growth_pct == pytest.approx((3 ** (1 / 4) - 1) * 100)
+    assert rec.worst_year().growth_pct == pytest.approx(0.0)
+    assert rec.fastest(9) is None
+
+
+def test_reference_file_loads_with_sources(engine):
+    eps = load_reference()
+    assert {e.country for e in eps} >= {"India", "Philippines"}
+    for e in eps:
+        assert e.url.startswith("http") and e.published is not None
+        assert e.years >= 5
+    computed = {e.id: e for e in eps}["ind_nasscom_it_revenue_1998_2007"]
+    assert computed.cagr_pct == pytest.approx(((47800 / 4800) ** (1 / 9) - 1) * 100)
+    rows = reference_rows(engine)
+    assert rows[0]["country"] == "Pakistan" and len(rows) == 2 + len(eps)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words", "line"),
+    [
+        (",stated,30.4,,,", ",stated,,,,", "a stated episode needs the growth its source states", 2),
+        (",computed,,4800,47800,", ",computed,29,4800,47800,", "a computed episode gives its values", 3),
+        (",2014,,,", ",,,,", "every reference needs its publication date", 2),
+        ("2002,2008,stated", "2006,2008,stated", "must span at least 5 years", 2),
+        ("http://www.thehindu.com", "www.thehindu.com", "must be a web address", 2),
+        ("phl_it_bpm_2010_2015,", "phl_it_bpm_decade_to_2011,", "duplicates line 4", 5),
+    ],
+)
+def test_bad_reference_rows_name_the_line(tmp_path, old, new, words, line):
+    bad = tmp_path / "reference_growth.csv"
+    shutil.copy(REFERENCE_FILE, bad)
+    text = bad.read_text(encoding="utf-8")
+    assert old in text
+    bad.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(InputError, match=words) as exc:
+        load_reference(bad)
+    assert exc.value.line == line
+    assert str(bad) in str(exc.value)
