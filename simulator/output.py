@@ -6,7 +6,7 @@ the command line and the app's download produce byte-for-byte the same format:
 >>> text = format_csv(projection_rows("baseline", projection), PROJECTION_COLUMNS)  # doctest: +SKIP
 
 CSV conventions: UTF-8, a header row, the column order of :data:`PROJECTION_COLUMNS` and
-:data:`TARGET_COLUMNS`, ``\\n`` line endings, numbers with a fixed number of decimals
+:data:`TARGET_COLUMNS`, ``\\r\\n`` line endings (RFC 4180), numbers with a fixed number of decimals
 (:data:`DECIMALS`; US$ m with one decimal, probabilities with four), an empty cell for "none"
 (a target not reached by the horizon, a target without a deadline). A text cell that starts
 with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` so that a
@@ -64,7 +64,8 @@ DECIMALS: dict[str, int] = {
 """Decimals of each float column; every other column is text or a whole number."""
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-LINE_TERMINATOR = "\n"
+LINE_TERMINATOR = "\r\n"
+"""RFC 4180 line ends; with them the csv module also quotes a text cell holding a lone ``\\r``."""
 
 
 # --------------------------------------------------------------------------- rows

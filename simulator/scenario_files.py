@@ -400,6 +400,15 @@ def read_scenario_file(
 
 
 _NUMERIC_SECTIONS = ("levers", "assumptions", "trend", "draws", "seed", "horizon")
+_WHOLE_NUMBERS = ("draws", "seed", "horizon")
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _number_type_errors(data: object, source: str, lines: dict[str, int]) -> list[InputError]:
@@ -418,11 +427,14 @@ def _number_type_errors(data: object, source: str, lines: dict[str, int]) -> lis
             for k, v in value.items():
                 visit(v, f"{path}.{k}")
         elif isinstance(value, bool | str):
-            problem = (
-                "must be a number, not true/false (YAML reads yes, no, on and off as true/false)"
-                if isinstance(value, bool)
-                else "must be a number, written without quotes"
-            )
+            whole = path in _WHOLE_NUMBERS or path.endswith((".start", ".ramp_years"))
+            kind = "a whole number" if whole else "a number"
+            if isinstance(value, bool):
+                problem = f"must be {kind}, not true/false (YAML reads yes, no, on and off as true/false)"
+            elif _looks_numeric(value):
+                problem = f"must be {kind}, written without quotes"
+            else:
+                problem = f"must be {kind}"
             out.append(InputError(problem, file=source, line=_line_for(path, lines), field=path, value=value))
 
     for key in _NUMERIC_SECTIONS:

@@ -1,0 +1,322 @@
+"""Scenario files: strict loading, messages with lines, bases, shipped scenarios, docs, round trips."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
+from simulator import scenario_files as sf
+from simulator.errors import InputErrors
+from simulator.levers import ASSUMPTIONS, LEVERS
+from simulator.scenario import BASELINE, baseline_scenario
+
+HERE = Path(__file__).resolve().parent
+BROKEN = HERE / "broken_scenarios"
+BROKEN_FILES = sorted(BROKEN.glob("*.yaml"))
+SHIPPED = sorted(sf.SCENARIO_DIR.glob("*.yaml"))
+FIRST = 2026
+
+
+def messages(text: str, source: str = "s.yaml", **kw) -> list[str]:
+    with pytest.raises(InputErrors) as info:
+        sf.load_scenario_text(text, source, first_year=FIRST, **kw)
+    return [str(e) for e in info.value.errors]
+
+
+# --------------------------------------------------------------------------- broken files
+
+
+@pytest.fixture(scope="module")
+def broken_loaded(engine) -> dict[str, sf.LoadedScenario]:
+    """Every broken file, plus one good file, loaded in one call."""
+    good = sf.SCENARIO_DIR / "tech-zones-60.yaml"
+    items = sf.load_scenarios([*BROKEN_FILES, good], first_year=engine.first_projection_year)
+    return {Path(i.source).name: i for i in items}
+
+
+def test_the_broken_folder_pairs_every_file_with_its_words():
+    assert len(BROKEN_FILES) >= 35
+    for p in BROKEN_FILES:
+        expect = p.with_suffix(".expect")
+        assert expect.exists(), f"{p.name} has no .expect file"
+        assert [w for w in expect.read_text("utf-8").splitlines() if w.strip()], f"{expect.name} is empty"
+
+
+@pytest.mark.parametrize("path", BROKEN_FILES, ids=[p.stem for p in BROKEN_FILES])
+def test_each_broken_file_gets_one_clear_message(path: Path, broken_loaded):
+    item = broken_loaded[path.name]
+    assert not item.ok and item.resolved is None
+    assert len(item.errors) == 1, [str(e) for e in item.errors]  # each problem reported once
+    message = str(item.errors[0])
+    assert message.startswith(str(path)), message  # names the file first
+    for words in path.with_suffix(".expect").read_text("utf-8").splitlines():
+        if words.strip():
+            assert words in message, f"{words!r} not in {message!r}"
+    assert "Traceback" not in message
+
+
+def test_a_bad_file_never_stops_the_good_one(broken_loaded):
+    good = broken_loaded["tech-zones-60.yaml"]
+    assert good.ok and good.chain == ("tech-zones-60", BASELINE)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path):
+    big = tmp_path / "big.yaml"
+    big.write_text("name: big\ndescription: " + "x" * sf.MAX_FILE_BYTES + "\n")
+    [item] = sf.load_scenarios([big], first_year=FIRST)
+    [err] = item.errors
+    assert "too large" in str(err) and f"{sf.MAX_FILE_BYTES:,} bytes" in str(err)
+    assert "too large" in messages("description: " + "x" * sf.MAX_FILE_BYTES)[0]
+
+
+def test_missing_files_and_folders_get_messages(tmp_path: Path):
+    items = sf.load_scenarios([tmp_path / "nope.yaml", tmp_path], first_year=FIRST)
+    assert "no such file" in str(items[0].errors[0])
+    assert "is a folder" in str(items[1].errors[0])
+
+
+def test_yaml_tags_never_build_python_objects(tmp_path: Path):
+    marker = tmp_path / "pwned"
+    text = f"name: x\ndescription: !!python/object/apply:pathlib.Path.touch [{str(marker)!r}]\n"
+    assert "YAML tags are not allowed" in messages(text)[0]
+    assert not marker.exists()
+
+
+def test_alias_bombs_are_refused_quickly_without_building_them():
+    laughs = "name: x\n" + "".join(
+        f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}" if i else "'lol'"] * 10) + "]\n" for i in range(12)
+    )
+    assert "aliases are expanded" in messages(laughs)[0]
+
+
+def test_harmless_aliases_are_allowed():
+    s = sf.load_scenario_text(
+        "name: x\nlevers:\n  vc_funding: &v {value: 100, start: 2027}\n  tech_zones: 30\n",
+        "s",
+        first_year=FIRST,
+    )
+    assert s.levers.vc_funding.value == 100
+
+
+def test_several_problems_in_one_file_are_each_reported_once_with_their_lines():
+    text = "name: x\nlevers:\n  tech_zones: 70\n  vc_funding:\n    values: {2027: 10, 2030: 5000}\ndraws: 5\n"
+    msgs = messages(text)
+    assert len(msgs) == 3
+    assert any("line 3" in m and "levers.tech_zones" in m for m in msgs)
+    assert any("line 5" in m and "levers.vc_funding.values.2030" in m for m in msgs)
+    assert any("line 6" in m and "draws" in m for m in msgs)
+
+
+def test_bytes_with_a_bom_and_windows_line_endings_load():
+    s = sf.load_scenario_text(
+        b"\xef\xbb\xbfname: x\r\nlevers:\r\n  tech_zones: 30\r\n", "s", first_year=FIRST
+    )
+    assert s.levers.tech_zones == 30
+
+
+def test_lever_years_follow_the_model_range():
+    assert (
+        "fiscal years 2026 to 2050" in messages("name: x\nlevers: {vc_funding: {value: 1, start: 2025}}\n")[0]
+    )
+    later = sf.load_scenario_text(
+        "name: x\nlevers: {vc_funding: {value: 1, start: 2025}}\n", "s", first_year=2024
+    )
+    assert later.levers.vc_funding.start == 2025
+
+
+# --------------------------------------------------------------------------- bases
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    p = tmp_path / f"{name}.yaml"
+    p.write_text(text, "utf-8")
+    return p
+
+
+def test_bases_chain_across_files_and_shipped_scenarios(tmp_path: Path, engine):
+    a = write(tmp_path, "a", "name: a\nbase: tech-zones-60\nlevers:\n  vc_funding: 350\n")
+    b = write(tmp_path, "b", "name: b\nbase: a\nlevers:\n  vc_funding: 100\ndraws: 500\n")
+    items = sf.load_scenarios([b, a], first_year=engine.first_projection_year)
+    assert all(i.ok for i in items)
+    rb = items[0].resolved
+    assert items[0].chain == ("b", "a", "tech-zones-60", BASELINE)
+    assert rb.base is None and rb.name == "b" and rb.draws == 500
+    assert rb.levers.vc_funding == 100  # the nearer scenario wins
+    assert rb.levers.tech_zones.value == 60  # inherited from the shipped base
+
+
+def test_a_file_of_the_run_shadows_a_shipped_scenario(tmp_path: Path):
+    own = write(tmp_path, "mine", "name: tech-zones-60\nlevers:\n  tech_zones: 10\n")
+    child = write(tmp_path, "child", "name: child\nbase: tech-zones-60\n")
+    items = sf.load_scenarios([own, child], first_year=FIRST)
+    assert items[1].resolved.levers.tech_zones == 10
+
+
+def test_two_files_of_a_run_may_not_share_a_name(tmp_path: Path):
+    a = write(tmp_path, "a", "name: same\n")
+    b = write(tmp_path, "b", "name: same\n")
+    items = sf.load_scenarios([a, b], first_year=FIRST)
+    assert items[0].ok
+    assert "same name" in str(items[1].errors[0]) and "line 1" in str(items[1].errors[0])
+
+
+def test_resolve_with_a_dict_of_known_scenarios():
+    a = sf.load_scenario_text("name: a\nlevers: {tech_zones: 30}\n", "a", first_year=FIRST)
+    b = sf.load_scenario_text("name: b\nbase: a\nlevers: {vc_funding: 99}\n", "b", first_year=FIRST)
+    r = sf.resolve(b, {"a": a})
+    assert (r.levers.tech_zones, r.levers.vc_funding, r.base) == (30, 99, None)
+    assert sf.resolve(a, {}) == a.merged_onto(baseline_scenario())
+
+
+def test_load_scenario_files_raises_every_problem_at_once(tmp_path: Path):
+    good = write(tmp_path, "good", "name: good\n")
+    bad1 = write(tmp_path, "bad1", "name: bad1\nlevers: {tech_zones: 99}\n")
+    bad2 = write(tmp_path, "bad2", "name: bad2\nbase: nowhere\n")
+    assert [s.name for s in sf.load_scenario_files([good], first_year=FIRST)] == ["good"]
+    with pytest.raises(InputErrors) as info:
+        sf.load_scenario_files([good, bad1, bad2], first_year=FIRST)
+    assert len(info.value.errors) == 2
+
+
+# --------------------------------------------------------------------------- shipped scenarios
+
+
+def test_the_shipped_scenarios_are_all_there():
+    names = {p.stem for p in SHIPPED}
+    expected = {
+        "baseline",
+        "tech-zones-60",
+        "payments-formal",
+        "connectivity-no-drag",
+        "vc-2021-level",
+        "talent-plus-40k",
+        "blueprint-package",
+        "firewall-2024-repeat",
+        "pessimistic",
+    }
+    assert expected <= names
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_every_shipped_scenario_loads_runs_and_explains_itself(path: Path, engine, settings):
+    [item] = sf.load_scenarios([path], first_year=engine.first_projection_year)
+    assert item.ok, item.errors
+    assert item.written.name == path.stem  # file name and scenario name agree
+    description = item.written.description
+    assert len(description) > 150
+    if path.stem != BASELINE:
+        assert "http" in description  # cites a source with its address
+        assert item.written.levers.model_dump(exclude_none=True)  # changes something
+    p = engine.project(item.resolved, engine.draws_for(item.resolved, settings))
+    assert np.isfinite(p.exports).all() and (p.exports > 0).all()
+    assert p.target_odds()
+
+
+def test_shipped_scenarios_move_exports_the_way_their_levers_point(engine, settings):
+    scenarios = sf.shipped_scenarios(first_year=engine.first_projection_year)
+    base = engine.project(scenarios[BASELINE], engine.draws_for(scenarios[BASELINE], settings))
+    higher = ["tech-zones-60", "payments-formal", "retention-100", "connectivity-no-drag", "vc-2021-level"]
+    for name in [*higher, "talent-plus-40k", "blueprint-package"]:
+        p = engine.project(scenarios[name], base.draws)
+        assert (p.stats["p50"] >= base.stats["p50"] - 1e-9).all(), name
+        assert p.stats["p50"][-1] > base.stats["p50"][-1], name
+    pess = engine.project(scenarios["pessimistic"], base.draws)
+    assert pess.stats["p50"][-1] < base.stats["p50"][-1]
+    blue = engine.project(scenarios["blueprint-package"], base.draws)
+    for name in higher:
+        assert blue.stats["p50"][-1] > engine.project(scenarios[name], base.draws).stats["p50"][-1]
+    fire = engine.project(scenarios["firewall-2024-repeat"], base.draws)
+    j = list(base.years).index(2027)
+    assert fire.stats["p50"][j] < base.stats["p50"][j]
+
+
+def test_shipped_scenarios_are_listed_in_the_readme():
+    readme = sf.README_PATH.read_text("utf-8")
+    for p in SHIPPED:
+        assert f"`{p.name}`" in readme, f"{p.name} is missing from scenarios/README.md"
+
+
+def test_the_readme_reference_is_generated_from_the_declarations(engine):
+    fresh = sf.reference_markdown(engine.first_projection_year)
+    assert sf.readme_section() == fresh, (
+        "scenarios/README.md is stale: run `python -m simulator levers --update-readme`"
+    )
+    for lv in LEVERS:
+        assert f"`{lv.name}`" in fresh and lv.unit in fresh and f"{lv.min:g} to {lv.max:g}" in fresh
+    for a in ASSUMPTIONS:
+        assert f"`{a.name}`" in fresh and f"{a.bounds[0]:g} to {a.bounds[1]:g}" in fresh
+
+
+def test_the_readme_examples_are_valid_scenario_files():
+    fresh = sf.reference_markdown(FIRST)
+    blocks = [b.split("```", 1)[0] for b in fresh.split("```yaml\n")[1:]]
+    assert len(blocks) == 2
+    for block in blocks:
+        sf.load_scenario_text("name: example\n" + block, "README example", first_year=FIRST)
+    readme = sf.README_PATH.read_text("utf-8")
+    full = readme.split("```yaml\n")[1].split("```", 1)[0].replace("base: tech-zones-60", "base: baseline")
+    sf.load_scenario_text(full, "README full example", first_year=FIRST)
+
+
+def test_update_readme_rewrites_only_the_generated_section(tmp_path: Path):
+    p = tmp_path / "README.md"
+    p.write_text(f"intro\n{sf.README_BEGIN}\nold\n{sf.README_END}\noutro\n", "utf-8")
+    sf.update_readme(p, first_year=FIRST)
+    text = p.read_text("utf-8")
+    assert text.startswith("intro\n") and text.endswith(f"{sf.README_END}\noutro\n") and "old" not in text
+    assert sf.readme_section(p) == sf.reference_markdown(FIRST)
+
+
+# --------------------------------------------------------------------------- dump and load
+
+
+def test_dump_then_load_gives_the_same_scenario_for_every_shipped_file():
+    for path in SHIPPED:
+        s = sf.read_scenario_file(path, first_year=FIRST).scenario
+        assert sf.load_scenario_text(sf.dump_scenario(s), "again", first_year=FIRST) == s
+
+
+def test_a_resolved_scenario_round_trips_to_the_same_projection_inputs():
+    r = sf.shipped_scenarios(first_year=FIRST)["blueprint-package"]
+    again = sf.load_scenario_text(sf.dump_scenario(r), "again", first_year=FIRST)
+    assert again.base == BASELINE and again.model_copy(update={"base": None}) == r
+
+
+def _lever_setting(lv):
+    value = st.floats(lv.min, lv.max, allow_nan=False).map(lambda x: round(x, 3))
+    year = st.integers(FIRST, 2050)
+    path = st.fixed_dictionaries({"value": value}, optional={"start": year, "ramp_years": st.integers(0, 30)})
+    values = st.fixed_dictionaries({"values": st.dictionaries(year, value, min_size=1, max_size=4)})
+    return st.one_of(value, path, values)
+
+
+def _assumption(a):
+    x = st.floats(a.bounds[0], a.bounds[1], allow_nan=False)
+    return st.one_of(x.map(lambda v: {"central": v}), x.map(lambda v: {"fixed": v}))
+
+
+documents = st.fixed_dictionaries(
+    {"name": st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,20}", fullmatch=True)},
+    optional={
+        "description": st.text(max_size=200).filter(lambda t: "\x00" not in t),
+        "levers": st.fixed_dictionaries({}, optional={lv.name: _lever_setting(lv) for lv in LEVERS}),
+        "assumptions": st.fixed_dictionaries({}, optional={a.name: _assumption(a) for a in ASSUMPTIONS}),
+        "draws": st.integers(100, 200_000),
+        "seed": st.integers(0, 2**63),
+        "horizon": st.integers(FIRST, 2050),
+    },
+).filter(lambda d: d["name"] != BASELINE)
+
+
+@given(documents)
+@hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_dump_scenario_round_trips(doc):
+    from simulator.scenario import validate_scenario
+
+    s = validate_scenario(doc, first_year=FIRST)
+    assert sf.load_scenario_text(sf.dump_scenario(s), "round trip", first_year=FIRST) == s
