@@ -165,7 +165,6 @@ class Engine:
     ) -> Draws:
         """Parameter draws, shocks and the core path; independent of the levers."""
         years = self.projection_years(horizon)
-        trend = trend or TrendOverride()
         triples = (
             dict(triples)
             if triples is not None
@@ -177,7 +176,49 @@ class Engine:
         alpha0, beta, sigma = self._trend_draws(np.random.Generator(np.random.PCG64(s_trend)), n)
         # shocks generated year by year, so a longer horizon only appends years
         z = np.random.Generator(np.random.PCG64(s_shock)).standard_normal((len(years), n)).T
+        return self.draws_given(
+            seed=seed,
+            horizon=horizon,
+            assumptions=theta,
+            alpha0=alpha0,
+            beta=beta,
+            sigma=sigma,
+            z=z,
+            triples=triples,
+            trend=trend,
+        )
 
+    def draws_given(
+        self,
+        *,
+        seed: int,
+        horizon: int,
+        assumptions: Mapping[str, np.ndarray],
+        alpha0: np.ndarray,
+        beta: np.ndarray,
+        sigma: np.ndarray,
+        z: np.ndarray,
+        triples: Mapping[str, tuple[float, float, float]] | None = None,
+        trend: TrendOverride | None = None,
+    ) -> Draws:
+        """Draws from given values of every uncertain quantity, one value per draw; nothing random.
+
+        :meth:`draws` calls this with random values; a sensitivity analysis calls it with values
+        set by its design. ``assumptions``: each effect size per draw; ``alpha0``, ``beta``,
+        ``sigma``: the trend's posterior quantities per draw, before the effect-size adjustment and
+        the user's ``trend`` overrides; ``z``: standard-normal shocks (draws x projection years up
+        to ``horizon``) before conditioning on the nowcast; ``triples``: the assumptions' (low,
+        central, high), whose central values centre the trend (default: as declared).
+        """
+        years = self.projection_years(horizon)
+        trend = trend or TrendOverride()
+        triples = (
+            dict(triples)
+            if triples is not None
+            else {a.name: (a.low, a.central, a.high) for a in ASSUMPTIONS}
+        )
+        theta = dict(assumptions)
+        n = len(alpha0)
         log_core_first, log_core_base = self._history_core(theta)
         central = {k: np.array([v[1]]) for k, v in triples.items()}
         c_first, c_base = self._history_core(central)
