@@ -86,5 +86,8 @@ def _silence_stdout() -> None:
 
 
 def run() -> None:
-    """Console-script entry point (``simulator``)."""
+    """Console-script entry point (``simulator`` and ``python -m simulator``)."""
+    from simulator.runtime import tune_allocator
+
+    tune_allocator()  # process-wide, so only here and not in main(): workers forked later inherit it
     sys.exit(main())

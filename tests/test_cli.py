@@ -142,6 +142,19 @@ def test_same_files_and_seed_give_byte_identical_csvs_for_any_jobs(tmp_path, cap
     assert digests[0] == digests[1] == digests[2]
 
 
+def test_plausibility_warnings_are_shown_next_to_their_scenario(tmp_path, capsys):
+    boom = tmp_path / "boom.yaml"
+    boom.write_text("name: boom\ntrend: {growth_pct: 40}\n")
+    code, stdout, _ = run_cli(["run", BASE, str(boom), "--out", str(tmp_path / "o"), *SMALL], capsys)
+    assert code == 0
+    table, _, notes = stdout.partition("plausibility warnings")
+    [boom_row] = [ln for ln in table.splitlines() if ln.startswith("boom ")]
+    assert boom_row.rstrip().endswith("below")
+    assert "  boom: The median projection grows" in notes
+    m = json.loads((tmp_path / "o" / "manifest.json").read_text())
+    assert m["scenarios"][1]["warnings"] and "warnings" not in m["scenarios"][0]
+
+
 def test_a_scenario_file_seed_wins_over_the_run_seed(tmp_path, capsys):
     own = tmp_path / "own.yaml"
     own.write_text("name: own\nseed: 99\ndraws: 200\n")

@@ -135,6 +135,7 @@ def summary_table(outcomes: Sequence[Outcome], targets: Sequence[Target]) -> str
     groups = target_groups(targets)
     ids = {g: [t.id for t in targets if (t.amount_musd, t.deadline_fy) == g] for g in groups}
     header = ["scenario", f"FY{SUMMARY_YEAR} median", *(f"${a / 1000:g}B FY{d % 100:02d}" for a, d in groups)]
+    header.append("warnings")
     rows = []
     notes = []
     for o in outcomes:
@@ -142,6 +143,7 @@ def summary_table(outcomes: Sequence[Outcome], targets: Sequence[Target]) -> str
         cells = [o.name, median]
         for g in groups:
             cells.append(common.percent(o.odds.get(ids[g][0])))
+        cells.append(f"{len(o.warnings)} below" if o.warnings else "")
         rows.append(cells)
         notes.extend(f"  {o.name}: {w}" for w in o.warnings)
     text = common.text_table(header, rows) if rows else "no scenario ran\n"
@@ -150,7 +152,7 @@ def summary_table(outcomes: Sequence[Outcome], targets: Sequence[Target]) -> str
         "reaching each target by its deadline (FY: fiscal year ending in June)\n"
     )
     if notes:
-        text += "plausibility warnings:\n" + "\n".join(notes) + "\n"
+        text += "plausibility warnings (growth beyond anything observed):\n" + "\n".join(notes) + "\n"
     return text
 
 

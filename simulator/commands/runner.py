@@ -125,18 +125,10 @@ class Worker:
 
 
 def plausibility_warnings(projection: Projection) -> list[str]:
-    """Warnings about an implausible projection, from :mod:`simulator.analysis.plausibility`.
+    """Warnings about growth beyond anything observed (:func:`simulator.analysis.plausibility.check`)."""
+    from simulator.analysis import plausibility
 
-    That module belongs to the analysis work; until it exists there are no warnings.
-    """
-    try:
-        from simulator.analysis import plausibility  # type: ignore[attr-defined]
-    except ImportError:
-        return []
-    check = getattr(plausibility, "warnings_for", None) or getattr(plausibility, "check", None)
-    if check is None:
-        return []
-    return [str(w) for w in check(projection)]
+    return [str(w) for w in plausibility.check(projection)]
 
 
 # --------------------------------------------------------------------------- executors
