@@ -11,6 +11,8 @@ module                            what it answers
 :mod:`~.goal_seek`                the least setting of each lever alone, and the least-change
                                   package, that reach a goal with a required probability
 :mod:`~.attribution`              how much of the gap to each goal each lever closes
+:mod:`~.sensitivity`              which uncertain assumptions matter most for the odds (tornado;
+                                  Sobol indices with SALib)
 :mod:`~.plausibility`             warnings when growth is outside anything observed
                                   (``reference_growth.csv``: sourced comparable-country episodes)
 :mod:`~.track_record`             past dated targets against the outcome; open targets against pace
