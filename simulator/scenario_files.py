@@ -725,8 +725,10 @@ def reference_markdown(first_year: int | None = None) -> str:
         "(straight lines between the years given, current policy before the first, the last value "
         f"after it). Years are fiscal years from {fy} to {MAX_HORIZON}.\n"
     )
-    out.append("| lever | what | unit | current policy | allowed | step | effect | source of the default |")
-    out.append("|---|---|---|---|---|---|---|---|")
+    out.append(
+        "| lever | what | unit | current policy | allowed | step | effect | source of the default | example |"
+    )
+    out.append("|---|---|---|---|---|---|---|---|---|")
     for lv in LEVERS:
         refs = "; ".join(f"{label}: {v:g}" for label, v in lv.reference_points)
         what = lv.label + (f" (marked values: {refs})" if refs else "")
@@ -743,6 +745,7 @@ def reference_markdown(first_year: int | None = None) -> str:
                     f"{lv.step:g}",
                     lv.effect,
                     lv.default_source,
+                    f"`{lv.name}: {_lever_example_value(lv):g}`",
                 )
             )
             + " |"
@@ -757,8 +760,8 @@ def reference_markdown(first_year: int | None = None) -> str:
         "`{low: L, central: C, high: H}`, or `{fixed: X}` (no uncertainty). Every value must lie in "
         "the allowed range.\n"
     )
-    out.append("| assumption | what | unit | low | central | high | allowed | source |")
-    out.append("|---|---|---|---|---|---|---|---|")
+    out.append("| assumption | what | unit | low | central | high | allowed | source | example |")
+    out.append("|---|---|---|---|---|---|---|---|---|")
     for a in ASSUMPTIONS:
         out.append(
             "| "
@@ -773,6 +776,7 @@ def reference_markdown(first_year: int | None = None) -> str:
                     f"{a.high:g}",
                     f"{a.bounds[0]:g} to {a.bounds[1]:g}",
                     a.source,
+                    f"`{a.name}: {{central: {a.high:g}}}`",
                 )
             )
             + " |"
@@ -827,10 +831,17 @@ def _top_field_rows(first_year: int) -> list[tuple[str, ...]]:
     ]  # fmt: skip
 
 
+def _lever_example_value(lv: Any) -> float:
+    """A named value of the lever (its first reference point), else the end it points to."""
+    if lv.reference_points:
+        return lv.reference_points[0][1]
+    return lv.max if lv.direction > 0 else lv.min
+
+
 def _lever_examples() -> str:
     lines = []
     for i, lv in enumerate(LEVERS):
-        target = lv.reference_points[0][1] if lv.reference_points else lv.max
+        target = _lever_example_value(lv)
         if i % 3 == 0:
             lines.append(f"  {lv.name}: {target:g}")
         elif i % 3 == 1:

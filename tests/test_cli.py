@@ -297,3 +297,19 @@ def test_compare_against_the_first_file_when_no_baseline(capsys):
 def test_compare_needs_two_files(capsys):
     code, _, err = run_cli(["compare", ZONES, *SMALL], capsys)
     assert code == 2 and "at least two" in err
+
+
+def test_the_progress_bar_draws_only_when_asked_or_on_a_terminal():
+    from simulator.commands.common import Progress
+
+    stream = io.StringIO()
+    bar = Progress(3, "run", stream=stream)  # a StringIO is not a terminal
+    bar.update()
+    bar.close()
+    assert stream.getvalue() == ""
+    bar = Progress(2, "run", enabled=True, stream=stream)
+    bar.update()
+    bar.update(ok=False)
+    bar.close()
+    text = stream.getvalue()
+    assert "2/2" in text and "1 failed" in text and text.endswith("\n")

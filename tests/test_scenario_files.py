@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -254,6 +255,21 @@ def test_the_readme_reference_is_generated_from_the_declarations(engine):
 
 def test_the_readme_examples_are_valid_scenario_files():
     fresh = sf.reference_markdown(FIRST)
+    inline = re.findall(
+        r"\| `((?:levers|assumptions|trend|draws|seed|horizon|name|base)[^`]*|[a-z_]+[.:][^`]*)` \|$",
+        fresh,
+        re.M,
+    )
+    assert len(inline) >= len(LEVERS) + len(ASSUMPTIONS)
+    for example in inline:
+        key, _, value = example.partition(": ")
+        section = next((k for k, names in _SECTIONS.items() if key in names), None)
+        doc = f"{key}: {value}\n" if section is None else f"{section}:\n  {key}: {value}\n"
+        if key != "name":
+            doc = "name: example\n" + doc
+        sf.load_scenario_text(
+            doc.replace("connectivity-no-drag", "baseline"), "README example", first_year=FIRST
+        )
     blocks = [b.split("```", 1)[0] for b in fresh.split("```yaml\n")[1:]]
     assert len(blocks) == 2
     for block in blocks:
@@ -261,6 +277,13 @@ def test_the_readme_examples_are_valid_scenario_files():
     readme = sf.README_PATH.read_text("utf-8")
     full = readme.split("```yaml\n")[1].split("```", 1)[0].replace("base: tech-zones-60", "base: baseline")
     sf.load_scenario_text(full, "README full example", first_year=FIRST)
+
+
+_SECTIONS = {
+    "levers": {lv.name for lv in LEVERS},
+    "assumptions": {a.name for a in ASSUMPTIONS},
+    "trend": {"growth_pct", "slowdown_per_doubling", "shock_scale"},
+}
 
 
 def test_update_readme_rewrites_only_the_generated_section(tmp_path: Path):
