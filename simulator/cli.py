@@ -25,11 +25,11 @@ import sys
 from types import ModuleType
 
 from simulator import __version__
-from simulator.commands import compare, levers, validate
+from simulator.commands import attribute, compare, goal_seek, levers, sensitivity, validate
 from simulator.commands import run as run_command
 from simulator.errors import InputError, InputErrors
 
-COMMANDS: list[ModuleType] = [run_command, validate, levers, compare]
+COMMANDS: list[ModuleType] = [run_command, validate, levers, compare, goal_seek, attribute, sensitivity]
 """Command modules, in the order ``--help`` lists them."""
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

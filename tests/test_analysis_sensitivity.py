@@ -119,7 +119,7 @@ def test_odds_sobol_and_rows(odds_model, settings):
         assert r.defined
         top = r.names[r.ranked()[0]]
         assert top.startswith("trend.")
-    rows = sensitivity_rows(tornado(odds_model), res, odds_model.shocks)
+    rows = sensitivity_rows(tornado(odds_model), res, odds_model.shocks, odds_model.inputs)
     assert set(rows[0]) == set(SENSITIVITY_COLUMNS)
     assert {r["method"] for r in rows} == {"tornado", "sobol"}
 

@@ -405,6 +405,7 @@ SENSITIVITY_COLUMNS = (
     "deadline_fy",
     "input",
     "label",
+    "unit",
     "method",
     "low_value",
     "high_value",
@@ -423,6 +424,8 @@ SENSITIVITY_COLUMNS = (
 )
 """CSV columns of :func:`sensitivity_rows`.
 
+``unit`` is the unit of ``low_value`` and ``high_value`` (trend growth: log points a year, i.e.
+``ln(1 + growth)``; shock size: the standard deviation of yearly log growth).
 ``method`` is ``tornado`` (``low_value``/``high_value``: the input's values; ``p_low``/``p_high``:
 the probability of the goal with the input there and everything else central; ``p_central``:
 everything central) or ``sobol`` (``s1``/``st``: first-order and total index; ``*_conf``: half
@@ -432,10 +435,11 @@ run averages ``shocks`` shock paths. ``note`` says why indices are empty.
 
 
 def sensitivity_rows(
-    tornadoes: Sequence[Tornado], sobols: Sequence[SobolResult], shocks: int
+    tornadoes: Sequence[Tornado], sobols: Sequence[SobolResult], shocks: int, inputs: Sequence[Input]
 ) -> list[dict[str, object]]:
     """Long-form rows with :data:`SENSITIVITY_COLUMNS`."""
     blank = dict.fromkeys(SENSITIVITY_COLUMNS, "")
+    units = {i.name: i.unit for i in inputs}
     rows = []
     for t in tornadoes:
         for b in t.bars:
@@ -447,6 +451,7 @@ def sensitivity_rows(
                     "deadline_fy": t.goal.deadline_fy,
                     "input": b.input,
                     "label": b.label,
+                    "unit": units.get(b.input, ""),
                     "method": "tornado",
                     "low_value": b.low_value,
                     "high_value": b.high_value,
@@ -468,6 +473,7 @@ def sensitivity_rows(
                     "deadline_fy": g.deadline_fy if g else "",
                     "input": name,
                     "label": s.labels[i],
+                    "unit": units.get(name, ""),
                     "method": "sobol",
                     "s1": "" if not s.defined else float(s.s1[i]),
                     "s1_conf": "" if not s.defined else float(s.s1_conf[i]),

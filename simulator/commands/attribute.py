@@ -1,0 +1,122 @@
+"""``simulator attribute``: how much of the gap between the baseline and each target each lever closes.
+
+For a scenario (a file, a shipped scenario, or ``--set`` lever values) and each goal, prints
+the gap between the baseline and the amount at the deadline, each lever's mean contribution
+with its 10th-90th percentile range and its share of the gap, and what remains; ``--out``
+writes the same numbers as CSV (columns: :data:`simulator.analysis.attribution.ATTRIBUTION_COLUMNS`).
+See :mod:`simulator.analysis.attribution` for the method.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from simulator.analysis import plausibility
+from simulator.analysis.attribution import ATTRIBUTION_COLUMNS, Attribution, attribute, attribution_rows
+from simulator.commands import common
+from simulator.commands.goal_seek import (
+    add_draws_seed,
+    add_goal_options,
+    add_out_option,
+    add_scenario_options,
+    goals_from,
+    scenario_from,
+    target_list,
+    warn_lines,
+    write_csv,
+)
+from simulator.engine import Engine
+from simulator.levers import LEVER_BY_NAME
+from simulator.settings import load_settings
+
+DECIMALS = {
+    **dict.fromkeys(
+        (
+            "amount_musd",
+            "mean_musd",
+            "p10_musd",
+            "p90_musd",
+            "gap_mean_musd",
+            "baseline_mean_musd",
+            "baseline_p50_musd",
+            "scenario_mean_musd",
+            "scenario_p50_musd",
+        ),
+        1,
+    ),
+    "share_of_gap": 4,
+}
+
+
+def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "attribute",
+        help="how much of the gap to each target each lever of a scenario closes",
+        description=(
+            "Split the gap between the baseline and each target at its deadline by lever, for a "
+            "scenario: each lever's mean contribution (US$ m) with its 10th-90th percentile range "
+            "over the draws and its share of the gap, and what remains. The split is exact: the "
+            "contributions add up to scenario minus baseline in every draw (LMDI)."
+        ),
+    )
+    add_scenario_options(p)
+    add_goal_options(p, many=True)
+    add_draws_seed(p)
+    p.add_argument(
+        "--horizon",
+        type=common.bounded_int(2000, 2050, "horizon"),
+        metavar="FY",
+        help="last fiscal year projected (default: SIMULATOR_HORIZON or 2040)",
+    )
+    add_out_option(p, "one row per target and lever, plus the remaining gap")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(draws=args.draws, seed=args.seed, horizon=args.horizon)
+    engine = Engine.from_settings(settings)
+    if args.list_targets:
+        print(target_list(engine), end="")
+        return 0
+    scenario = scenario_from(args, engine)
+    draws = engine.draws_for(scenario, settings)
+    projection = engine.project(scenario, draws)
+    goals = goals_from(args, engine, horizon=int(draws.years[-1]))
+    results = [attribute(projection, g) for g in goals]
+    print(
+        f"Scenario: {scenario.name}; {draws.n:,} draws, seed {draws.seed}. "
+        "Means over draws (they add up); [10th to 90th percentile].\n"
+    )
+    for a in results:
+        print(table(a), end="")
+    warnings = plausibility.check(projection)
+    if warnings:
+        print("Plausibility of the scenario's median path:\n" + warn_lines(warnings), end="")
+    if args.out:
+        write_csv(args.out, attribution_rows(projection, results), ATTRIBUTION_COLUMNS, DECIMALS)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def table(a: Attribution) -> str:
+    """One goal's split as a plain-text table."""
+    head = (
+        f"{a.goal.label}: gap {a.gap_mean:,.0f}m at FY{a.year} "
+        f"(amount {a.goal.amount_musd:,.0f}m - baseline mean {a.baseline_mean:,.0f}m)\n"
+    )
+    rows = []
+    for p in sorted(a.parts, key=lambda p: -abs(p.mean_musd)):
+        if p.mean_musd == 0 and p.p90_musd == 0 and p.p10_musd == 0:
+            continue
+        share = "-" if p.share_of_gap is None else f"{p.share_of_gap:.0%}"
+        rows.append(
+            [
+                LEVER_BY_NAME[p.lever].label,
+                f"{p.mean_musd:+,.0f}",
+                f"[{p.p10_musd:+,.0f} to {p.p90_musd:+,.0f}]",
+                share,
+            ]
+        )
+    word = "remaining" if a.remaining_mean >= 0 else "overshoot (scenario above the amount)"
+    share = "-" if a.gap_mean <= 0 else f"{a.remaining_mean / a.gap_mean:.0%}"
+    rows.append([word, f"{a.remaining_mean:+,.0f}", "", share])
+    return head + common.text_table(["lever", "mean (US$ m)", "p10 to p90", "of gap"], rows) + "\n"
