@@ -3,8 +3,9 @@
 Writes the files to a temporary folder, runs ``python -m simulator run`` on them as a user would
 (a fresh process each time, so start-up and loading count), and prints ``name: value`` lines:
 the median wall time over the repeats for each ``--jobs``, their ratio, the peak memory of the
-whole process tree (the parent and its workers, sampled from /proc every 20 ms) and whether
-the CSV files are byte-identical across ``--jobs``. Goals: under 30 s and under 1 GB.
+whole process tree (the parent and its workers; proportional set size, sampled from /proc every
+20 ms), whether the CSV files are byte-identical across ``--jobs``, and the start-up time of the
+command line (part of every run). Goals: under 30 s and under 1 GB.
 
 The files are a policy sweep: each sets one to three levers to values spread over their
 ranges (every lever, constants and ramped paths); one file in ten also overrides an effect
@@ -59,7 +60,8 @@ def write_files(folder: Path, n: int) -> list[Path]:
 
 
 def tree_rss_mb(root_pid: int) -> float:
-    """Resident memory of ``root_pid`` and all its descendants, MB (Linux /proc)."""
+    """Memory of ``root_pid`` and all its descendants, MB (Linux /proc; PSS, so pages that forked
+    workers share with the parent are counted once, not once per process)."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -74,14 +76,21 @@ def tree_rss_mb(root_pid: int) -> float:
     while todo:
         pid = todo.pop()
         todo.extend(children.get(pid, []))
-        try:
-            with open(f"/proc/{pid}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-        except OSError:
-            pass
+        total += _memory_kb(pid)
     return total / 1024
+
+
+def _memory_kb(pid: int) -> int:
+    """Proportional set size (shared pages split between the processes sharing them), else RSS."""
+    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
+        try:
+            with open(path) as fh:
+                for line in fh:
+                    if line.startswith(key):
+                        return int(line.split()[1])
+        except OSError:
+            continue
+    return 0
 
 
 def timed_run(folder: Path, out: Path, draws: int, jobs: int) -> tuple[float, float]:
@@ -108,6 +117,18 @@ def timed_run(folder: Path, out: Path, draws: int, jobs: int) -> tuple[float, fl
     if proc.returncode != 0:
         raise SystemExit(f"simulator run failed ({proc.returncode}):\n{err.decode()}")
     return elapsed, peak
+
+
+def startup_seconds(repeats: int) -> float:
+    """Median wall time of ``simulator --version``: interpreter start plus importing every command."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-m", "simulator", "--version"], cwd=ROOT, check=True, capture_output=True
+        )
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
 
 
 def digest(out: Path) -> str:
@@ -147,6 +168,7 @@ def main() -> None:
             f"batch_jobs1_over_jobs2_ratio: {statistics.median(times[1]) / statistics.median(times[2]):.2f}"
         )
         print(f"batch_runs_per_jobs: {args.repeats}")
+        print(f"cli_startup_s_median: {startup_seconds(5):.2f}")
         print(f"batch_csv_identical_across_jobs: {str(len(digests) == 1).lower()}")
         best = min(statistics.median(times[1]), statistics.median(times[2]))
         print(f"batch_goal_s: {GOAL_SECONDS:.0f} (met: {str(best < GOAL_SECONDS).lower()})")

@@ -1,9 +1,14 @@
 """The ``simulator`` command line: a thin ``main(argv) -> int`` around the engine.
 
-Every command is a module in :mod:`simulator.commands` listed in :data:`COMMANDS`; each exposes
+Every command is a module in :mod:`simulator.commands` named in :data:`COMMANDS`; each exposes
 ``add_parser(subparsers) -> None`` (adds one sub-command with its ``--help``) and
 ``run(args) -> int`` (does the work and returns the exit code). Adding a command is a one-line
 change to :data:`COMMANDS`.
+
+Command modules are imported only when needed: ``simulator run ...`` imports the ``run`` module
+alone (the sub-command is named after its module, ``_`` written ``-``), so one command's heavy
+dependencies (SALib and pandas for ``sensitivity``) do not slow down the others. ``--help``, an
+unknown command or a command named differently from its module imports them all.
 
 Exit codes
 ----------
@@ -21,16 +26,16 @@ A user mistake is reported as a message, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+from collections.abc import Sequence
 from types import ModuleType
 
 from simulator import __version__
-from simulator.commands import attribute, compare, goal_seek, levers, sensitivity, validate
-from simulator.commands import run as run_command
 from simulator.errors import InputError, InputErrors
 
-COMMANDS: list[ModuleType] = [run_command, validate, levers, compare, goal_seek, attribute, sensitivity]
-"""Command modules, in the order ``--help`` lists them."""
+COMMANDS: list[str] = ["run", "validate", "levers", "compare", "goal_seek", "attribute", "sensitivity"]
+"""Modules of :mod:`simulator.commands`, in the order ``--help`` lists them."""
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -40,27 +45,46 @@ DESCRIPTION = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with one sub-command per module in :data:`COMMANDS`."""
+def command_module(name: str) -> ModuleType:
+    """The module of :mod:`simulator.commands` called ``name``."""
+    return importlib.import_module(f"simulator.commands.{name}")
+
+
+def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The argument parser with one sub-command per module (default: all of :data:`COMMANDS`)."""
     parser = argparse.ArgumentParser(prog="simulator", description=DESCRIPTION)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for module in COMMANDS:
+    for name in COMMANDS if modules is None else modules:
+        module = command_module(name)
         before = set(sub.choices)
         module.add_parser(sub)
-        for name in set(sub.choices) - before:
-            sub.choices[name].set_defaults(_command_module=module)
+        for command in set(sub.choices) - before:
+            sub.choices[command].set_defaults(_command_module=module)
     return parser
+
+
+def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """A parser with only the command ``argv`` names, when it follows the naming rule; else all."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    by_command = {m.replace("_", "-"): m for m in COMMANDS}
+    if first in by_command:
+        parser = build_parser([by_command[first]])
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        if first in sub.choices:
+            return parser
+    return build_parser()
 
 
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the command and return its exit code."""
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = _parser_for(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # --help, --version or a usage error: argparse has printed why
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.argv = argv
     try:
         return int(args._command_module.run(args))
     except (InputError, InputErrors) as exc:

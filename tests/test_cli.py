@@ -50,6 +50,27 @@ def test_every_command_has_help(capsys):
         assert code == 0 and out.startswith("usage: simulator " + name)
 
 
+def test_each_command_is_named_after_its_module_so_it_loads_alone():
+    for module in cli.COMMANDS:
+        parser = cli.build_parser([module])
+        sub = next(a for a in parser._actions if a.dest == "command")
+        assert list(sub.choices) == [module.replace("_", "-")]
+
+
+def test_a_command_imports_only_its_own_module():
+    code = (
+        "import sys\n"
+        "from simulator.cli import main\n"
+        "assert main(['levers']) == 0\n"
+        "print(sorted(m for m in sys.modules if m.startswith('simulator.commands.')))\n"
+        "print('SALib' in sys.modules, 'pandas' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    modules, heavy = done.stdout.strip().splitlines()[-2:]
+    assert modules == "['simulator.commands.levers']" and heavy == "False False"
+
+
 @pytest.mark.parametrize(
     "argv",
     [
