@@ -120,12 +120,12 @@ def timed_run(folder: Path, out: Path, draws: int, jobs: int) -> tuple[float, fl
 
 
 def startup_seconds(repeats: int) -> float:
-    """Median wall time of ``simulator --version``: interpreter start plus importing every command."""
+    """Median wall time of ``simulator run --help``: interpreter start plus what a run imports."""
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "simulator", "--version"], cwd=ROOT, check=True, capture_output=True
+            [sys.executable, "-m", "simulator", "run", "--help"], cwd=ROOT, check=True, capture_output=True
         )
         times.append(time.perf_counter() - start)
     return statistics.median(times)

@@ -41,7 +41,8 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 DESCRIPTION = (
     "Policy-scenario simulator for Pakistan's IT (ICT-services) exports: run scenario files, "
-    "check them, list the policy levers and compare scenarios."
+    "check them, list the policy levers, compare scenarios, and find what it takes to reach a "
+    "target (goal-seek, attribute, sensitivity)."
 )
 
 
@@ -67,6 +68,8 @@ def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParse
 def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     """A parser with only the command ``argv`` names, when it follows the naming rule; else all."""
     first = next((a for a in argv if not a.startswith("-")), None)
+    if first is None and "--version" in argv and not {"-h", "--help"} & set(argv):
+        return build_parser([])
     by_command = {m.replace("_", "-"): m for m in COMMANDS}
     if first in by_command:
         parser = build_parser([by_command[first]])

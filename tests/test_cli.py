@@ -41,6 +41,8 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
 def test_every_command_has_help(capsys):
     code, out, _ = run_cli(["--help"], capsys)
     assert code == 0
+    code, out, _ = run_cli(["--version"], capsys)
+    assert code == 0 and out.startswith("simulator ")
     sub = next(a for a in cli.build_parser()._actions if a.dest == "command")
     names = list(sub.choices)
     assert len(names) == len(cli.COMMANDS)
