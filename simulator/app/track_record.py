@@ -11,7 +11,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from simulator import output
 from simulator.analysis import plausibility
 from simulator.analysis.goals import Goal
 from simulator.analysis.track_record import (
@@ -27,9 +26,8 @@ from simulator.analysis.track_record import (
     past_targets,
     summary,
 )
-from simulator.app import compute
 from simulator.app.charts import OKABE_ITO, _style
-from simulator.errors import InputError
+from simulator.app.what_it_takes import csv_download, engine_or_stop
 
 MET, MISSED, AFTER = "met", "missed", "stated after the year ended"
 STATUS_COLOURS = {MET: OKABE_ITO["blue"], MISSED: OKABE_ITO["vermillion"], AFTER: "#8C8C8C"}
@@ -226,11 +224,7 @@ def pace_chart(items: list[OpenTarget], p: Pace) -> alt.LayerChart:
 
 def page() -> None:
     """The "Targets track record" page."""
-    try:
-        engine = compute.engine()
-    except InputError as exc:
-        st.error(f"The model cannot start: {exc}")
-        st.stop()
+    engine = engine_or_stop()
     st.title("Targets track record")
     past = past_targets(engine.data)
     items = open_targets(engine)
@@ -256,13 +250,13 @@ def page() -> None:
     )
     with st.expander("Each past target in words"):
         st.markdown("\n".join(f"- {x.text()}" for x in past))
-    st.download_button(
+    csv_download(
         "Download past targets (CSV)",
-        data=output.format_csv(past_rows(past), PAST_COLUMNS, DECIMALS),
-        file_name="targets_past.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="tr_dl_past",
+        past_rows(past),
+        PAST_COLUMNS,
+        DECIMALS,
+        "targets_past.csv",
+        "tr_dl_past",
     )
 
     st.subheader("Open targets")
@@ -296,13 +290,13 @@ def page() -> None:
             f"Beyond anything observed: {len(warnings)} of the dated open targets", expanded=True
         ):
             st.markdown("\n".join(f"- {w}" for w in warnings))
-    st.download_button(
+    csv_download(
         "Download open targets (CSV)",
-        data=output.format_csv(open_rows(items), OPEN_COLUMNS, DECIMALS),
-        file_name="targets_open.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="tr_dl_open",
+        open_rows(items),
+        OPEN_COLUMNS,
+        DECIMALS,
+        "targets_open.csv",
+        "tr_dl_open",
     )
     st.caption(
         "Reference ranges for the warnings: Pakistan's own full-year series and sourced episodes from "

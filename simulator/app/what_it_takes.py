@@ -484,7 +484,8 @@ def _pick_goal(engine: Engine) -> Goal:
     return Goal(float(amount) * 1000.0, int(deadline), None)
 
 
-def _csv_button(label: str, rows: list[dict], columns, decimals, file_name: str, key: str) -> None:
+def csv_download(label: str, rows: list[dict], columns, decimals, file_name: str, key: str) -> None:
+    """A download button for ``rows`` as CSV, formatted as the command line writes it."""
     st.download_button(
         label,
         data=output.format_csv(rows, columns, decimals),
@@ -495,13 +496,19 @@ def _csv_button(label: str, rows: list[dict], columns, decimals, file_name: str,
     )
 
 
-def page() -> None:
-    """The "What it takes" page."""
+def engine_or_stop() -> Engine:
+    """The app's engine, or an error message and the end of the page if the model cannot start."""
     try:
-        engine = compute.engine()
+        return compute.engine()
     except InputError as exc:
         st.error(f"The model cannot start: {exc}")
         st.stop()
+        raise  # st.stop() does not return
+
+
+def page() -> None:
+    """The "What it takes" page."""
+    engine = engine_or_stop()
     st.title("What it takes")
     st.markdown(
         "Pick a target and how sure you want to be. The page finds the least demanding setting of each "
@@ -615,7 +622,7 @@ def _goal_seek_section(result: GoalSeek, goal: Goal) -> None:
             column_config={"Move (share of range)": st.column_config.NumberColumn(format="percent")},
         )
         st.markdown(f"Probability with the package: **{pkg.p_value:.1%}** (distance {pkg.distance:.3f}).")
-    _csv_button(
+    csv_download(
         "Download goal seek (CSV)",
         goal_seek_rows(result),
         GOAL_SEEK_COLUMNS,
@@ -652,7 +659,7 @@ def _attribution_section(result: GoalSeek, model: ReachModel, goal: Goal) -> dic
     warnings = plausibility.check(projection)
     for w in warnings:
         st.warning(str(w), icon=":material/warning:")
-    _csv_button(
+    csv_download(
         "Download attribution (CSV)",
         attribution_rows(projection, [a]),
         ATTRIBUTION_COLUMNS,
@@ -721,7 +728,7 @@ def _sensitivity_section(
             "First-order: the input alone; total: with its interactions."
         )
         st.altair_chart(sobol_chart(sobol_frame(s), s), width="stretch")
-    _csv_button(
+    csv_download(
         "Download sensitivity (CSV)",
         sensitivity_rows([t], [s], shocks, inputs),
         SENSITIVITY_COLUMNS,
