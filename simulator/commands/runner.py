@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator, Sequence
@@ -138,6 +139,7 @@ _WORKER: Worker | None = None
 
 def _init_worker(settings: Settings) -> None:
     global _WORKER
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no worker tracebacks
     _WORKER = Worker(settings)
 
 
@@ -193,8 +195,7 @@ def run_jobs(
                         on_done(out)
                     yield out
         finally:
-            for f in pending:
-                f.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _context() -> multiprocessing.context.BaseContext:
