@@ -628,8 +628,8 @@ def load_scenarios(
     if {sf.scenario.base for sf in files.values()} - {*known, BASELINE, None}:
         shipped = shipped_files(first_year=fy, directory=shipped_dir)
         for k, v in shipped.items():
-            if isinstance(v, ScenarioFile):
-                known.setdefault(k, v.scenario)  # a file of the run shadows a shipped one
+            if isinstance(v, ScenarioFile) and k not in broken:
+                known.setdefault(k, v.scenario)  # a file of the run shadows a shipped one, even a broken file
     for item in loaded:
         if item.errors or item.written is None:
             continue

@@ -158,6 +158,13 @@ def test_a_file_of_the_run_shadows_a_shipped_scenario(tmp_path: Path):
     assert items[1].resolved.levers.tech_zones == 10
 
 
+def test_a_broken_file_of_the_run_still_shadows_the_shipped_scenario_of_its_name(tmp_path: Path):
+    own = write(tmp_path, "mine", "name: tech-zones-60\nlevers:\n  tech_zones: 99\n")
+    child = write(tmp_path, "child", "name: child\nbase: tech-zones-60\n")
+    items = sf.load_scenarios([own, child], first_year=FIRST)
+    assert not items[1].ok and "could not be loaded" in str(items[1].errors[0])
+
+
 def test_two_files_of_a_run_may_not_share_a_name(tmp_path: Path):
     a = write(tmp_path, "a", "name: same\n")
     b = write(tmp_path, "b", "name: same\n")
