@@ -521,12 +521,18 @@ def _unknown_base(base: str, names: list[str], known: Iterable[str]) -> InputErr
         problem += f"; did you mean '{hint[0]}'?"
     if len(names) > 1:
         problem += " (chain: " + " -> ".join([*names, base]) + ")"
+    listed = ", ".join(choices[:_MAX_LISTED])
+    if len(choices) > _MAX_LISTED:
+        listed += f" and {len(choices) - _MAX_LISTED} more"
     return InputError(
         problem,
         field="base",
         value=base,
-        allowed="'baseline', a shipped scenario or another file of this run: " + ", ".join(choices),
+        allowed="'baseline', a shipped scenario or another file of this run: " + listed,
     )
+
+
+_MAX_LISTED = 20
 
 
 @lru_cache(maxsize=4)

@@ -165,6 +165,14 @@ def test_a_broken_file_of_the_run_still_shadows_the_shipped_scenario_of_its_name
     assert not items[1].ok and "could not be loaded" in str(items[1].errors[0])
 
 
+def test_an_unknown_base_message_stays_short_in_a_large_run(tmp_path: Path):
+    files = [write(tmp_path, f"s{i}", f"name: s{i}\n") for i in range(40)]
+    bad = write(tmp_path, "bad", "name: bad\nbase: s-7\n")
+    [*_, item] = sf.load_scenarios([*files, bad], first_year=FIRST)
+    message = str(item.errors[0])
+    assert "did you mean 's7'?" in message and "more" in message and len(message) < 600
+
+
 def test_two_files_of_a_run_may_not_share_a_name(tmp_path: Path):
     a = write(tmp_path, "a", "name: same\n")
     b = write(tmp_path, "b", "name: same\n")
