@@ -70,6 +70,11 @@ MAX_NODES = 10_000
 """Most YAML nodes accepted, counting every alias expansion (a defence against "billion laughs")."""
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_NOT_DECIMAL = re.compile(r"^[-+]?0[0-7_]+$|^[-+]?0[xXoObB]|:")
+"""Octal (``012``), hexadecimal, binary and base-60 (``1:30``) forms of YAML 1.1 numbers."""
+_EXPONENT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
 
 # --------------------------------------------------------------------------- results
@@ -130,7 +135,7 @@ class _Refused(Exception):
 class StrictLoader(yaml.SafeLoader):
     """A :class:`yaml.SafeLoader` whose composer refuses tags and deep nesting.
 
-    Only the node tree is composed with it; Python objects are built by :func:`_build`, which
+    Only the node tree is composed with it; Python objects are built by :class:`_Builder`, which
     rejects duplicate keys, counts alias expansions and records the line of every key.
     """
 
@@ -176,11 +181,40 @@ class _Builder:
         if depth > MAX_DEPTH:  # only reachable through aliases (a recursive anchor)
             raise _Refused(f"is nested deeper than {MAX_DEPTH} levels (through an alias)", node.start_mark)
         if isinstance(node, ScalarNode):
-            return self.loader.construct_object(node)
+            return self._scalar(node, path)
         if isinstance(node, SequenceNode):
             return [self.build(child, (*path, str(i)), depth + 1) for i, child in enumerate(node.value)]
         assert isinstance(node, MappingNode)
         return self._mapping(node, path, depth)
+
+    def _scalar(self, node: ScalarNode, path: tuple[str, ...]) -> Any:
+        """A plain value; YAML 1.1's surprising readings of numbers and dates are not used."""
+        line, where = node.start_mark.line + 1, ".".join(path) or None
+        if node.tag == _TIMESTAMP_TAG:
+            return node.value  # a date stays text: no field of a scenario is a date
+        if node.style is None and _EXPONENT.match(node.value):
+            return float(node.value)  # 1e3: a number in YAML 1.2, text to PyYAML's YAML 1.1
+        if node.tag in (_INT_TAG, _FLOAT_TAG) and _NOT_DECIMAL.search(node.value):
+            self.problems.append(
+                InputError(
+                    "is not a plain decimal number (YAML 1.1 reads 1:30 as 90, 012 as 10 and 0x1F as 31)",
+                    file=self.source,
+                    line=line,
+                    field=where,
+                    value=node.value,
+                    allowed="decimal numbers such as 40, 3.4 or 1e3",
+                )
+            )
+            return None
+        try:
+            return self.loader.construct_object(node)
+        except (ValueError, OverflowError, yaml.YAMLError) as exc:
+            self.problems.append(
+                InputError(
+                    f"cannot be read: {exc}", file=self.source, line=line, field=where, value=node.value
+                )
+            )
+            return None
 
     def _mapping(self, node: MappingNode, path: tuple[str, ...], depth: int) -> dict:
         out: dict = {}

@@ -120,6 +120,20 @@ def test_bytes_with_a_bom_and_windows_line_endings_load():
     assert s.levers.tech_zones == 30
 
 
+def test_numbers_mean_what_they_look_like():
+    s = sf.load_scenario_text(
+        "name: x\ndescription: 2025-02-30\n"
+        "levers: {vc_funding: 1e2, connectivity_loss: 1.5E+0, tech_zones: 1_0}\n",
+        "s",
+        first_year=FIRST,
+    )
+    assert s.description == "2025-02-30"  # a date-like text stays text (and an impossible date is no crash)
+    assert (s.levers.vc_funding, s.levers.connectivity_loss, s.levers.tech_zones) == (100, 1.5, 10)
+    for text in ("012", "0x1F", "1:30", "0b11"):
+        [m] = messages(f"name: x\nlevers:\n  tech_zones: {text}\n")
+        assert "line 3" in m and "not a plain decimal number" in m and repr(text) in m
+
+
 def test_lever_years_follow_the_model_range():
     assert (
         "fiscal years 2026 to 2050" in messages("name: x\nlevers: {vc_funding: {value: 1, start: 2025}}\n")[0]
