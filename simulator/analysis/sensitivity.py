@@ -225,11 +225,12 @@ class OddsModel:
             trend=self.scenario.trend,
         )
         exports = self.engine.project(self.scenario, draws).exports
-        best = np.maximum.accumulate(exports, axis=1)
+        best: dict[int, np.ndarray] = {}  # best year up to each deadline column, shared by goals
         out = np.empty((runs, len(self.goals)))
         for k, (g, c) in enumerate(zip(self.goals, self.columns, strict=True)):
-            reached = best[:, c - 1] >= g.amount_musd
-            out[:, k] = reached.reshape(runs, m).mean(axis=1)
+            if c not in best:
+                best[c] = exports[:, :c].max(axis=1)
+            out[:, k] = (best[c] >= g.amount_musd).reshape(runs, m).mean(axis=1)
         return out
 
 

@@ -27,7 +27,7 @@ from simulator.analysis.track_record import (
     summary,
 )
 from simulator.app.charts import OKABE_ITO, _style
-from simulator.app.what_it_takes import csv_download, engine_or_stop
+from simulator.app.what_it_takes import TITLE_ROOM, csv_download, engine_or_stop
 
 MET, MISSED, AFTER = "met", "missed", "stated after the year ended"
 STATUS_COLOURS = {MET: OKABE_ITO["blue"], MISSED: OKABE_ITO["vermillion"], AFTER: "#8C8C8C"}
@@ -149,7 +149,7 @@ def record_chart(history: list[tuple[int, float]], past: list[PastTarget]) -> al
     )
     return _style(
         alt.layer(line, marks).properties(
-            height=400,
+            height=400 + TITLE_ROOM,
             width="container",
             title=alt.Title(
                 "Past dated targets against reported exports",
@@ -212,7 +212,7 @@ def pace_chart(items: list[OpenTarget], p: Pace) -> alt.LayerChart:
     )
     return _style(
         alt.layer(bars, rules).properties(
-            height=34 * len(order) + 40,
+            height=34 * len(order) + TITLE_ROOM,
             width="container",
             title=alt.Title(
                 "Open targets: growth needed against growth achieved",

@@ -57,6 +57,8 @@ OWN = "An amount and deadline of my own"
 RAISES, LOWERS = "raises exports", "lowers exports"
 SIGN_COLOURS = {RAISES: OKABE_ITO["blue"], LOWERS: OKABE_ITO["vermillion"]}
 TARGET_COLOUR = OKABE_ITO["purple"]
+TITLE_ROOM = 130
+"""Pixels a chart's title, subtitle and top legend take: the app sizes the whole chart to ``height``."""
 
 
 # --------------------------------------------------------------------------- cached computations
@@ -130,16 +132,17 @@ def lever_answers_frame(result: GoalSeek) -> pd.DataFrame:
     for a in result.levers:
         lv = a.lever
         if a.value is None:
-            answer = f"not reachable alone within {lv.range_text}"
+            answer = "not reachable alone"
         else:
-            answer = f"{'at least' if lv.direction > 0 else 'at most'} {a.value:g} {lv.unit}"
+            answer = f"{'at least' if lv.direction > 0 else 'at most'} {a.value:g}"
         rows.append(
             {
                 "Lever": lv.label,
-                "Now": f"{a.current:g} {lv.unit}",
+                "Range": lv.range_text,
+                "Now": a.current,
                 "Least setting alone": answer,
                 "P there": a.p_value,
-                "P at the far end of the range": a.p_best,
+                "P at the far end": a.p_best,
             }
         )
     return pd.DataFrame(rows)
@@ -277,7 +280,7 @@ def waterfall_chart(df: pd.DataFrame, goal: Goal) -> alt.LayerChart:
     )
     bars = (
         alt.Chart(df)
-        .mark_bar(height=26)
+        .mark_bar()
         .encode(
             y=y,
             x=alt.X("start:Q", title=f"Reported exports in FY{goal.deadline_fy}, US$ billions (mean)"),
@@ -310,7 +313,7 @@ def waterfall_chart(df: pd.DataFrame, goal: Goal) -> alt.LayerChart:
     )
     return _style(
         alt.layer(bars, ranges, rule, text).properties(
-            height=44 * len(order) + 40,
+            height=44 * len(order) + TITLE_ROOM,
             width="container",
             title=alt.Title(
                 "What closes the gap at the deadline",
@@ -359,7 +362,7 @@ def wedge_chart(df: pd.DataFrame, goal: Goal) -> alt.LayerChart:
     )
     return _style(
         alt.layer(areas, base, point).properties(
-            height=380,
+            height=380 + TITLE_ROOM,
             width="container",
             title=alt.Title(
                 "Where the gain comes from, year by year",
@@ -596,8 +599,9 @@ def _goal_seek_section(result: GoalSeek, goal: Goal) -> None:
         lever_answers_frame(result),
         hide_index=True,
         column_config={
+            "Now": st.column_config.NumberColumn(format="%g"),
             "P there": st.column_config.NumberColumn(format="percent"),
-            "P at the far end of the range": st.column_config.NumberColumn(format="percent"),
+            "P at the far end": st.column_config.NumberColumn(format="percent"),
         },
     )
     st.subheader("The least-change package")
