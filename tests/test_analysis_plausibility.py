@@ -122,3 +122,12 @@ def test_bad_reference_rows_name_the_line(tmp_path, old, new, words, line):
         load_reference(bad)
     assert exc.value.line == line
     assert str(bad) in str(exc.value)
+
+
+def test_readme_table_matches_the_reference_file():
+    """The README's table of reference episodes quotes the file: each growth figure appears there."""
+    readme = (REFERENCE_FILE.parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## What it takes") :]
+    for e in load_reference():
+        assert f"{round(e.cagr_pct, 1):g}% a year ({e.basis})" in section, e.id
+        assert e.country in section
