@@ -119,3 +119,40 @@ def test_tornado_and_sobol_frames(engine, settings):
     assert (sf["lo"] <= sf["value"]).all() and (sf["value"] <= sf["hi"]).all()
     spec = wit.sobol_chart(sf, s).to_dict()
     assert "95% intervals" in json.dumps(spec)
+
+
+def test_link_reproduces_the_view():
+    at = AppTest.from_string(WIT, default_timeout=180)
+    at.query_params.update(
+        {
+            "target": "t5b_fy2026_govt",
+            "p": "0.8",
+            "levers": "formal_channel_share,retention_limit",
+            "start": "x",
+        }
+    )
+    at.session_state["wit_sobol_n"] = 256
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="wit_target").value.startswith("$5B by FY2026")
+    assert at.select_slider(key="wit_probability").value == 0.8
+    assert at.multiselect(key="wit_levers").value == ["formal_channel_share", "retention_limit"]
+    assert any("Ignored a link parameter: start='x'" in w.value for w in at.warning)
+    # the page writes back what it shows: the understood parameters, without the bad one
+    assert at.query_params["target"] in ("t5b_fy2026_govt", ["t5b_fy2026_govt"])
+    assert at.query_params["start"] in ("2026", ["2026"])
+
+
+def test_query_round_trip(engine):
+    options = wit._goal_options(engine)
+    goal = next(g for g in options.values() if g is not None and g.key == "t15b_fy2030_govt")
+    q = wit.query_from_view(goal, 0.66, "blueprint-package", 2027, ["tech_zones"])
+    values, problems = wit.view_from_query(q, options, [wit.CURRENT, "blueprint-package"], 2026, 2040)
+    assert not problems
+    assert options[values["wit_target"]] == goal
+    assert values["wit_probability"] == 0.66 and values["wit_start"] == "blueprint-package"
+    assert values["wit_start_year"] == 2027 and values["wit_levers"] == ["tech_zones"]
+    own = wit.query_from_view(wit.Goal(12_500, 2031), 0.5, wit.CURRENT, 2026, [lv.name for lv in wit.LEVERS])
+    assert own == {"target": "own", "amount": "12.5", "deadline": "2031", "p": "0.5", "start": "2026"}
+    _, problems = wit.view_from_query({"p": "0.7", "levers": "zones"}, options, [wit.CURRENT], 2026, 2040)
+    assert len(problems) == 2

@@ -199,3 +199,14 @@ def test_bad_inputs_are_input_errors(engine):
         check_levers(["tech_zone"])
     g = resolve_goal(engine, target_id="t30b_nodeadline_pm", deadline_fy=2035)
     assert g.amount_musd == 30000 and g.deadline_fy == 2035
+
+
+def test_more_certainty_needs_more_effort(engine, settings):
+    """The least setting alone never falls as the required probability rises."""
+    goal = resolve_goal(engine, target_id="t5b_fy2026_govt")
+    model = ReachModel.build(engine, goal, settings, draws=2000)
+    formal = LEVER_BY_NAME["formal_channel_share"]
+    values = [one_lever(model, formal, p).value for p in (0.2, 0.35, 0.5, 0.65)]
+    assert None not in values
+    assert values == sorted(values)
+    assert values[0] < values[-1]

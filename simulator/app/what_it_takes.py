@@ -449,6 +449,126 @@ def sobol_chart(df: pd.DataFrame, s: SobolResult) -> alt.LayerChart:
 # --------------------------------------------------------------------------- page
 
 
+URL_KEYS = ("target", "amount", "deadline", "p", "from", "start", "levers")
+"""Query keys of this page: a link reproduces the question asked."""
+WIDGET = {
+    "target": "wit_target",
+    "amount": "wit_amount",
+    "deadline": "wit_deadline",
+    "p": "wit_probability",
+    "from": "wit_start",
+    "start": "wit_start_year",
+    "levers": "wit_levers",
+}
+
+
+def view_from_query(
+    params: dict[str, str], options: dict[str, Goal | None], starts: list[str], first_year: int, horizon: int
+) -> tuple[dict[str, object], list[str]]:
+    """Widget values from a link's query parameters, and a note for each parameter not understood."""
+    out: dict[str, object] = {}
+    problems: list[str] = []
+
+    def bad(key: str, allowed: str) -> None:
+        problems.append(f"{key}={params[key]!r} (allowed: {allowed})")
+
+    if "target" in params:
+        by_key = {(g.key if g is not None else "own"): label for label, g in options.items()}
+        if params["target"] in by_key:
+            out[WIDGET["target"]] = by_key[params["target"]]
+        else:
+            bad("target", "an open dated target id, or own")
+    for key, lo, hi, cast in (("amount", 0.5, 200.0, float), ("deadline", first_year, horizon, int)):
+        if key in params:
+            try:
+                v = cast(params[key])
+            except ValueError:
+                v = None
+            if v is None or not lo <= v <= hi:
+                bad(key, f"{lo:g} to {hi:g}")
+            else:
+                out[WIDGET[key]] = v
+    if "p" in params:
+        try:
+            p = float(params["p"])
+        except ValueError:
+            p = None
+        match = next((x for x in PROBABILITIES if p is not None and abs(x - p) < 1e-9), None)
+        if match is None:
+            bad("p", ", ".join(f"{x:g}" for x in PROBABILITIES))
+        else:
+            out[WIDGET["p"]] = match
+    if "from" in params:
+        if params["from"] in starts:
+            out[WIDGET["from"]] = params["from"]
+        else:
+            bad("from", ", ".join(starts))
+    if "start" in params:
+        try:
+            y = int(params["start"])
+        except ValueError:
+            y = None
+        if y is None or not first_year <= y <= horizon:
+            bad("start", f"fiscal years {first_year} to {horizon}")
+        else:
+            out[WIDGET["start"]] = y
+    if "levers" in params:
+        names = [n for n in params["levers"].split(",") if n]
+        if names and all(n in LEVER_BY_NAME for n in names):
+            out[WIDGET["levers"]] = names
+        else:
+            bad("levers", ", ".join(LEVER_BY_NAME))
+    return out, problems
+
+
+def query_from_view(
+    goal: Goal, p: float, start_name: str, start_year: int, levers: list[str]
+) -> dict[str, str]:
+    """The query parameters that reproduce this view (defaults left out)."""
+    q: dict[str, str] = {"target": goal.key if goal.target is not None else "own"}
+    if goal.target is None:
+        q["amount"] = f"{goal.amount_musd / 1000:g}"
+        q["deadline"] = str(goal.deadline_fy)
+    q["p"] = f"{p:g}"
+    if start_name != CURRENT:
+        q["from"] = start_name
+    q["start"] = str(start_year)
+    if set(levers) != {lv.name for lv in LEVERS}:
+        q["levers"] = ",".join(levers)
+    return q
+
+
+def _init_from_url(engine: Engine, options: dict[str, Goal | None], starts: list[str]) -> None:
+    """Set the widgets from the link once per session; say which parameters were not understood.
+
+    Every widget's default is set here, through the session state, so that no widget is given
+    both a default and a session value.
+    """
+    horizon = compute.settings().horizon
+    labels = list(options)
+    defaults = {
+        WIDGET["target"]: next((k for k in labels if "$10B by FY2029" in k), labels[0]),
+        WIDGET["amount"]: 10.0,
+        WIDGET["deadline"]: min(engine.first_projection_year + 4, horizon),
+        WIDGET["p"]: 0.5,
+        WIDGET["from"]: CURRENT,
+        WIDGET["start"]: engine.first_projection_year,
+        WIDGET["levers"]: [lv.name for lv in LEVERS],
+    }
+    for k, v in defaults.items():
+        st.session_state.setdefault(k, v)
+    if st.session_state.get("_wit_url_read"):
+        return
+    st.session_state["_wit_url_read"] = True
+    params = {k: st.query_params[k] for k in URL_KEYS if k in st.query_params}
+    values, problems = view_from_query(
+        params, options, starts, engine.first_projection_year, compute.settings().horizon
+    )
+    st.session_state.update(values)
+    if problems:
+        st.session_state["_wit_url_problems"] = problems
+
+
 def _goal_options(engine: Engine) -> dict[str, Goal | None]:
     opts: dict[str, Goal | None] = {}
     for g in dated_open_goals(engine):
@@ -458,14 +578,11 @@ def _goal_options(engine: Engine) -> dict[str, Goal | None]:
     return opts
 
 
-def _pick_goal(engine: Engine) -> Goal:
-    opts = _goal_options(engine)
+def _pick_goal(engine: Engine, opts: dict[str, Goal | None]) -> Goal:
     labels = list(opts)
-    default = next((i for i, k in enumerate(labels) if "$10B by FY2029" in k), 0)
     choice = st.selectbox(
         "Target",
         labels,
-        index=default,
         key="wit_target",
         help="Open official targets that state a deadline (one per amount and deadline), or your own.",
     )
@@ -474,13 +591,12 @@ def _pick_goal(engine: Engine) -> Goal:
         return goal
     c1, c2 = st.columns(2)
     amount = c1.number_input(
-        "Amount, US$ billions", min_value=0.5, max_value=200.0, value=10.0, step=0.5, key="wit_amount"
+        "Amount, US$ billions", min_value=0.5, max_value=200.0, step=0.5, key="wit_amount"
     )
     deadline = c2.number_input(
         "Deadline (fiscal year)",
         min_value=engine.first_projection_year,
         max_value=compute.settings().horizon,
-        value=min(engine.first_projection_year + 4, compute.settings().horizon),
         step=1,
         key="wit_deadline",
     )
@@ -520,18 +636,21 @@ def page() -> None:
         "uncertain assumptions matter most for the odds. Every candidate is projected with the same "
         "Monte Carlo draws, so differences between settings are policy, not luck."
     )
+    options = _goal_options(engine)
+    starts = starting_points(engine.first_projection_year)
+    _init_from_url(engine, options, list(starts))
+    for note in st.session_state.pop("_wit_url_problems", []):
+        st.warning(f"Ignored a link parameter: {note}.")
     c1, c2 = st.columns([3, 2])
     with c1:
-        goal = _pick_goal(engine)
+        goal = _pick_goal(engine, options)
     with c2:
         p = st.select_slider(
             "Required probability",
             options=PROBABILITIES,
-            value=0.5,
             format_func=lambda v: f"{v:.0%}",
             key="wit_probability",
         )
-    starts = starting_points(engine.first_projection_year)
     c3, c4, c5 = st.columns([2, 1, 3])
     start_name = c3.selectbox(
         "Starting from",
@@ -540,19 +659,23 @@ def page() -> None:
         help="Its assumptions, trend and lever settings stay; the levers found here replace its settings.",
     )
     years = list(range(engine.first_projection_year, goal.deadline_fy + 1))
+    if st.session_state.get(WIDGET["start"]) not in years:  # a later deadline was chosen before
+        st.session_state[WIDGET["start"]] = years[0]
     start_year = c4.selectbox(
         "Levers change from", years, format_func=lambda y: f"FY{y}", key="wit_start_year"
     )
     chosen = c5.multiselect(
         "Levers allowed to move",
         [lv.name for lv in LEVERS],
-        default=[lv.name for lv in LEVERS],
         format_func=lambda n: LEVER_BY_NAME[n].label,
         key="wit_levers",
     )
     if not chosen:
         st.warning("Choose at least one lever.")
         return
+    wanted = query_from_view(goal, float(p), start_name, int(start_year), list(chosen))
+    if {k: st.query_params[k] for k in st.query_params} != wanted:
+        st.query_params.from_dict(wanted)
 
     need = plausibility.check_goal(engine, goal)
     if need is not None:
