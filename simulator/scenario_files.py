@@ -253,43 +253,50 @@ class _Builder:
 def parse_yaml(text: str | bytes, source: str | None = None) -> tuple[Any, dict[str, int]]:
     """Parse one YAML document strictly; return the value and the line of each field path.
 
-    Raises :class:`InputErrors` for a non-UTF-8 or oversized text, a syntax error, a tag, deep
-    nesting, too many nodes, duplicate or non-scalar keys, an empty document or several documents.
+    Raises :class:`InputErrors` for a non-UTF-8 or oversized text, a character YAML forbids, a
+    syntax error, a tag, deep nesting, too many nodes, duplicate or non-scalar keys, a number in
+    a YAML 1.1 form, an empty document or several documents.
     """
     text = _decode(text, source)
+    empty = InputErrors([InputError("the file is empty", file=source, allowed="a YAML mapping of fields")])
     if not text.strip() or _only_comments(text):
-        raise InputErrors([InputError("the file is empty", file=source, allowed="a YAML mapping of fields")])
-    loader = StrictLoader(text)
+        raise empty
+    loader: StrictLoader | None = None
     try:
-        try:
-            node = loader.get_single_node()
-        except _Refused as r:
-            raise InputErrors([_refused_error(r, source)]) from None
-        except yaml.MarkedYAMLError as exc:
-            raise InputErrors([_syntax_error(exc, source)]) from None
-        except yaml.YAMLError as exc:
-            raise InputErrors([InputError(f"is not valid YAML: {exc}", file=source)]) from None
-        except RecursionError:
-            raise InputErrors(
-                [InputError(f"is nested deeper than {MAX_DEPTH} levels", file=source)]
-            ) from None
+        loader = StrictLoader(text)
+        node = loader.get_single_node()
         if node is None:
-            raise InputErrors(
-                [InputError("the file is empty", file=source, allowed="a YAML mapping of fields")]
-            )
+            raise empty
         builder = _Builder(loader, source=source)
-        try:
-            value = builder.build(node)
-        except _Refused as r:
-            raise InputErrors([_refused_error(r, source)]) from None
-        except yaml.MarkedYAMLError as exc:  # a scalar the safe constructor cannot read
-            raise InputErrors([_syntax_error(exc, source)]) from None
-        if builder.problems:
-            raise InputErrors(builder.problems)
-        builder.lines[""] = node.start_mark.line + 1
-        return value, builder.lines
+        value = builder.build(node)
+    except _Refused as r:
+        raise InputErrors([_refused_error(r, source)]) from None
+    except yaml.reader.ReaderError as exc:
+        raise InputErrors([_reader_error(exc, text, source)]) from None
+    except yaml.MarkedYAMLError as exc:
+        raise InputErrors([_syntax_error(exc, source)]) from None
+    except yaml.YAMLError as exc:
+        raise InputErrors([InputError(f"is not valid YAML: {exc}", file=source)]) from None
+    except RecursionError:
+        raise InputErrors([InputError(f"is nested deeper than {MAX_DEPTH} levels", file=source)]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
+    if builder.problems:
+        raise InputErrors(builder.problems)
+    builder.lines[""] = node.start_mark.line + 1
+    return value, builder.lines
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str, source: str | None) -> InputError:
+    """A control character (or another character YAML does not allow), with its line."""
+    line = text.count("\n", 0, exc.position) + 1
+    return InputError(
+        f"holds a character YAML does not allow (#x{exc.character:04x}) at character {exc.position}",
+        file=source,
+        line=line,
+        allowed="printable text, tabs and line breaks",
+    )
 
 
 def _decode(text: str | bytes, source: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -372,3 +373,70 @@ def test_dump_scenario_round_trips(doc):
 
     s = validate_scenario(doc, first_year=FIRST)
     assert sf.load_scenario_text(sf.dump_scenario(s), "round trip", first_year=FIRST) == s
+
+
+yaml_ish = st.text(
+    alphabet=st.sampled_from(list("name:levrs_zo{}[],-&*!<>|#'\"\n 0123456789.eE+tabcyq\t@%")), max_size=120
+)
+
+
+@given(st.one_of(yaml_ish, st.binary(max_size=120), st.text(max_size=120)))
+@hsettings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "500")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+def test_any_input_gives_a_scenario_or_input_errors_never_a_crash(text):
+    try:
+        sf.load_scenario_text(text, "fuzz.yaml", first_year=FIRST)
+    except InputErrors as exc:
+        assert exc.errors and all(str(e).startswith("fuzz.yaml") for e in exc.errors)
+
+
+anything = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8) | st.integers(), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+field_names = st.sampled_from(
+    ["name", "description", "base", "levers", "assumptions", "trend", "draws", "seed", "horizon", "other"]
+)
+inner_names = st.sampled_from(
+    [lv.name for lv in LEVERS]
+    + [a.name for a in ASSUMPTIONS]
+    + [
+        "value",
+        "start",
+        "ramp_years",
+        "values",
+        "low",
+        "central",
+        "high",
+        "fixed",
+        "growth_pct",
+        "shock_scale",
+    ]
+)
+fuzzed_docs = st.dictionaries(
+    field_names,
+    anything | st.dictionaries(inner_names, anything | st.dictionaries(inner_names, anything)),
+    max_size=6,
+)
+
+
+@given(fuzzed_docs)
+@hsettings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+def test_any_mapping_of_fields_gives_a_scenario_or_input_errors(doc):
+    import yaml
+
+    text = yaml.safe_dump(doc, allow_unicode=True)
+    try:
+        sf.load_scenario_text(text, "fuzz.yaml", first_year=FIRST)
+    except InputErrors as exc:
+        assert exc.errors and all(str(e).startswith("fuzz.yaml") for e in exc.errors)
