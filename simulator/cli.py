@@ -38,6 +38,7 @@ COMMANDS: list[str] = ["run", "validate", "levers", "compare", "goal_seek", "att
 """Modules of :mod:`simulator.commands`, in the order ``--help`` lists them."""
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_CODES = "exit codes: 0 all went well, 1 some scenarios failed (listed at the end), 2 bad usage."
 
 DESCRIPTION = (
     "Policy-scenario simulator for Pakistan's IT (ICT-services) exports: run scenario files, "
@@ -53,7 +54,7 @@ def command_module(name: str) -> ModuleType:
 
 def build_parser(modules: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The argument parser with one sub-command per module (default: all of :data:`COMMANDS`)."""
-    parser = argparse.ArgumentParser(prog="simulator", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(prog="simulator", description=DESCRIPTION, epilog=EXIT_CODES)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS if modules is None else modules:

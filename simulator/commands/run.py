@@ -35,6 +35,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "--out, and print a summary: the median of FY2030 exports and the odds of each dated "
             "target. A bad file never stops the others; they are listed at the end (exit code 1)."
         ),
+        epilog="exit codes: 0 all went well, 1 some scenarios failed (listed at the end), 2 bad usage.",
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="scenario files (.yaml) or folders of them")
     p.add_argument(
