@@ -32,7 +32,7 @@ from simulator.errors import InputError
 from simulator.levers import LEVER_BY_NAME
 from simulator.scenario import Scenario, baseline_scenario, validate_scenario
 from simulator.scenario_files import load_scenario_files, shipped_scenarios
-from simulator.settings import MAX_DRAWS, MIN_DRAWS, Settings, load_settings
+from simulator.settings import MAX_DRAWS, MAX_HORIZON, MIN_DRAWS, Settings, load_settings
 
 DECIMALS = {
     "amount_musd": 1,
@@ -100,8 +100,11 @@ def add_goal_options(p: argparse.ArgumentParser, *, many: bool) -> None:
     p.add_argument("--list-targets", action="store_true", help="list the target ids and stop")
 
 
-def goals_from(args: argparse.Namespace, engine: Engine, horizon: int | None = None) -> list[Goal]:
-    """The goals the options name (several ``--target``, or one amount, or every dated open target)."""
+def goals_from(args: argparse.Namespace, engine: Engine, horizon: int = MAX_HORIZON) -> list[Goal]:
+    """The goals the options name (several ``--target``, or one amount, or every dated open target).
+
+    A deadline must lie between the first projection year and ``horizon``.
+    """
     ids = args.target if isinstance(args.target, list) else [args.target] if args.target else []
     if args.amount is not None:
         if ids:
@@ -308,7 +311,7 @@ def report(result: GoalSeek, engine: Engine, model: ReachModel) -> str:
     rows = []
     for a in result.levers:
         if a.value is None:
-            answer, p = "not reachable alone", "-"
+            answer, p = f"not reachable alone ({a.lever.min:g} to {a.lever.max:g})", "-"
         else:
             answer = f"{'at least' if a.lever.direction > 0 else 'at most'} {a.value:g}"
             p = common.percent(a.p_value)
