@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -93,8 +94,13 @@ def _memory_kb(pid: int) -> int:
     return 0
 
 
-def timed_run(folder: Path, out: Path, draws: int, jobs: int) -> tuple[float, float]:
-    """(wall seconds, peak MB of the process tree) of one ``simulator run``."""
+def timed_run(folder: Path, out: Path, draws: int, jobs: int) -> tuple[float, float, float]:
+    """(wall seconds, peak MB of the process tree, CPU seconds of the tree) of one ``simulator run``.
+
+    CPU time (user + system of the run and its workers) is much less sensitive than wall time to
+    other work on a shared machine; wall time over CPU time shows how well the workers overlap.
+    """
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     cmd = [sys.executable, "-m", "simulator", "run", str(folder), "--out", str(out)]
     cmd += ["--draws", str(draws), "--jobs", str(jobs), "--quiet"]
     peak = 0.0
@@ -116,7 +122,9 @@ def timed_run(folder: Path, out: Path, draws: int, jobs: int) -> tuple[float, fl
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"simulator run failed ({proc.returncode}):\n{err.decode()}")
-    return elapsed, peak
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, peak, cpu
 
 
 def startup_seconds(repeats: int) -> float:
@@ -149,13 +157,15 @@ def main() -> None:
         folder.mkdir()
         write_files(folder, args.files)
         times: dict[int, list[float]] = {1: [], 2: []}
+        cpu: dict[int, list[float]] = {1: [], 2: []}
         peaks: dict[int, float] = {1: 0.0, 2: 0.0}
         digests = set()
         for r in range(args.repeats):
             for jobs in (1, 2):  # interleaved, so drift on a noisy machine hits both alike
                 out = Path(tmp) / f"out-{jobs}-{r}"
-                seconds, mb = timed_run(folder, out, args.draws, jobs)
+                seconds, mb, cpu_s = timed_run(folder, out, args.draws, jobs)
                 times[jobs].append(seconds)
+                cpu[jobs].append(cpu_s)
                 peaks[jobs] = max(peaks[jobs], mb)
                 digests.add(digest(out))
         n, d = args.files, args.draws
@@ -163,11 +173,13 @@ def main() -> None:
             med = statistics.median(times[jobs])
             print(f"batch_{n}_files_{d}_draws_jobs{jobs}_s_median: {med:.2f}")
             print(f"batch_{n}_files_{d}_draws_jobs{jobs}_ms_per_scenario: {med / n * 1000:.2f}")
+            print(f"batch_{n}_files_{d}_draws_jobs{jobs}_cpu_s_median: {statistics.median(cpu[jobs]):.2f}")
             print(f"batch_{n}_files_{d}_draws_jobs{jobs}_peak_mb: {peaks[jobs]:.0f}")
         print(
             f"batch_jobs1_over_jobs2_ratio: {statistics.median(times[1]) / statistics.median(times[2]):.2f}"
         )
         print(f"batch_runs_per_jobs: {args.repeats}")
+        print(f"load_average_1min_at_end: {os.getloadavg()[0]:.2f}")
         print(f"cli_startup_s_median: {startup_seconds(5):.2f}")
         print(f"batch_csv_identical_across_jobs: {str(len(digests) == 1).lower()}")
         best = min(statistics.median(times[1]), statistics.median(times[2]))
