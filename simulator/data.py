@@ -99,7 +99,7 @@ class PartialDate:
         return self.text
 
 
-def _optional_date(v: object) -> PartialDate | None:
+def optional_date(v: object) -> PartialDate | None:
     if v is None or (isinstance(v, str) and not v.strip()):
         return None
     if isinstance(v, PartialDate):
@@ -107,7 +107,7 @@ def _optional_date(v: object) -> PartialDate | None:
     return PartialDate.parse(str(v))
 
 
-def _check_url(v: str) -> str:
+def check_url(v: str) -> str:
     v = v.strip()
     if not re.match(r"https?://\S+$", v):
         raise ValueError("must be a web address starting with http:// or https://")
@@ -117,14 +117,20 @@ def _check_url(v: str) -> str:
 # --------------------------------------------------------------------------- row models
 
 
-class _Row(BaseModel):
+class CsvRow(BaseModel):
+    """Base of a validated CSV row: unknown columns are refused; subclasses declare the columns.
+
+    :func:`read_rows` fills in ``line``; a validator that needs to blame one field raises
+    :class:`FieldError` so the error names it.
+    """
+
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
 
     line: int = 0
     """Line in the file (1-based, header is line 1); filled in by the loader."""
 
 
-class Observation(_Row):
+class Observation(CsvRow):
     period_start: YearMonth
     period_end: YearMonth
     fiscal_year: int
@@ -138,8 +144,8 @@ class Observation(_Row):
     _ym = field_validator("period_start", "period_end", mode="before")(
         lambda v: v if isinstance(v, YearMonth) else YearMonth.parse(str(v))
     )
-    _pub = field_validator("published", mode="before")(_optional_date)
-    _url = field_validator("url")(_check_url)
+    _pub = field_validator("published", mode="before")(optional_date)
+    _url = field_validator("url")(check_url)
 
     @field_validator("value_musd")
     @classmethod
@@ -159,19 +165,19 @@ class Observation(_Row):
     def _period(self) -> Observation:
         s, e = self.period_start, self.period_end
         if e < s:
-            raise _FieldError("period_end", str(e), "must not be before period_start")
+            raise FieldError("period_end", str(e), "must not be before period_start")
         if s.fiscal_year != e.fiscal_year:
-            raise _FieldError("period_end", str(e), "the period must lie within one fiscal year (July-June)")
+            raise FieldError("period_end", str(e), "the period must lie within one fiscal year (July-June)")
         if s != e and s.month != 7:
-            raise _FieldError(
+            raise FieldError(
                 "period_start", str(s), "a period longer than a month must start in July (year to date)"
             )
         if self.fiscal_year != e.fiscal_year:
-            raise _FieldError(
+            raise FieldError(
                 "fiscal_year", self.fiscal_year, f"does not match the period (FY{e.fiscal_year})"
             )
         if self.published is not None and self.published.first_day < date(e.year, e.month, 1):
-            raise _FieldError("published", str(self.published), "is before the end of the period")
+            raise FieldError("published", str(self.published), "is before the end of the period")
         return self
 
     @property
@@ -198,7 +204,7 @@ class Observation(_Row):
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-class Target(_Row):
+class Target(CsvRow):
     id: str
     amount_musd: float
     deadline_fy: int | None
@@ -211,8 +217,8 @@ class Target(_Row):
     url: str
     note: str = ""
 
-    _said = field_validator("said_on", mode="before")(_optional_date)
-    _url = field_validator("url")(_check_url)
+    _said = field_validator("said_on", mode="before")(optional_date)
+    _url = field_validator("url")(check_url)
 
     @field_validator("deadline_fy", mode="before")
     @classmethod
@@ -248,7 +254,7 @@ class Target(_Row):
         return f"{amount} by FY{self.deadline_fy}" if self.deadline_fy else f"{amount} (no deadline)"
 
 
-class LeverValue(_Row):
+class LeverValue(CsvRow):
     lever: str
     fiscal_year: int
     value: float
@@ -258,7 +264,7 @@ class LeverValue(_Row):
     url: str
     note: str
 
-    _pub = field_validator("published", mode="before")(_optional_date)
+    _pub = field_validator("published", mode="before")(optional_date)
 
     @field_validator("lever")
     @classmethod
@@ -270,21 +276,21 @@ class LeverValue(_Row):
     @field_validator("url")
     @classmethod
     def _url_or_empty(cls, v: str) -> str:
-        return _check_url(v) if v.strip() else ""
+        return check_url(v) if v.strip() else ""
 
     @model_validator(mode="after")
     def _consistent(self) -> LeverValue:
         lever = LEVER_BY_NAME[self.lever]
         if not lever.min <= self.value <= lever.max:
-            raise _FieldError("value", self.value, f"is outside the lever's range ({lever.range_text})")
+            raise FieldError("value", self.value, f"is outside the lever's range ({lever.range_text})")
         if self.basis != "assumption" and not self.url:
-            raise _FieldError("url", "", f"a {self.basis} value needs the address of its source")
+            raise FieldError("url", "", f"a {self.basis} value needs the address of its source")
         if self.basis != "reported" and not self.note.strip():
-            raise _FieldError("note", "", f"a {self.basis} value needs a note saying how it was obtained")
+            raise FieldError("note", "", f"a {self.basis} value needs a note saying how it was obtained")
         return self
 
 
-class _FieldError(ValueError):
+class FieldError(ValueError):
     """Raised inside a model validator to point at one field."""
 
     def __init__(self, field: str, value: object, problem: str):
@@ -295,7 +301,9 @@ class _FieldError(ValueError):
 # --------------------------------------------------------------------------- loading
 
 
-def _read_rows(path: Path, model: type[_Row]) -> list:
+def read_rows(path: Path, model: type[CsvRow]) -> list:
+    """Read a UTF-8 CSV file into validated ``model`` rows; the first problem is an InputError
+    naming the file, the line and the field."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -336,7 +344,7 @@ def _read_rows(path: Path, model: type[_Row]) -> list:
 def _to_input_error(exc: ValidationError, path: Path, line: int, record: dict) -> InputError:
     err = exc.errors()[0]
     ctx_error = err.get("ctx", {}).get("error")
-    if isinstance(ctx_error, _FieldError):
+    if isinstance(ctx_error, FieldError):
         return InputError(
             ctx_error.problem, file=path, line=line, field=ctx_error.field, value=ctx_error.value
         )
@@ -386,9 +394,9 @@ class Dataset:
 def load_dataset(directory: str | Path | None = None) -> Dataset:
     """Load and validate the three data files in ``directory`` (default: the bundled data)."""
     d = Path(directory) if directory is not None else DEFAULT_DATA_DIR
-    obs = _read_rows(d / OBSERVATIONS_FILE, Observation)
-    targets = _read_rows(d / TARGETS_FILE, Target)
-    levers = _read_rows(d / LEVER_HISTORY_FILE, LeverValue)
+    obs = read_rows(d / OBSERVATIONS_FILE, Observation)
+    targets = read_rows(d / TARGETS_FILE, Target)
+    levers = read_rows(d / LEVER_HISTORY_FILE, LeverValue)
     _check_unique(d / TARGETS_FILE, targets, lambda t: t.id, "id")
     _check_unique(d / LEVER_HISTORY_FILE, levers, lambda r: (r.lever, r.fiscal_year), "fiscal_year")
     _check_unique(

@@ -200,12 +200,12 @@ def _obs_rows() -> list[list[str]]:
 def _load_obs(header: list[str], body: list[str]):
     import tempfile
 
-    from simulator.data import Observation, _read_rows
+    from simulator.data import Observation, read_rows
 
     with tempfile.TemporaryDirectory() as d:
         p = Path(d) / OBSERVATIONS_FILE
         p.write_text(",".join(header) + "\n" + "\n".join(body) + "\n", encoding="utf-8")
-        return _read_rows(p, Observation)
+        return read_rows(p, Observation)
 
 
 def _write(path: Path, rows: list[list[str]]) -> None:

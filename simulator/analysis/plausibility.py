@@ -38,7 +38,7 @@ from typing import Literal
 from pydantic import field_validator, model_validator
 
 from simulator.analysis.goals import Goal
-from simulator.data import PartialDate, _check_url, _FieldError, _optional_date, _read_rows, _Row
+from simulator.data import CsvRow, FieldError, PartialDate, check_url, optional_date, read_rows
 from simulator.engine import Engine, Projection
 from simulator.errors import InputError
 
@@ -50,7 +50,7 @@ SUSTAINED_YEARS = 5
 # --------------------------------------------------------------------------- the reference table
 
 
-class Episode(_Row):
+class Episode(CsvRow):
     """A period of fast growth of IT-services exports (or revenues) in a comparable country."""
 
     id: str
@@ -69,8 +69,8 @@ class Episode(_Row):
     published_end: PartialDate | None = None
     note: str
 
-    _url = field_validator("url")(_check_url)
-    _pub = field_validator("published", "published_end", mode="before")(_optional_date)
+    _url = field_validator("url")(check_url)
+    _pub = field_validator("published", "published_end", mode="before")(optional_date)
 
     @field_validator("growth_pct", "first_value_musd", "last_value_musd", mode="before")
     @classmethod
@@ -80,30 +80,30 @@ class Episode(_Row):
     @field_validator("url_end")
     @classmethod
     def _url_end(cls, v: str) -> str:
-        return _check_url(v) if v.strip() else ""
+        return check_url(v) if v.strip() else ""
 
     @model_validator(mode="after")
     def _consistent(self) -> Episode:
         if self.last_year - self.first_year < SUSTAINED_YEARS:
-            raise _FieldError(
+            raise FieldError(
                 "last_year", self.last_year, f"an episode must span at least {SUSTAINED_YEARS} years"
             )
         if self.basis == "stated":
             if self.growth_pct is None:
-                raise _FieldError("growth_pct", "", "a stated episode needs the growth its source states")
+                raise FieldError("growth_pct", "", "a stated episode needs the growth its source states")
             if self.first_value_musd is not None or self.last_value_musd is not None:
-                raise _FieldError("first_value_musd", self.first_value_musd, "a stated episode has no values")
+                raise FieldError("first_value_musd", self.first_value_musd, "a stated episode has no values")
         else:
             if self.growth_pct is not None:
-                raise _FieldError(
+                raise FieldError(
                     "growth_pct", self.growth_pct, "a computed episode gives its values; the rate is computed"
                 )
             for name in ("first_value_musd", "last_value_musd"):
                 v = getattr(self, name)
                 if v is None or not v > 0:
-                    raise _FieldError(name, v, "a computed episode needs positive first and last values")
+                    raise FieldError(name, v, "a computed episode needs positive first and last values")
         if self.published is None:
-            raise _FieldError("published", "", "every reference needs its publication date")
+            raise FieldError("published", "", "every reference needs its publication date")
         return self
 
     @property
@@ -125,7 +125,7 @@ class Episode(_Row):
 def load_reference(path: Path | None = None) -> tuple[Episode, ...]:
     """The comparable-country episodes, validated row by row (an :class:`InputError` names the line)."""
     p = Path(path) if path is not None else REFERENCE_FILE
-    rows = _read_rows(p, Episode)
+    rows = read_rows(p, Episode)
     seen: dict[str, int] = {}
     for r in rows:
         if r.id in seen:
