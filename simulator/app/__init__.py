@@ -1,0 +1,1 @@
+"""The Streamlit app: one module per page, plus the shared state, computations and charts."""
