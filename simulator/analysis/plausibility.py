@@ -31,7 +31,7 @@ Only the worst window of each kind is reported.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -163,21 +163,31 @@ class Record:
 
     history: tuple[tuple[int, float], ...]
 
+    @cached_property
+    def _windows(self) -> tuple[Window, ...]:
+        return tuple(growth_windows(list(self.history)))
+
+    @cached_property
+    def _fastest_by_length(self) -> dict[int, Window]:
+        best: dict[int, Window] = {}
+        for w in self._windows:
+            if w.years not in best or w.growth_pct > best[w.years].growth_pct:
+                best[w.years] = w
+        return best
+
     def fastest(self, years: int) -> Window | None:
         """Fastest growth over windows of exactly ``years`` years; else the nearest longer length."""
-        windows = growth_windows(list(self.history))
-        for length in range(years, max((w.years for w in windows), default=0) + 1):
-            same = [w for w in windows if w.years == length]
-            if same:
-                return max(same, key=lambda w: w.growth_pct)
-        return None
+        longer = [n for n in self._fastest_by_length if n >= years]
+        return self._fastest_by_length[min(longer)] if longer else None
 
     def worst_year(self) -> Window | None:
-        years = [w for w in growth_windows(list(self.history)) if w.years == 1]
+        years = [w for w in self._windows if w.years == 1]
         return min(years, key=lambda w: w.growth_pct) if years else None
 
 
+@lru_cache(maxsize=16)
 def record(engine: Engine) -> Record:
+    """Pakistan's record as the engine's data show it (computed once per engine)."""
     return Record(tuple(engine.history()))
 
 
