@@ -18,22 +18,14 @@ two medians. Goal: app median <= 150 ms.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import textwrap
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"]
+from simulator.app.serve import APP, CHROMIUM, CHROMIUM_ARGS, IDLE, streamlit_server
 
 TOY_APP = textwrap.dedent(
     """
@@ -74,54 +66,6 @@ SIG_JS = """
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextlib.contextmanager
-def streamlit_server(script: Path, cwd: Path) -> Iterator[str]:
-    """A Streamlit server for ``script`` on a free loopback port; stopped by its PID on exit."""
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            str(REPO / ".venv" / "bin" / "streamlit"),
-            "run",
-            str(script),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        cwd=cwd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                    break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("the Streamlit server did not start")
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 def time_steps(page, slider, selector: str, kind: str, keys: list[str]) -> list[float]:
     """Press each key on the focused slider; milliseconds from keypress to the watched change."""
     out = []
@@ -134,7 +78,7 @@ def time_steps(page, slider, selector: str, kind: str, keys: list[str]) -> list[
         if t1 < 0:
             raise RuntimeError(f"no change seen within 15 s after pressing {key}")
         out.append(t1 - t0)
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+        page.wait_for_selector(IDLE)
     return out
 
 
@@ -142,7 +86,7 @@ def measure_toy(browser, steps: int) -> list[float]:
     with tempfile.TemporaryDirectory() as d:
         script = Path(d) / "toy_app.py"
         script.write_text(TOY_APP)
-        with streamlit_server(script, Path(d)) as url:
+        with streamlit_server(script, cwd=Path(d)) as url:
             page = browser.new_page(viewport={"width": 1280, "height": 800})
             page.goto(url)
             page.get_by_test_id("stMetricValue").wait_for()
@@ -154,12 +98,12 @@ def measure_toy(browser, steps: int) -> list[float]:
 
 
 def measure_app(browser, steps: int) -> list[float]:
-    with streamlit_server(REPO / "streamlit_app.py", REPO) as url:
+    with streamlit_server(APP) as url:
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(url)
         chart = '[data-testid="stVegaLiteChart"]'
         page.locator(chart).first.wait_for(timeout=120_000)
-        page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+        page.wait_for_selector(IDLE)
         # warm up on another lever (first projection, first chart update)
         warm = page.get_by_test_id("stSlider").filter(has_text="Startup and venture").get_by_role("slider")
         warm.focus()
@@ -196,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
             toy = measure_toy(browser, args.steps)
             app = measure_app(browser, args.steps)

@@ -132,7 +132,9 @@ def _fan_layout(
         "series:N",
         title=None,
         scale=alt.Scale(domain=list(series), range=[SERIES_COLOURS[s] for s in series]),
-        legend=alt.Legend(orient="top", direction="horizontal", symbolType="stroke", symbolSize=500),
+        legend=alt.Legend(
+            orient="top", direction="horizontal", symbolType="stroke", symbolSize=500, symbolOpacity=1
+        ),
     )
     dash = alt.StrokeDash(
         "series:N", scale=alt.Scale(domain=list(series), range=[SERIES_DASH[s] for s in series]), legend=None
@@ -140,7 +142,7 @@ def _fan_layout(
     x = alt.X(
         "fiscal_year:Q",
         title="Fiscal year (July-June, named by the year it ends)",
-        scale=alt.Scale(domain=[first, last], nice=False),
+        scale=alt.Scale(domain=[first, last], nice=False, padding=12),
         axis=alt.Axis(format="d", tickMinStep=1, labelExpr=FY_LABEL),
     )
     y_title = "Reported ICT-services exports, US$ billions" + (" (log scale)" if log_scale else "")
@@ -227,14 +229,16 @@ def _fan_layout(
                     alt.Tooltip("stated:N", title="Deadline as stated"),
                 ],
             ),
-            t.mark_text(
-                align="left",
-                baseline="middle",
-                dx=11,
-                fontSize=FONT_SIZE - 1,
-                fontWeight="bold",
-                color=TARGET_COLOUR,
-            ).encode(x="deadline:Q", y="amount:Q", text="deadline_text:N"),
+            # the deadline's label, on a white halo so it reads over the bands
+            *(
+                t.mark_text(
+                    align="left", baseline="middle", dx=11, fontSize=FONT_SIZE - 1, fontWeight="bold", **style
+                ).encode(x="deadline:Q", y="amount:Q", text="deadline_text:N")
+                for style in (
+                    {"stroke": "white", "strokeWidth": 4, "color": "white"},
+                    {"color": TARGET_COLOUR},
+                )
+            ),
         ]
     chart = alt.layer(*layers).properties(
         height=height,
@@ -437,7 +441,12 @@ def backtest_chart(df: pd.DataFrame) -> alt.FacetChart:
     )
     long["kind"] = long["kind"].map(names)
     domain = list(names.values())
-    x = alt.X("target_fy:Q", title="Fiscal year forecast", axis=alt.Axis(format="d", labelExpr=FY_LABEL))
+    x = alt.X(
+        "target_fy:Q",
+        title="Fiscal year forecast",
+        scale=alt.Scale(zero=False, nice=False, padding=12),
+        axis=alt.Axis(format="d", labelExpr=FY_LABEL, tickMinStep=2),
+    )
     points = (
         alt.Chart()
         .mark_point(size=90, filled=True)
@@ -471,6 +480,6 @@ def backtest_chart(df: pd.DataFrame) -> alt.FacetChart:
     )
     return _style(
         alt.layer(interval, points, data=long)
-        .properties(height=260, width=320)
+        .properties(height=260, width=250)
         .facet(column=alt.Column("horizon:O", title="Years ahead"))
     )

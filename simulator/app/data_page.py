@@ -7,6 +7,9 @@ import streamlit as st
 from simulator.app import compute
 from simulator.app.frames import all_targets_frame, lever_history_frame, observations_frame
 
+LINK = st.column_config.LinkColumn("Address", display_text=r"https?://(?:www\.)?([^/]+)/?.*")
+"""Links show the site's name; the full address opens on click."""
+
 
 def page() -> None:
     engine = compute.engine()
@@ -40,7 +43,7 @@ def page() -> None:
             "used": "Used",
             "published": "Published",
             "source": "Source",
-            "url": st.column_config.LinkColumn("Address"),
+            "url": LINK,
             "note": "Note",
             "line": st.column_config.NumberColumn("Line in file", format="%d"),
         },
@@ -53,7 +56,15 @@ def page() -> None:
         hide_index=True,
         column_config={
             "amount_musd": st.column_config.NumberColumn("US$ m", format="%.0f"),
-            "url": st.column_config.LinkColumn("Address"),
+            "deadline": "Deadline",
+            "as_stated": "Deadline as stated",
+            "kind": "Kind",
+            "who": "Who",
+            "role": "Role",
+            "said_on": "Said on",
+            "covers": "Covers",
+            "url": LINK,
+            "note": "Note",
         },
     )
 
@@ -62,6 +73,16 @@ def page() -> None:
     st.dataframe(
         lever_history_frame(data),
         hide_index=True,
-        column_config={"url": st.column_config.LinkColumn("Address")},
+        column_config={
+            "lever": "Lever",
+            "fiscal_year": st.column_config.NumberColumn("FY", format="%d"),
+            "value": "Value",
+            "unit": "Unit",
+            "basis": "Basis",
+            "source": "Source",
+            "published": "Published",
+            "url": LINK,
+            "note": "Note",
+        },
     )
     st.caption(f"Data hash (recorded with the fitted parameters and every output): {data.sha256}")

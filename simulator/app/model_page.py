@@ -44,7 +44,13 @@ def verdict(scores: pd.DataFrame) -> str:
             f"{word} the naive forecast ({s.mae_model_pct:.1f}% against {s.mae_naive_pct:.1f}% mean absolute "
             f"error); its 80% range held the reported figure in {s.coverage_80:.0%} of cases."
         )
-    return "\n".join(f"- {p}" for p in parts)
+    wins = sum(s.mae_model_pct < s.mae_naive_pct for s in scores.itertuples())
+    overall = (
+        f"**In plain words: the model's median beats the naive forecast at {wins} of {len(scores)} "
+        f"forecast horizons.** With {int(scores['n'].max())} or fewer forecasts per horizon, this is weak "
+        "evidence either way."
+    )
+    return overall + "\n\n" + "\n".join(f"- {p}" for p in parts)
 
 
 def page() -> None:
