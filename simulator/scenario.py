@@ -26,6 +26,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     ValidationError,
     ValidationInfo,
     create_model,
@@ -46,6 +47,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
+Number = Annotated[float, Strict()]
+"""A number: an int or a float, never a string or a boolean ("40" and true are mistakes)."""
+Whole = Annotated[int, Strict()]
+
+
 # --------------------------------------------------------------------------- levers
 
 
@@ -57,10 +63,10 @@ class LeverPath(_Strict):
     given, current policy before the first, the last value after it).
     """
 
-    value: float | None = None
-    start: int | None = Field(None, description="first fiscal year of the change")
-    ramp_years: int = Field(0, ge=0, le=30, description="years to reach the value (0 or 1: at once)")
-    values: dict[int, float] | None = None
+    value: Number | None = None
+    start: Whole | None = Field(None, description="first fiscal year of the change")
+    ramp_years: Whole = Field(0, ge=0, le=30, description="years to reach the value (0 or 1: at once)")
+    values: dict[int, Number] | None = None
 
     @model_validator(mode="after")
     def _one_form(self) -> LeverPath:
@@ -75,7 +81,7 @@ class LeverPath(_Strict):
         return self
 
 
-LeverSetting = float | LeverPath
+LeverSetting = Number | LeverPath
 
 
 def _range_error(lever: Lever, path: str, value: float) -> PydanticCustomError:
@@ -149,10 +155,10 @@ class AssumptionOverride(_Strict):
     ``high`` together set the triangular distribution; ``fixed`` removes the uncertainty.
     """
 
-    low: float | None = None
-    central: float | None = None
-    high: float | None = None
-    fixed: float | None = None
+    low: Number | None = None
+    central: Number | None = None
+    high: Number | None = None
+    fixed: Number | None = None
 
     @model_validator(mode="after")
     def _form(self) -> AssumptionOverride:
@@ -183,7 +189,7 @@ class AssumptionOverride(_Strict):
 
 
 def _check_assumption(a: Assumption):
-    def check(v: AssumptionOverride | float) -> AssumptionOverride:
+    def check(v: AssumptionOverride | Number) -> AssumptionOverride:
         ov = AssumptionOverride(central=float(v)) if isinstance(v, int | float) else v
         lo, hi = a.bounds
         for part in ("low", "central", "high", "fixed"):
@@ -207,7 +213,7 @@ def _assumptions_model() -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for a in ASSUMPTIONS:
         fields[_field_name(a.name)] = (
-            Annotated[AssumptionOverride | float, AfterValidator(_check_assumption(a))] | None,
+            Annotated[AssumptionOverride | Number, AfterValidator(_check_assumption(a))] | None,
             Field(None, alias=a.name, description=f"{a.label} ({a.unit})"),
         )
     return create_model(
@@ -224,13 +230,13 @@ Assumptions = _assumptions_model()
 class TrendOverride(_Strict):
     """Overrides of the calibrated trend: each field replaces what the fit gives."""
 
-    growth_pct: float | None = Field(
+    growth_pct: Number | None = Field(
         None, ge=-10, le=40, description="central trend growth of the core, % a year (calibrated by default)"
     )
-    slowdown_per_doubling: float | None = Field(
+    slowdown_per_doubling: Number | None = Field(
         None, ge=0, le=20, description="points of growth lost each time the sector doubles (0 = no slowdown)"
     )
-    shock_scale: float | None = Field(
+    shock_scale: Number | None = Field(
         None, ge=0, le=3, description="multiplies the calibrated size of yearly shocks (1 = as calibrated)"
     )
 
@@ -247,9 +253,9 @@ class Scenario(_Strict):
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     assumptions: Assumptions = Field(default_factory=Assumptions)  # type: ignore[valid-type]
     trend: TrendOverride = Field(default_factory=TrendOverride)
-    draws: int | None = Field(None, ge=MIN_DRAWS, le=MAX_DRAWS)
-    seed: int | None = Field(None, ge=0)
-    horizon: int | None = Field(None, le=MAX_HORIZON)
+    draws: Whole | None = Field(None, ge=MIN_DRAWS, le=MAX_DRAWS)
+    seed: Whole | None = Field(None, ge=0)
+    horizon: Whole | None = Field(None, le=MAX_HORIZON)
 
     @field_validator("horizon")
     @classmethod
