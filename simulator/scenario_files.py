@@ -732,8 +732,14 @@ class _Dumper(yaml.SafeDumper):
     """Block style; multi-line text as a ``|`` literal block so descriptions stay readable."""
 
 
+_YAML_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+"""Characters YAML reads as line breaks: written plainly or in a block they come back as "\\n"."""
+
+
 def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in data else None
+    # double quotes escape YAML's line-break characters, so the text reads back exactly
+    breaks = any(c in data for c in _YAML_BREAKS)
+    style = '"' if breaks else ("|" if "\n" in data else None)
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 
