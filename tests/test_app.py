@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
@@ -271,9 +273,19 @@ def test_yaml_download_round_trips_and_csv_matches_the_command_line(tmp_path):
     path = tmp_path / "app-export.yaml"
     path.write_text(text)
     out = tmp_path / "out"
-    st = compute.settings()
+    run_settings = compute.settings()
     code = cli_main(
-        ["run", str(path), "--out", str(out), "--quiet", "--draws", str(st.draws), "--seed", str(st.seed)]
+        [
+            "run",
+            str(path),
+            "--out",
+            str(out),
+            "--quiet",
+            "--draws",
+            str(run_settings.draws),
+            "--seed",
+            str(run_settings.seed),
+        ]
     )
     assert code == 0
     app_csv = files.projection_csv(s.name, compute.run(s).projection)
@@ -447,3 +459,67 @@ def test_other_pages_run(module):
         obs = at.dataframe[0].value
         assert {"source", "published", "url", "used"} <= set(obs.columns)
         assert (obs["used"] == "yes").sum() >= len(compute.engine().history())
+
+
+def test_the_app_refuses_more_draws_than_it_runs_but_names_the_limit():
+    at = new_app(draws="200000", **{"levers.tech_zones": "40"})
+    assert not at.exception
+    text = " ".join(e.value for e in at.error)
+    assert "draws" in text and "at most 50,000 in the app" in text
+    with pytest.raises(InputErrors, match="at most 50,000"):
+        files.read_upload(b"name: big\ndraws: 100000\n", "big.yaml", FIRST, {})
+    assert state.scenario_from_query({"draws": "20000"}, first_year=FIRST).draws == 20000
+
+
+def test_a_bad_scenario_name_is_reported_and_the_app_carries_on():
+    at = new_app(**{"levers.tech_zones": "40"})
+    at.session_state["scenario_name"] = "bad name!"
+    at.run()
+    assert not at.exception
+    assert "name: must be 1-64 letters" in " ".join(e.value for e in at.error)
+    assert at.metric[0].value
+
+
+@pytest.mark.parametrize("horizon", ["2026", "2050"])
+def test_short_and_long_horizons(horizon):
+    at = new_app(horizon=horizon, **{"levers.tech_zones": "40"})
+    assert not at.exception and not at.error
+    _, data = fan_data(at)
+    assert int(data["fan"]["fiscal_year"].max()) == int(horizon)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.one_of(
+        st.binary(max_size=400),
+        st.text(max_size=300).map(str.encode),
+        st.lists(
+            st.sampled_from(
+                [
+                    "name: x\n",
+                    "levers:\n",
+                    "  tech_zones: 40\n",
+                    "  tech_zones: [1, 2]\n",
+                    "&a [*a]\n",
+                    "!!python/name:os.system\n",
+                    "base: x\n",
+                    "draws: 1e9\n",
+                    "trend: {growth_pct: .nan}\n",
+                    "  - 1\n",
+                    "\t\n",
+                    "'\n",
+                    "? [a, b]\n: 1\n",
+                    "<<: {a: 1}\n",
+                ]
+            ),
+            max_size=8,
+        ).map(lambda parts: "".join(parts).encode()),
+    )
+)
+def test_no_upload_escapes_as_anything_but_input_errors(data):
+    try:
+        out = files.read_upload(data, "fuzz.yaml", FIRST, {})
+    except InputErrors as exc:
+        assert exc.errors and all("fuzz.yaml" in str(e) for e in exc.errors)
+    else:
+        assert isinstance(out, Scenario)

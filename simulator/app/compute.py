@@ -62,7 +62,7 @@ def draws_key(scenario: Scenario, s: Settings) -> DrawsKey:
     )
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _draws(key_text: str, _key: DrawsKey) -> Draws:
     n, seed, horizon, triples, trend = _key
     return engine().draws(
@@ -115,14 +115,14 @@ def _column(fx: model.Effects, j: int) -> model.Effects:
     return model.Effects({k: v[:, j : j + 1] for k, v in fx.by_lever.items()})
 
 
-@st.cache_resource(max_entries=16, show_spinner=False)
+@st.cache_resource(max_entries=8, show_spinner=False)
 def _baseline(key_text: str, _key: DrawsKey) -> Projection:
     p = engine().project(baseline_scenario(), draws(_key))
     _ = p.stats
     return p
 
 
-@st.cache_resource(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def _run(key_text: str, _key: DrawsKey, _scenario: Scenario) -> Run:
     base = _baseline(repr(_key), _key)
     if not _scenario.lever_settings():

@@ -16,6 +16,7 @@ import streamlit as st
 import vl_convert as vlc
 
 from simulator.app import charts
+from simulator.app.state import within_app_limits
 from simulator.engine import Projection
 from simulator.errors import InputError, InputErrors
 from simulator.output import projections_csv, targets_csv
@@ -29,7 +30,7 @@ from simulator.scenario_files import (
 )
 
 
-@st.cache_data(show_spinner=False, ttl=60)
+@st.cache_resource(show_spinner=False, ttl=60)
 def presets(first_year: int) -> tuple[dict[str, Scenario], list[str]]:
     """The shipped scenarios (resolved, baseline left out) and any problem loading them."""
     try:
@@ -56,9 +57,10 @@ def read_upload(data: bytes, filename: str, first_year: int, known: dict[str, Sc
         )
     written = load_scenario_text(data, filename, first_year=first_year)
     try:
-        return resolve(written, known)
+        resolved = resolve(written, known)
     except InputError as exc:
         raise InputErrors([exc if exc.file else replace(exc, file=filename)]) from None
+    return within_app_limits(resolved, filename)
 
 
 def scenario_yaml(scenario: Scenario) -> str:

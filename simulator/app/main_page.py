@@ -3,6 +3,7 @@ lever contributions, the projection table, compare, and share/export."""
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import replace
 from typing import Any
@@ -40,8 +41,8 @@ from simulator.levers import LEVER_BY_NAME
 from simulator.scenario import Scenario, baseline_scenario
 from simulator.settings import MAX_HORIZON
 
+LOG = logging.getLogger(__name__)
 UPLOAD_KEY = "upload"
-TAB_KEY = "section"
 CHART_KEY = "_fan_chart_spec"
 UPLOAD_ERRORS = "_upload_errors"
 MAX_UPLOAD_MB = 1
@@ -94,6 +95,10 @@ def _on_upload(defaults: Defaults, found: dict[str, Scenario]) -> None:
         scenario = files.read_upload(f.getvalue(), f.name, defaults.first_year, found)
     except InputErrors as exc:
         st.session_state[UPLOAD_ERRORS] = (f.name, [str(e) for e in exc.errors])
+        return
+    except Exception:  # a file must never break the page; the loader's gap is logged for a fix
+        LOG.exception("unexpected error reading the uploaded file %r", f.name)
+        st.session_state[UPLOAD_ERRORS] = (f.name, ["could not be read as a scenario file"])
         return
     st.session_state.pop(UPLOAD_ERRORS, None)
     session.load(scenario, defaults)
@@ -172,7 +177,7 @@ def page() -> None:
         "Share and export": lambda: _share_export(scenario, run),
     }
     for tab, draw in zip(
-        st.tabs(list(sections), key=TAB_KEY, on_change="rerun"), sections.values(), strict=True
+        st.tabs(list(sections), key=session.TAB_KEY, on_change="rerun"), sections.values(), strict=True
     ):
         if tab.open:
             with tab:
@@ -291,8 +296,7 @@ def _chart_section(
         "publication date; no full-year figure was found for FY2011-FY2015). Lines: medians of the simulated "
         "paths; shaded: their middle 50% and 90%. Dashed lines: the targets, with the chosen deadline "
         "marked. The trend is fitted to the reported series (Model page); lever effects are the stated "
-        "assumptions in "
-        "the sidebar's help texts."
+        "assumptions in the sidebar's help texts."
     )
     shown = run.projection if not is_baseline(scenario) else run.baseline
     for w in plausibility.check(shown):

@@ -59,11 +59,20 @@ def view_params(view_choices: dict[str, list[Any]]) -> dict[str, str]:
     return out
 
 
+TAB_KEY = "section"
+VIEW_KEYS = (LOG_SCALE_KEY, YEAR_KEY, TAB_KEY)
+"""Session keys of the main page's view widgets (with the ``deadline.*`` keys)."""
+
+
 def keep_alive() -> None:
-    """Keep the sidebar's values while another page is open (Streamlit drops the state of
-    widgets that were not drawn in a run unless it is written back)."""
+    """Keep the scenario and the view while another page or tab is open.
+
+    Streamlit drops the state of a widget that was not drawn in a run unless it is written back;
+    the sidebar, the chosen deadlines, the contribution year and the open tab must survive a
+    visit to another page (and the year a visit to another tab).
+    """
     ss = st.session_state
-    for k in sidebar.control_keys():
+    for k in [*sidebar.control_keys(), *VIEW_KEYS, *(k for k in ss if str(k).startswith("deadline."))]:
         if k in ss:
             ss[k] = ss[k]
 

@@ -35,6 +35,7 @@ from simulator.scenario import (
     TrendOverride,
     validate_scenario,
 )
+from simulator.settings import MAX_DRAWS
 
 DEFAULT_NAME = "my-scenario"
 """Name of a scenario made in the sidebar until the user names it."""
@@ -356,7 +357,30 @@ def scenario_from_query(params: Mapping[str, str], *, first_year: int, source: s
                 if ramp:
                     path["ramp_years"] = ramp
                 doc["levers"][name] = path
-    return validate_scenario(doc, first_year=first_year, source=source)
+    return within_app_limits(validate_scenario(doc, first_year=first_year, source=source), source)
+
+
+MAX_APP_DRAWS = 50_000
+"""Most Monte Carlo draws a link or an uploaded file may ask the app for: a shared server must
+not be made to hold hundreds of megabytes per visitor. The command line allows up to
+:data:`simulator.settings.MAX_DRAWS`."""
+
+
+def within_app_limits(scenario: Scenario, source: str) -> Scenario:
+    """``scenario`` if the app can run it; else :class:`InputErrors` saying what to change."""
+    if scenario.draws is not None and scenario.draws > MAX_APP_DRAWS:
+        raise InputErrors(
+            [
+                InputError(
+                    f"is more than the app runs (the command line runs up to {MAX_DRAWS:,})",
+                    file=source,
+                    field="draws",
+                    value=scenario.draws,
+                    allowed=f"at most {MAX_APP_DRAWS:,} in the app",
+                )
+            ]
+        )
+    return scenario
 
 
 def _split(key: str) -> list[str]:
