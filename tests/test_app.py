@@ -239,8 +239,10 @@ def test_fan_chart_is_valid_vega_lite_and_exports(engine, log_scale):
     assert chart.to_dict()["datasets"]
     lo, hi = spec["layer"][0]["encoding"]["y"]["scale"]["domain"]
     fan = spec["datasets"]["fan"]
-    assert lo <= spec["datasets"]["history"]["value"].min() and hi >= fan["p95"].max()
-    assert hi >= 25  # the $25B target is on the chart
+    assert lo <= spec["datasets"]["history"]["value"].min()
+    assert hi >= 25 * 1.5  # the targets, with room above
+    if log_scale:
+        assert hi >= fan["p95"].max()  # the whole fan
     png = files.chart_png(spec)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     svg = files.chart_svg(spec)

@@ -136,6 +136,15 @@ def test_slider_moves_chart_and_card_and_csv_matches_the_engine(server, browser,
     loaded = load_scenario_text(yaml_path.read_bytes(), "scenario.yaml", first_year=first_year)
     assert loaded.lever_settings() == scenario.lever_settings()
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # another page and back: the scenario and the link survive
+    page.get_by_test_id("stSidebarNav").get_by_text("Data").click()
+    expect(page.get_by_text("Reported ICT-services exports").first).to_be_visible()
+    page.get_by_test_id("stSidebarNav").get_by_text("Scenario").click()
+    zones = page.get_by_test_id("stSlider").filter(has_text=LEVER_BY_NAME["tech_zones"].label)
+    expect(zones.get_by_test_id("stSliderThumbValue")).to_have_text("60")
+    page.wait_for_selector(IDLE)
+    assert dict(parse_qsl(urlsplit(page.url).query)) == query
     page.close()
 
 

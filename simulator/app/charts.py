@@ -155,10 +155,10 @@ def _fan_layout(
     fan, history, targets = alt.NamedData("fan"), alt.NamedData("history"), alt.NamedData("targets")
 
     filled = alt.Chart(fan).transform_filter(alt.datum.series == series[0]).encode(x=x, color=colour)
-    band90 = filled.mark_area(opacity=0.18, interpolate="monotone").encode(
+    band90 = filled.mark_area(opacity=0.18, interpolate="monotone", clip=True).encode(
         y=alt.Y("p5:Q", scale=y_scale, axis=y_axis, title=y_title), y2="p95:Q"
     )
-    band50 = filled.mark_area(opacity=0.35, interpolate="monotone").encode(y="p25:Q", y2="p75:Q")
+    band50 = filled.mark_area(opacity=0.35, interpolate="monotone", clip=True).encode(y="p25:Q", y2="p75:Q")
     layers: list[Any] = [band90, band50]
     if series[0] != BASELINE and BASELINE in series:
         # the baseline's 90% range as thin lines, so the filled fan stays readable
@@ -166,17 +166,17 @@ def _fan_layout(
             alt.Chart(fan)
             .transform_filter(alt.datum.series == BASELINE)
             .transform_fold(["p5", "p95"], as_=["bound", "value"])
-            .mark_line(strokeWidth=1.5, strokeDash=[3, 3], interpolate="monotone")
+            .mark_line(strokeWidth=1.5, strokeDash=[3, 3], interpolate="monotone", clip=True)
             .encode(x=x, y="value:Q", color=colour, detail="bound:N")
         )
     layers.append(
         alt.Chart(fan)
-        .mark_line(strokeWidth=3.5, interpolate="monotone")
+        .mark_line(strokeWidth=3.5, interpolate="monotone", clip=True)
         .encode(x=x, y="p50:Q", color=colour, strokeDash=dash)
     )
     layers.append(
         alt.Chart(fan)
-        .mark_point(size=160, opacity=0, filled=True)
+        .mark_point(size=160, opacity=0, filled=True, clip=True)
         .encode(
             x=x,
             y="p50:Q",
@@ -281,7 +281,10 @@ def fan_spec(
         y["scale"]["domain"] = [lo, hi]
         y["axis"]["values"] = [v for v in LOG_TICKS if lo <= v <= hi]
     else:
-        y["scale"]["domain"] = [0, round_to_grid(hi * 1.02, up=True)]
+        # a linear axis up to the last year's 95th percentile would squeeze the targets together;
+        # it stops at one and a half times the largest target (the subtitle says so)
+        top = float(targets["amount"].max()) * 1.5 if len(targets) else hi * 1.02
+        y["scale"]["domain"] = [0, round_to_grid(top, up=True)]
     return with_data(spec, {"fan": fan, "history": history, "targets": targets})
 
 

@@ -284,6 +284,8 @@ def _chart_section(
     targets = targets_frame(chosen_targets(engine, choices))
     log_scale = bool(st.session_state.get(session.LOG_SCALE_KEY, True))
     sub = f"Lines: medians. Shaded: the middle 50% and 90% of {run.projection.draws.n:,} simulated paths."
+    if not log_scale:
+        sub += " Linear axis: cut off above the targets (the log scale shows all)."
     st.markdown(medians_text(scenario, run))
     spec = charts.fan_spec(fan, history, targets, log_scale=log_scale, subtitle=sub)
     st.vega_lite_chart(spec=spec, width="stretch", key="fan_chart")
