@@ -171,7 +171,7 @@ def test_a_link_reproduces_the_view_at_both_screen_sizes(server, browser):
     tall.wait_for_timeout(500)
     tall.screenshot(path=ARTIFACTS / "main-link-full-1440.png")
     tall.close()
-    readme = open_page(browser, link, 1440, 1000)
+    readme = open_page(browser, link, 1440, 1180)
     readme.wait_for_timeout(500)
     README_SHOT.parent.mkdir(parents=True, exist_ok=True)
     readme.screenshot(path=ARTIFACTS / "readme.png")

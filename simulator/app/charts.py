@@ -151,7 +151,10 @@ def _fan_layout(
         if log_scale
         else alt.Scale(domain=[0, 1], nice=False)
     )
-    y_axis = alt.Axis(values=[1, 2], labelExpr=MONEY_LABEL) if log_scale else alt.Axis(labelExpr=MONEY_LABEL)
+    # greedy: drop only a label that would overlap its neighbour (the default drops every other one)
+    y_axis = alt.Axis(
+        labelExpr=MONEY_LABEL, labelOverlap="greedy", **({"values": [1, 2]} if log_scale else {})
+    )
     fan, history, targets = alt.NamedData("fan"), alt.NamedData("history"), alt.NamedData("targets")
 
     filled = alt.Chart(fan).transform_filter(alt.datum.series == series[0]).encode(x=x, color=colour)

@@ -138,13 +138,11 @@ def page() -> None:
     view_defaults = _view_defaults(choices, defaults)
     session.init_from_url(defaults, _view_choices(choices, defaults), view_defaults)
 
-    hist = dict(engine.history())
-    st.title("Pakistan's IT exports: where are they heading?")
-    st.markdown(
-        f"Reported ICT-services exports were **${hist[engine.base_year] / 1000:.2f}B in "
-        f"FY{engine.base_year}**. "
-        "Move the policy levers in the sidebar to see where exports are heading and the odds of each "
-        "official target. Every projection is a spread of simulated paths, not a single line."
+    st.header("Where are Pakistan's IT exports heading?")
+    st.caption(
+        "Move the policy levers in the sidebar to see where reported ICT-services exports are heading "
+        "and the odds of each official target. Every projection is a spread of simulated paths, not a "
+        "single line."
     )
     for p in preset_problems:
         st.warning(f"A shipped scenario could not be loaded: {p}")
@@ -262,14 +260,16 @@ def build_fan(
     return fan_frame(series, engine)
 
 
-def medians_text(scenario: Scenario, run: compute.Run) -> str:
-    """One line with the medians at the horizon, scenario and baseline."""
+def medians_text(engine: Engine, scenario: Scenario, run: compute.Run) -> str:
+    """One line: the last reported year, and the medians at the horizon (scenario and baseline)."""
     h = int(run.years[-1])
+    last = dict(engine.history())[engine.base_year] / 1000.0
+    text = f"Reported: **{charts.money_b(last)} in FY{engine.base_year}**. "
     b = charts.money_b(run.baseline.stats["p50"][-1] / 1000.0)
     if is_baseline(scenario):
-        return f"Median in FY{h} on current policy: **{b}**"
+        return text + f"Median in FY{h} on current policy: **{b}**."
     s = charts.money_b(run.projection.stats["p50"][-1] / 1000.0)
-    return f"Median in FY{h}: scenario **{s}**, baseline {b}"
+    return text + f"Median in FY{h}: scenario **{s}**, baseline {b}."
 
 
 def _chart_section(
@@ -286,7 +286,7 @@ def _chart_section(
     sub = f"Lines: medians. Shaded: the middle 50% and 90% of {run.projection.draws.n:,} simulated paths."
     if not log_scale:
         sub += " Linear axis: cut off above the targets (the log scale shows all)."
-    st.markdown(medians_text(scenario, run))
+    st.markdown(medians_text(engine, scenario, run))
     spec = charts.fan_spec(fan, history, targets, log_scale=log_scale, subtitle=sub)
     st.vega_lite_chart(spec=spec, width="stretch", key="fan_chart")
     # the downloads rebuild the chart from the same tables (Streamlit consumes the spec it is given)
