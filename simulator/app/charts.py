@@ -43,9 +43,10 @@ SERIES_COLOURS = {SCENARIO: OKABE_ITO["blue"], BASELINE: OKABE_ITO["orange"], DE
 SERIES_DASH = {SCENARIO: [1, 0], BASELINE: [8, 4], DEFAULT_BASELINE: [2, 3]}
 TARGET_COLOUR = OKABE_ITO["purple"]
 COMPARE_COLOURS = [
-    OKABE_ITO[k] for k in ("blue", "orange", "green", "purple", "vermillion", "sky_blue", "black")
+    OKABE_ITO[k] for k in ("orange", "blue", "green", "purple", "vermillion", "sky_blue", "black")
 ]
-COMPARE_DASHES = [[1, 0], [8, 4], [2, 3], [12, 3, 2, 3], [4, 4], [1, 0], [8, 4]]
+"""A comparison lists the baseline first: in the fan chart's baseline colour and dash."""
+COMPARE_DASHES = [[8, 4], [1, 0], [2, 3], [12, 3, 2, 3], [4, 4], [1, 0], [8, 4]]
 FONT_SIZE = 15
 TITLE_SIZE = 18
 LOG_TICKS = (0.25, 0.5, 1, 2, 5, 10, 15, 25, 50, 100, 200, 500)
@@ -374,7 +375,7 @@ def _compare_layout(names: tuple[str, ...]) -> alt.Chart:
         .mark_line(strokeWidth=3)
         .encode(
             x=alt.X("fiscal_year:Q", title="Fiscal year", axis=alt.Axis(format="d", labelExpr=FY_LABEL)),
-            y=alt.Y("p50:Q", title="Median, US$ billions (log scale)", scale=alt.Scale(type="log")),
+            y=alt.Y("p50:Q", title="Median, US$ billions", scale=alt.Scale(zero=False)),
             color=alt.Color(
                 "scenario:N",
                 title=None,

@@ -32,7 +32,6 @@ from simulator.app.state import (
     Defaults,
     is_baseline,
     scenario_from_controls,
-    scenario_to_query,
 )
 from simulator.data import Target
 from simulator.engine import Engine
@@ -167,12 +166,13 @@ def page() -> None:
     if problem is not None:
         st.error(f"These assumptions do not fit the data: {problem}")
         return
+    query = session.desired_query(scenario, _view_query(choices, view_defaults))
     # only the open tab is built: a slider move then redraws the chart, the cards and one tab
     sections = {
         "Lever contributions": lambda: _contributions(scenario, run),
         "Projection table": lambda: _table(engine, run),
         "Compare scenarios": lambda: _compare(engine, scenario, run, choices),
-        "Share and export": lambda: _share_export(scenario, run),
+        "Share and export": lambda: _share_export(scenario, run, query),
     }
     for tab, draw in zip(
         st.tabs(list(sections), key=session.TAB_KEY, on_change="rerun"), sections.values(), strict=True
@@ -180,7 +180,7 @@ def page() -> None:
         if tab.open:
             with tab:
                 draw()
-    session.sync_url(scenario, _view_query(choices, view_defaults))
+    session.sync_url(query)
 
 
 def _scenario(defaults: Defaults) -> Scenario:
@@ -501,20 +501,17 @@ def _levers_summary(scenario: Scenario) -> str:
     return "; ".join(parts + extra) or "current policy"
 
 
-def _share_export(scenario: Scenario, run: compute.Run) -> None:
+def _share_export(scenario: Scenario, run: compute.Run, query: dict[str, str | list[str]]) -> None:
     st.text_input(
         "Scenario name",
         key=sidebar.NAME_KEY,
         help="Letters, digits, '-', '_' and '.'; used in the files and the comparison.",
     )
     st.markdown(
-        "**Share.** The address bar holds this scenario: copy it and anyone who opens it sees this view."
+        "**Share.** The address bar holds this view (the scenario, the chosen deadlines and the "
+        "comparison): copy it, or this link, and anyone who opens it sees the same."
     )
-    query = scenario_to_query(scenario)
-    st.code(
-        "?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "(baseline: no parameters)",
-        language=None,
-    )
+    st.code(session.share_link(query), language=None, wrap_lines=True)
     name = scenario.name
     make_chart = st.session_state[CHART_KEY]
     downloads = [

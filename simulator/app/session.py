@@ -11,13 +11,13 @@ always a link that reproduces the view.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from simulator.app import sidebar
 from simulator.app.state import (
     COMPARE_KEY,
-    Controls,
     Defaults,
     controls_from_scenario,
     decode_compare,
@@ -174,20 +174,29 @@ def _view_text(session_key: str, choice: Any) -> str:
     return str(choice)
 
 
-def sync_url(scenario: Scenario, view: dict[str, str]) -> None:
-    """Write the scenario, the view settings that differ from their defaults and the compare set
-    into the query string (only when it changed, so nothing reruns)."""
+def desired_query(scenario: Scenario, view: dict[str, str]) -> dict[str, str | list[str]]:
+    """The query string that reproduces this view: the scenario, the view settings that differ
+    from their defaults, and the compare set."""
     desired: dict[str, str | list[str]] = dict(scenario_to_query(scenario))
     desired.update(view)
     kept = compared()
     if kept:
         desired[COMPARE_KEY] = encode_compare(kept)
+    return desired
+
+
+def share_link(query: dict[str, str | list[str]]) -> str:
+    """The full address of this view (the page's own address when known, else the query alone)."""
+    text = urlencode(query, doseq=True, safe=".:,/")
+    base = (st.context.url or "").split("?", 1)[0]
+    return f"{base}?{text}" if text else (base or "(the app's address: the baseline has no parameters)")
+
+
+def sync_url(query: dict[str, str | list[str]]) -> None:
+    """Write ``query`` (from :func:`desired_query`) into the address bar, only when it changed
+    (so nothing reruns)."""
     current = {
         k: st.query_params.get_all(k) if k == COMPARE_KEY else st.query_params[k] for k in st.query_params
     }
-    if current != desired:
-        st.query_params.from_dict(desired)
-
-
-def controls_or_default(defaults: Defaults) -> Controls:
-    return sidebar.read_controls(defaults)
+    if current != query:
+        st.query_params.from_dict(query)
