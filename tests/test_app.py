@@ -525,3 +525,11 @@ def test_no_upload_escapes_as_anything_but_input_errors(data):
         assert exc.errors and all("fuzz.yaml" in str(e) for e in exc.errors)
     else:
         assert isinstance(out, Scenario)
+
+
+def test_a_long_ramp_from_a_link_shows_in_the_sidebar():
+    lo, hi = state.ramp_bounds()
+    at = new_app(start="2027", ramp=str(hi), **{"levers.tech_zones": "40"})
+    assert not at.exception and not at.error
+    assert at.number_input(key="ramp_years").value == hi
+    assert dict(at.query_params) == {"start": "2027", "ramp": str(hi), "levers.tech_zones": "40"}

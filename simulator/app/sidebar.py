@@ -21,6 +21,7 @@ from simulator.app.state import (
     assumption_decimals,
     assumption_step,
     lever_decimals,
+    ramp_bounds,
     trend_bounds,
 )
 from simulator.levers import ASSUMPTIONS, LEVERS, Assumption, Lever
@@ -32,7 +33,6 @@ RAMP_KEY = "ramp_years"
 HORIZON_KEY = "horizon"
 NAME_KEY = "scenario_name"
 PRESET_KEY = "preset"
-MAX_RAMP = 10
 
 TREND_LABELS = {
     "growth_pct": ("Trend growth of the core", "% a year"),
@@ -234,10 +234,11 @@ def render(
             key=START_KEY,
             help="First fiscal year of every lever you move; before it, current policy.",
         )
+        ramp_min, ramp_max = ramp_bounds()
         c2.number_input(
             "Ramp (years)",
-            min_value=0,
-            max_value=MAX_RAMP,
+            min_value=ramp_min,
+            max_value=ramp_max,
             step=1,
             key=RAMP_KEY,
             help="Years to reach the new values, in equal steps (0: at once).",

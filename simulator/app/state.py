@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from pydantic import BaseModel
+
 from simulator.errors import InputError, InputErrors
 from simulator.levers import ASSUMPTION_BY_NAME, ASSUMPTIONS, LEVERS, Assumption, Lever
 from simulator.scenario import (
@@ -72,15 +74,26 @@ def assumption_decimals(a: Assumption) -> int:
     return decimals(assumption_step(a))
 
 
-def trend_bounds(name: str) -> tuple[float, float]:
-    """(lowest, highest) a trend override may take, read from :class:`TrendOverride`."""
+def field_bounds(model: type[BaseModel], name: str) -> tuple[float, float]:
+    """(lowest, highest) a schema field allows, read from its ``ge``/``le`` constraints."""
     lo = hi = None
-    for m in TrendOverride.model_fields[name].metadata:
+    for m in model.model_fields[name].metadata:
         lo = getattr(m, "ge", lo)
         hi = getattr(m, "le", hi)
     if lo is None or hi is None:
-        raise ValueError(f"TrendOverride.{name} needs ge and le bounds")
+        raise ValueError(f"{model.__name__}.{name} needs ge and le bounds")
     return float(lo), float(hi)
+
+
+def trend_bounds(name: str) -> tuple[float, float]:
+    """(lowest, highest) a trend override may take, read from :class:`TrendOverride`."""
+    return field_bounds(TrendOverride, name)
+
+
+def ramp_bounds() -> tuple[int, int]:
+    """(shortest, longest) ramp a lever path may have, read from :class:`LeverPath`."""
+    lo, hi = field_bounds(LeverPath, "ramp_years")
+    return int(lo), int(hi)
 
 
 TREND_STEP = {"growth_pct": 0.1, "slowdown_per_doubling": 0.1, "shock_scale": 0.05}
