@@ -19,8 +19,7 @@ Run: ``.venv/bin/python benchmarks/bench_analysis.py`` (or ``make bench``).
 
 from __future__ import annotations
 
-import statistics
-import time
+from timing import median_seconds
 
 from simulator.analysis.goal_seek import ReachModel, goal_seek, least_change, one_lever
 from simulator.analysis.goals import dated_open_goals, resolve_goal
@@ -37,16 +36,6 @@ from simulator.levers import LEVER_BY_NAME
 from simulator.runtime import tune_allocator
 from simulator.scenario import baseline_scenario
 from simulator.settings import load_settings
-
-
-def median_s(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -83,12 +72,12 @@ def main() -> None:
     def torn() -> None:
         tornado(OddsModel(engine, base, goals, inputs, shocks=DEFAULT_SHOCKS, seed=settings.seed))
 
-    t_ref = median_s(reference, 30)
-    t_one = median_s(one, 30)
-    t_every = median_s(every, 10)
-    t_pkg = median_s(package, 5)
-    t_torn = median_s(torn, 10)
-    t_sobol = median_s(sobol, 3)
+    t_ref = median_seconds(reference, 30)
+    t_one = median_seconds(one, 30)
+    t_every = median_seconds(every, 10)
+    t_pkg = median_seconds(package, 5)
+    t_torn = median_seconds(torn, 10)
+    t_sobol = median_seconds(sobol, 3)
     runs = DEFAULT_N * (len(inputs) + 2)
     print(f"reference_projection_ms: {t_ref * 1e3:.1f}")
     print(f"goal_seek_one_lever_answer: {answer.value:g}")

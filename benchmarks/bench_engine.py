@@ -13,9 +13,9 @@ Run: ``.venv/bin/python benchmarks/bench_engine.py`` (or ``make bench``).
 from __future__ import annotations
 
 import resource
-import statistics
-import time
 import tracemalloc
+
+from timing import median_seconds
 
 from calibration.fit import fit
 from simulator import reference
@@ -30,13 +30,7 @@ REFERENCE_DRAWS = 200
 
 
 def median_ms(fn, repeats: int = REPEATS) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+    return median_seconds(fn, repeats) * 1e3
 
 
 def main() -> None:
@@ -88,27 +82,8 @@ def main() -> None:
     print(f"projection_10k_with_cached_draws_ms: {t_warm:.2f}")
 
     # the same model, one draw at a time, for a subset of the draws
-    paths = {k: list(v) for k, v in engine.full_paths(package, draws.years).items()}
-    first_index = engine.sample_first_year - engine.first_year
-    base_index = engine.base_year - engine.first_year
-    sub = range(REFERENCE_DRAWS)
-
     def loop() -> None:
-        for d in sub:
-            reference.project_one(
-                paths=paths,
-                assumptions={k: float(v[d]) for k, v in draws.assumptions.items()},
-                first_index=first_index,
-                base_index=base_index,
-                reported_first=engine.reported_first,
-                reported_base=engine.reported_base,
-                alpha_center=draws.alpha_center,
-                delta_center=draws.delta_center,
-                alpha_noise=float(draws.alpha_noise[d]),
-                beta=float(draws.beta[d]),
-                sigma=float(draws.sigma[d]),
-                z=[float(x) for x in draws.z[d]],
-            )
+        reference.project_draws(engine, package, draws, range(REFERENCE_DRAWS))
 
     t_loop = median_ms(loop, repeats=5) * N / REFERENCE_DRAWS
     print(f"reference_loop_10k_ms (from {REFERENCE_DRAWS} draws, scaled): {t_loop:.1f}")

@@ -98,3 +98,28 @@ def project_one(
         level = level + alpha - beta * (level - lc_base) + sigma * zj
         out.append(reported(level, lever_terms(paths, base_index + 1 + j, assumptions)))
     return out
+
+
+def project_draws(engine, scenario, draws, indices: Sequence[int]) -> list[list[float]]:
+    """:func:`project_one` for the draws ``indices`` of an engine's ``draws`` (a scenario
+    already merged onto its base): the same inputs the vectorized projection gets."""
+    paths = {k: list(v) for k, v in engine.full_paths(scenario, draws.years).items()}
+    first_index = engine.sample_first_year - engine.first_year
+    base_index = engine.base_year - engine.first_year
+    return [
+        project_one(
+            paths=paths,
+            assumptions={k: float(v[d]) for k, v in draws.assumptions.items()},
+            first_index=first_index,
+            base_index=base_index,
+            reported_first=engine.reported_first,
+            reported_base=engine.reported_base,
+            alpha_center=draws.alpha_center,
+            delta_center=draws.delta_center,
+            alpha_noise=float(draws.alpha_noise[d]),
+            beta=float(draws.beta[d]),
+            sigma=float(draws.sigma[d]),
+            z=[float(x) for x in draws.z[d]],
+        )
+        for d in indices
+    ]

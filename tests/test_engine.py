@@ -89,25 +89,8 @@ def test_vectorized_engine_equals_plain_reference_loop(engine, trend):
     scenario = everything(engine)
     draws = engine.draws(n=40, seed=11, horizon=2040, trend=trend)
     p = engine.project(scenario, draws)
-    paths = {k: list(v) for k, v in engine.full_paths(scenario, draws.years).items()}
-    first_index = engine.sample_first_year - engine.first_year
-    base_index = engine.base_year - engine.first_year
-    for d in range(draws.n):
-        expected = reference.project_one(
-            paths=paths,
-            assumptions={k: float(v[d]) for k, v in draws.assumptions.items()},
-            first_index=first_index,
-            base_index=base_index,
-            reported_first=engine.reported_first,
-            reported_base=engine.reported_base,
-            alpha_center=draws.alpha_center,
-            delta_center=draws.delta_center,
-            alpha_noise=float(draws.alpha_noise[d]),
-            beta=float(draws.beta[d]),
-            sigma=float(draws.sigma[d]),
-            z=[float(x) for x in draws.z[d]],
-        )
-        np.testing.assert_allclose(p.exports[d], expected, rtol=1e-10)
+    expected = reference.project_draws(engine, scenario, draws, range(draws.n))
+    np.testing.assert_allclose(p.exports, np.array(expected), rtol=1e-10)
 
 
 def test_reference_central_delta_matches_engine(engine):
