@@ -6,13 +6,14 @@ chart's drawing changes (a MutationObserver on the page compares the chart's SVG
 their state before the keypress, so the time is to the *new* chart, not to an idle flag).
 Every step goes to a value not seen before, so no result comes from the scenario cache.
 
-For reference it measures, in the same run, a toy app with one slider and one metric (keypress
-to the metric's new text): the floor set by the websocket, the rerun and React on this machine.
+For reference it measures, in the same run and interleaved step by step (so both see the same
+load from anything else on the machine), a toy app with one slider and one metric (keypress to
+the metric's new text): the floor set by the websocket, the rerun and React on this machine.
 
 Prints ``name: value`` lines (milliseconds; medians and 90th percentiles) and the ratio of the
 two medians. Goal: app median <= 150 ms.
 
-    .venv/bin/python benchmarks/bench_app_latency.py [--steps 40]
+    .venv/bin/python benchmarks/bench_app_latency.py [--steps 59]
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ import textwrap
 from pathlib import Path
 
 from simulator.app.serve import APP, CHROMIUM, CHROMIUM_ARGS, IDLE, streamlit_server
+
+MAX_STEPS = 59
+"""Technology zones 23 -> 60 and 1 -> 22: the new values one keypress apart."""
 
 TOY_APP = textwrap.dedent(
     """
@@ -66,60 +70,55 @@ SIG_JS = """
 """
 
 
-def time_steps(page, slider, selector: str, kind: str, keys: list[str]) -> list[float]:
-    """Press each key on the focused slider; milliseconds from keypress to the watched change."""
-    out = []
-    for key in keys:
-        before = page.evaluate(SIG_JS, [selector, kind])
-        page.evaluate(WATCH_JS, [selector, kind, before])
-        slider.press(key)
-        t1 = page.evaluate("window.__done")
-        t0 = page.evaluate("window.__t0")
-        if t1 < 0:
-            raise RuntimeError(f"no change seen within 15 s after pressing {key}")
-        out.append(t1 - t0)
-        page.wait_for_selector(IDLE)
-    return out
+def time_step(page, slider, selector: str, kind: str, key: str) -> float:
+    """Press ``key`` on ``slider``; milliseconds from the keypress to the watched change."""
+    before = page.evaluate(SIG_JS, [selector, kind])
+    page.evaluate(WATCH_JS, [selector, kind, before])
+    slider.press(key)
+    t1 = page.evaluate("window.__done")
+    t0 = page.evaluate("window.__t0")
+    if t1 < 0:
+        raise RuntimeError(f"no change seen within 15 s after pressing {key}")
+    page.wait_for_selector(IDLE)
+    return t1 - t0
 
 
-def measure_toy(browser, steps: int) -> list[float]:
-    with tempfile.TemporaryDirectory() as d:
-        script = Path(d) / "toy_app.py"
-        script.write_text(TOY_APP)
-        with streamlit_server(script, cwd=Path(d)) as url:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
-            page.goto(url)
-            page.get_by_test_id("stMetricValue").wait_for()
-            slider = page.get_by_role("slider").first
-            slider.focus()
-            time_steps(page, slider, '[data-testid="stMetricValue"]', "text", ["ArrowRight"] * 3)
-            keys = (["ArrowRight"] * steps)[: min(steps, 45)] + ["ArrowLeft"] * max(0, steps - 45)
-            return time_steps(page, slider, '[data-testid="stMetricValue"]', "text", keys)
+def open_toy(browser, url: str):
+    """The toy app's page, warmed up; returns a function that times one step."""
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(url)
+    page.get_by_test_id("stMetricValue").wait_for()
+    slider = page.get_by_role("slider").first
+    slider.focus()
+    metric = '[data-testid="stMetricValue"]'
+    for _ in range(3):
+        time_step(page, slider, metric, "text", "ArrowLeft")
+    # from 47: up to 100, then down from 46 (values not seen since the page opened are not needed
+    # here: the toy has nothing to cache)
+    return lambda i: time_step(page, slider, metric, "text", "ArrowRight" if i < 53 else "ArrowLeft")
 
 
-def measure_app(browser, steps: int) -> list[float]:
-    with streamlit_server(APP) as url:
-        page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(url)
-        chart = '[data-testid="stVegaLiteChart"]'
-        page.locator(chart).first.wait_for(timeout=120_000)
-        page.wait_for_selector(IDLE)
-        # warm up on another lever (first projection, first chart update)
-        warm = page.get_by_test_id("stSlider").filter(has_text="Startup and venture").get_by_role("slider")
-        warm.focus()
-        time_steps(page, warm, chart, "svg", ["ArrowRight"] * 3)
-        zones = (
-            page.get_by_test_id("stSlider").filter(has_text="Special Technology Zones").get_by_role("slider")
-        )
-        zones.focus()
-        # 23 -> 60, then Home (0) and 1 -> 22: every value measured is new
-        up = min(steps, 37)
-        samples = time_steps(page, zones, chart, "svg", ["ArrowRight"] * up)
-        rest = min(steps - up, 22)
-        if rest > 0:
-            time_steps(page, zones, chart, "svg", ["Home"])
-            samples += time_steps(page, zones, chart, "svg", ["ArrowRight"] * rest)
-        return samples
+def open_app(browser, url: str):
+    """The app's page, warmed up on another lever; returns a function that times one step of the
+    technology-zones slider: 23 -> 60, then Home (0, not timed) and 1 -> 22, every value new."""
+    page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+    page.goto(url)
+    chart = '[data-testid="stVegaLiteChart"]'
+    page.locator(chart).first.wait_for(timeout=120_000)
+    page.wait_for_selector(IDLE)
+    warm = page.get_by_test_id("stSlider").filter(has_text="Startup and venture").get_by_role("slider")
+    warm.focus()
+    for _ in range(3):
+        time_step(page, warm, chart, "svg", "ArrowRight")
+    zones = page.get_by_test_id("stSlider").filter(has_text="Special Technology Zones").get_by_role("slider")
+    zones.focus()
+
+    def step(i: int) -> float:
+        if i == 37:
+            time_step(page, zones, chart, "svg", "Home")
+        return time_step(page, zones, chart, "svg", "ArrowRight")
+
+    return step
 
 
 def summary(name: str, xs: list[float]) -> None:
@@ -132,18 +131,32 @@ def summary(name: str, xs: list[float]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--steps", type=int, default=40, help="slider steps measured per app (default 40)")
+    ap.add_argument(
+        "--steps", type=int, default=MAX_STEPS, help=f"slider steps measured per app (at most {MAX_STEPS})"
+    )
     args = ap.parse_args(argv)
     if not os.path.exists(CHROMIUM):
         print(f"skipped: {CHROMIUM} not found (apt-get install chromium)")
         return 0
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
+    steps = min(args.steps, MAX_STEPS)
+    toy: list[float] = []
+    app: list[float] = []
+    with (
+        tempfile.TemporaryDirectory() as d,
+        sync_playwright() as p,
+    ):
+        script = Path(d) / "toy_app.py"
+        script.write_text(TOY_APP)
         browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
         try:
-            toy = measure_toy(browser, args.steps)
-            app = measure_app(browser, args.steps)
+            with streamlit_server(script, cwd=Path(d)) as toy_url, streamlit_server(APP) as app_url:
+                toy_step, app_step = open_toy(browser, toy_url), open_app(browser, app_url)
+                # interleaved, so both see the same load from whatever else runs on the machine
+                for i in range(steps):
+                    toy.append(toy_step(i))
+                    app.append(app_step(i))
         finally:
             browser.close()
     summary("toy_slider_metric", toy)

@@ -528,8 +528,20 @@ def test_no_upload_escapes_as_anything_but_input_errors(data):
 
 
 def test_a_long_ramp_from_a_link_shows_in_the_sidebar():
-    lo, hi = state.ramp_bounds()
+    _, hi = state.ramp_bounds()
     at = new_app(start="2027", ramp=str(hi), **{"levers.tech_zones": "40"})
     assert not at.exception and not at.error
     assert at.number_input(key="ramp_years").value == hi
     assert dict(at.query_params) == {"start": "2027", "ramp": str(hi), "levers.tech_zones": "40"}
+
+
+def test_choosing_a_stated_deadline_changes_the_card_and_the_link():
+    at = new_app()
+    later = odds_value(at, "$10B")
+    at.segmented_control(key="deadline.10000").set_value(2026).run()
+    assert not at.exception
+    assert at.metric[0].label == "$10B by FY2026"
+    assert odds_value(at, "$10B") <= later  # an earlier deadline cannot be likelier
+    assert dict(at.query_params) == {"deadline_10B": "2026"}
+    _, data = fan_data(at)
+    assert 2026 in set(data["targets"]["deadline"])

@@ -337,13 +337,14 @@ def _cards(
             if not by_year:
                 st.markdown(f"**{label}**: no open target with a deadline.")
                 continue
-            st.selectbox(
+            st.segmented_control(
                 f"Deadline for {label}",
                 list(by_year),
                 key=session.deadline_key(amount),
-                format_func=lambda y, by=by_year: f"FY{y}: " + "; ".join(t.who for t in by[y]),
-                help="Each option is a deadline someone stated for this amount "
-                "(calibration/data/targets.csv).",
+                required=True,
+                format_func=lambda y: f"FY{y}",
+                help="Each choice is a deadline someone stated for this amount "
+                "(calibration/data/targets.csv); who said it is below.",
             )
             year = st.session_state[session.deadline_key(amount)]
             target = by_year[year][0]
@@ -364,8 +365,7 @@ def _cards(
                 format_odds(s.p_by_deadline),
                 delta=delta,
                 help=f"Share of the {run.projection.draws.n:,} simulated paths in which reported exports "
-                f"reach "
-                f"{label} in FY{year} or earlier.{baseline_text}\n\nStated by {who}.",
+                f"reach {label} in FY{year} or earlier.{baseline_text}",
             )
             lines = [
                 f"Median year reached: **{format_year(s.year_p50, h)}**"
@@ -376,6 +376,7 @@ def _cards(
                     f"Needs {s.required_cagr:.0%} growth a year from FY{engine.base_year}; "
                     f"FY{start}-FY{engine.base_year} saw {cagr:.0%}."
                 )
+            lines.append(f"Stated by {who}.")
             st.caption("  \n".join(lines))
 
 
