@@ -9,6 +9,9 @@ check them without a browser.
 from __future__ import annotations
 
 import contextlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 
 import altair as alt
 import numpy as np
@@ -74,7 +77,38 @@ def starting_points(first_year: int) -> dict[str, Scenario]:
     return out
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+class Memo:
+    """Results of slow, pure computations, shared by every session: an LRU of ``size`` entries.
+
+    Not ``st.cache_resource`` on the computations themselves: they report progress to a bar the
+    caller draws, and Streamlit cannot replay writes to an element created outside a cached
+    function (a ``CacheReplayClosureError`` on the second visit to this page).
+    """
+
+    def __init__(self, size: int = 32):
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+        self._size = size
+
+    def get(self, key: tuple, work: Callable[[], object]) -> object:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = work()  # outside the lock: two sessions may compute the same thing once each
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return value
+
+
+@st.cache_resource(show_spinner=False)
+def memo(name: str) -> Memo:
+    """The server's memo for one kind of computation (kept across reruns and sessions)."""
+    return Memo()
+
+
 def seek(
     amount: float,
     deadline: int,
@@ -83,15 +117,20 @@ def seek(
     start_name: str,
     start_year: int,
     levers: tuple[str, ...],
-    _on_progress=None,
+    on_progress: Callable[[float], None] | None = None,
 ) -> tuple[GoalSeek, ReachModel]:
-    """Goal seek for one goal (cached by every input that matters)."""
-    engine = compute.engine()
-    goal = _goal(engine, amount, deadline, target_id)
-    base = starting_points(engine.first_projection_year)[start_name]
-    model = ReachModel.build(engine, goal, compute.settings(), base=base, start_year=start_year)
-    chosen = [LEVER_BY_NAME[n] for n in levers]
-    return goal_seek(model, p, chosen, on_progress=_on_progress), model
+    """Goal seek for one goal (memoised by every input that matters)."""
+
+    def work() -> tuple[GoalSeek, ReachModel]:
+        engine = compute.engine()
+        goal = _goal(engine, amount, deadline, target_id)
+        base = starting_points(engine.first_projection_year)[start_name]
+        model = ReachModel.build(engine, goal, compute.settings(), base=base, start_year=start_year)
+        chosen = [LEVER_BY_NAME[n] for n in levers]
+        return goal_seek(model, p, chosen, on_progress=on_progress), model
+
+    key = (amount, deadline, target_id, p, start_name, start_year, levers)
+    return memo("seek").get(key, work)
 
 
 def _goal(engine: Engine, amount: float, deadline: int, target_id: str | None) -> Goal:
@@ -99,7 +138,6 @@ def _goal(engine: Engine, amount: float, deadline: int, target_id: str | None) -
     return Goal(amount, deadline, target)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
 def sensitivity(
     amount: float,
     deadline: int,
@@ -108,19 +146,25 @@ def sensitivity(
     package: tuple[tuple[str, float], ...],
     start_year: int,
     n: int,
-    _model: ReachModel,
-    _on_progress=None,
+    model: ReachModel,
+    on_progress: Callable[[float], None] | None = None,
 ) -> tuple[Tornado, SobolResult, int, list]:
-    """Tornado and Sobol indices of P(goal) for the start scenario with ``package`` applied."""
-    engine = compute.engine()
-    goal = _goal(engine, amount, deadline, target_id)
-    scenario = _model.scenario(dict(package), name="package") if package else _model.base
-    inputs, _ = uncertain_inputs(engine, scenario)
-    seed = compute.settings().seed
-    odds = OddsModel(engine, scenario, [goal], inputs, shocks=SHOCKS, seed=seed)
-    (t,) = tornado(odds)
-    (s,) = odds_sobol(odds, n=n, seed=seed, on_progress=_on_progress)
-    return t, s, odds.shocks, inputs
+    """Tornado and Sobol indices of P(goal) for the start scenario with ``package`` applied
+    (memoised; ``model`` follows from the other arguments)."""
+
+    def work() -> tuple[Tornado, SobolResult, int, list]:
+        engine = compute.engine()
+        goal = _goal(engine, amount, deadline, target_id)
+        scenario = model.scenario(dict(package), name="package") if package else model.base
+        inputs, _ = uncertain_inputs(engine, scenario)
+        seed = compute.settings().seed
+        odds = OddsModel(engine, scenario, [goal], inputs, shocks=SHOCKS, seed=seed)
+        (t,) = tornado(odds)
+        (s,) = odds_sobol(odds, n=n, seed=seed, on_progress=on_progress)
+        return t, s, odds.shocks, inputs
+
+    key = (amount, deadline, target_id, start_name, package, start_year, n)
+    return memo("sensitivity").get(key, work)
 
 
 # --------------------------------------------------------------------------- frames
@@ -691,7 +735,7 @@ def page() -> None:
             start_name,
             int(start_year),
             tuple(chosen),
-            _on_progress=lambda f: bar.progress(min(1.0, f), text="Searching the lever settings..."),
+            on_progress=lambda f: bar.progress(min(1.0, f), text="Searching the lever settings..."),
         )
     except InputError as exc:
         bar.empty()
@@ -829,7 +873,7 @@ def _sensitivity_section(
         model.start_year,
         int(n),
         model,
-        _on_progress=lambda f: bar.progress(min(1.0, f), text="Computing Sobol indices..."),
+        on_progress=lambda f: bar.progress(min(1.0, f), text="Computing Sobol indices..."),
     )
     bar.empty()
     st.markdown(
