@@ -106,7 +106,7 @@ def _check_lever(lever: Lever):
         first, last = ctx.get("first_year"), ctx.get("last_year")
         if isinstance(setting, int | float):
             if not _finite(setting) or not lever.min <= setting <= lever.max:
-                raise _range_error(lever, "value", setting)
+                raise _range_error(lever, "", setting)  # the lever itself holds the value
             return float(setting)
         if setting.value is not None and (
             not _finite(setting.value) or not lever.min <= setting.value <= lever.max
