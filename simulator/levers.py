@@ -288,7 +288,7 @@ LEVERS: tuple[Lever, ...] = (
         default=43,
         min=0,
         max=1000,
-        step=5,
+        step=1,
         direction=1,
         default_source=(
             "Telenor / i2i / STZA policy brief (8 July 2025): $43M raised by startups in 2024 "
