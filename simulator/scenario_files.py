@@ -432,7 +432,14 @@ def read_scenario_file(
         with p.open("rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
-        raise InputErrors([InputError("no such file", file=source)]) from None
+        if p.suffix in SUFFIXES:
+            raise InputErrors([InputError("no such file", file=source)]) from None
+        # the command line also takes a shipped scenario's name
+        names = ", ".join(shipped_files())
+        error = InputError(
+            "no such file or shipped scenario", file=source, allowed=f"a file, or one of {names}"
+        )
+        raise InputErrors([error]) from None
     except PermissionError:
         raise InputErrors([InputError("cannot be read: permission denied", file=source)]) from None
     except OSError as exc:

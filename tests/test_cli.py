@@ -317,6 +317,14 @@ def test_compare_against_the_first_file_when_no_baseline(capsys):
     assert code == 0 and "against 'tech-zones-60'" in stdout
 
 
+def test_shipped_scenarios_can_be_named_instead_of_given_as_files(capsys):
+    code, stdout, _ = run_cli(["compare", "baseline", "tech-zones-60", *SMALL], capsys)
+    assert code == 0 and "against 'baseline'" in stdout and "tech-zones-60 median" in stdout
+    code, _, err = run_cli(["compare", "baseline", "tech-zones-6", *SMALL], capsys)
+    assert code == 1
+    assert "tech-zones-6: no such file or shipped scenario; allowed: a file, or one of baseline," in err
+
+
 def test_compare_needs_two_files(capsys):
     code, _, err = run_cli(["compare", ZONES, *SMALL], capsys)
     assert code == 2 and "at least two" in err

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from simulator.scenario_files import SUFFIXES
+from simulator.scenario_files import SUFFIXES, ScenarioFile, shipped_files
 from simulator.settings import MAX_DRAWS, MAX_HORIZON, MIN_DRAWS, Settings, load_settings
 
 
@@ -65,13 +65,21 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def expand_paths(items: Sequence[str]) -> list[str]:
-    """Files as given; a folder stands for the scenario files in it (sorted by name)."""
+    """Files as given; a folder stands for the scenario files in it (sorted by name); the name
+    of a shipped scenario (``baseline``, ``blueprint-package``, ...) where no such file exists
+    stands for its file in ``scenarios/``."""
     out: list[str] = []
+    shipped: dict[str, str] | None = None
     for item in items:
         p = Path(item)
         if p.is_dir():
             found = sorted(str(q) for q in p.iterdir() if q.suffix in SUFFIXES and q.is_file())
             out.extend(found or [item])  # an empty folder is reported by the loader
+        elif not p.exists() and p.suffix not in SUFFIXES:
+            if shipped is None:
+                files = shipped_files().items()
+                shipped = {name: f.source for name, f in files if isinstance(f, ScenarioFile)}
+            out.append(shipped.get(item, item))  # an unknown name is reported by the loader
         else:
             out.append(item)
     return out

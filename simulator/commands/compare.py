@@ -56,12 +56,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "compare",
         help="the differences between scenarios, per year and per target",
         description=(
-            "Project two or more scenario files with the same draws and show how each differs "
-            "from the reference (the scenario named 'baseline' if given, else the first file): "
+            "Project two or more scenarios (files, or names of shipped scenarios) with the same "
+            "draws and show how each differs from the reference (the scenario named 'baseline' if "
+            "given, else the first): "
             "per fiscal year the median and mean of exports, per target the odds by its deadline."
         ),
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="two or more scenario files")
+    p.add_argument(
+        "files",
+        nargs="+",
+        metavar="SCENARIO",
+        help="two or more scenario files, folders of them, or names of shipped scenarios (e.g. baseline)",
+    )
     common.add_settings_options(p)
     p.add_argument("--out", metavar="DIR", help=f"also write {YEARS_FILE} and {TARGETS_FILE} to this folder")
     p.add_argument("--overwrite", action="store_true", help="write into an --out folder that is not empty")
@@ -122,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
 def _usage(message: str) -> Exception:
     from simulator.errors import InputError
 
-    return InputError(message, allowed="simulator compare A.yaml B.yaml [C.yaml ...]")
+    return InputError(message, allowed="simulator compare baseline B.yaml [C.yaml ...]")
 
 
 def year_diff_rows(c: Compared, ref: Compared) -> list[dict[str, object]]:
