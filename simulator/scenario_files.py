@@ -399,11 +399,16 @@ def read_scenario_text(
     except InputErrors as exc:
         bad = {e.field for e in typed}
         rest = [_with_line(e, lines) for e in exc.errors if not _under(e.field, bad)]
-        raise InputErrors(typed + rest) from None
+        raise InputErrors(_in_file_order(typed + rest)) from None
     errors = typed + _reserved_name_errors(scenario, source, lines)
     if errors:
-        raise InputErrors(errors)
+        raise InputErrors(_in_file_order(errors))
     return ScenarioFile(scenario, source, hashlib.sha256(raw).hexdigest(), lines)
+
+
+def _in_file_order(errors: list[InputError]) -> list[InputError]:
+    """Errors by line, as a reader goes through the file (those without a line last)."""
+    return sorted(errors, key=lambda e: e.line if e.line is not None else float("inf"))
 
 
 def load_scenario_text(
