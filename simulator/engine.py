@@ -141,7 +141,7 @@ class Engine:
     def projection_years(self, horizon: int) -> np.ndarray:
         if not self.first_projection_year <= horizon <= MAX_HORIZON:
             raise InputError(
-                "horizon is outside the model's range",
+                "is outside the model's range",
                 field="horizon",
                 value=horizon,
                 allowed=f"fiscal years {self.first_projection_year} to {MAX_HORIZON}",
