@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -102,6 +103,10 @@ def test_lever_and_package_frames(seek_result):
     pkg = wit.package_frame(result.package)
     assert set(pkg["Lever"]) == {wit.LEVER_BY_NAME[k].label for k in result.package.moved()}
     assert ((pkg["Move (share of range)"] > 0) & (pkg["Move (share of range)"] <= 1)).all()
+    shown = wit.as_percent_text(levers, ["P there", "P at the far end"])
+    for raw, text in zip(levers["P there"], shown["P there"], strict=True):
+        assert text == ("—" if raw is None or pd.isna(raw) else f"{raw:.1%}")
+    assert all(t.endswith("%") for t in shown["P at the far end"])
 
 
 def test_tornado_and_sobol_frames(engine, settings):

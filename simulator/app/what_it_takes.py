@@ -209,6 +209,15 @@ def package_frame(pkg: Package) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def as_percent_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy for display: shares in ``columns`` as percentages with one decimal, a dash where
+    there is no value (a lever that cannot reach the target alone has no probability "there")."""
+    out = frame.copy()
+    for c in columns:
+        out[c] = [("—" if v is None or pd.isna(v) else f"{v:.1%}") for v in frame[c]]
+    return out
+
+
 def waterfall_frame(a: Attribution) -> pd.DataFrame:
     """Bars of the waterfall at the deadline (US$ billions): baseline, each lever, the scenario."""
     rows = [
@@ -763,13 +772,9 @@ def _goal_seek_section(result: GoalSeek, goal: Goal) -> None:
         "of the lever's documented range falls short."
     )
     st.dataframe(
-        lever_answers_frame(result),
+        as_percent_text(lever_answers_frame(result), ["P there", "P at the far end"]),
         hide_index=True,
-        column_config={
-            "Now": st.column_config.NumberColumn(format="%g"),
-            "P there": st.column_config.NumberColumn(format="percent"),
-            "P at the far end": st.column_config.NumberColumn(format="percent"),
-        },
+        column_config={"Now": st.column_config.NumberColumn(format="%g")},
     )
     st.subheader("The least-change package")
     st.caption(
@@ -787,11 +792,7 @@ def _goal_seek_section(result: GoalSeek, goal: Goal) -> None:
     elif not pkg.moved():
         st.success(pkg.text())
     else:
-        st.dataframe(
-            package_frame(pkg),
-            hide_index=True,
-            column_config={"Move (share of range)": st.column_config.NumberColumn(format="percent")},
-        )
+        st.dataframe(as_percent_text(package_frame(pkg), ["Move (share of range)"]), hide_index=True)
         st.markdown(f"Probability with the package: **{pkg.p_value:.1%}** (distance {pkg.distance:.3f}).")
     csv_download(
         "Download goal seek (CSV)",
