@@ -43,7 +43,7 @@ class PastTarget:
         return None if self.outcome_musd is None else self.outcome_musd - self.target.amount_musd
 
     @property
-    def difference_pct(self) -> float | None:
+    def difference_share(self) -> float | None:
         d = self.difference_musd
         return None if d is None else d / self.target.amount_musd
 
@@ -63,7 +63,7 @@ class PastTarget:
             return f"{head}: no full-year figure for FY{t.deadline_fy} in the data"
         verdict = "met" if self.met else "missed"
         d = self.difference_musd
-        share = abs(self.difference_pct)
+        share = abs(self.difference_share)
         pct = f"{share:.1%}" if share < 0.01 else f"{share:.0%}"
         side = "above" if d >= 0 else "below"
         return (
@@ -194,7 +194,7 @@ PAST_COLUMNS = (
     "met",
     "stated_after_deadline",
     "difference_musd",
-    "difference_pct",
+    "difference_share",
     "url",
 )
 OPEN_COLUMNS = (
@@ -217,7 +217,7 @@ OPEN_COLUMNS = (
 
 
 def past_rows(past: list[PastTarget]) -> list[dict[str, object]]:
-    """Rows with :data:`PAST_COLUMNS`; ``difference_pct`` is (outcome - amount) / amount."""
+    """Rows with :data:`PAST_COLUMNS`; ``difference_share`` is (outcome - amount) / amount."""
     return [
         {
             "id": p.target.id,
@@ -230,7 +230,7 @@ def past_rows(past: list[PastTarget]) -> list[dict[str, object]]:
             "met": "" if p.met is None else p.met,
             "stated_after_deadline": p.stated_after_deadline,
             "difference_musd": "" if p.difference_musd is None else p.difference_musd,
-            "difference_pct": "" if p.difference_pct is None else p.difference_pct,
+            "difference_share": "" if p.difference_share is None else p.difference_share,
             "url": p.target.url,
         }
         for p in past

@@ -36,7 +36,7 @@ DECIMALS = {
     "amount_musd": 1,
     "outcome_musd": 1,
     "difference_musd": 1,
-    "difference_pct": 4,
+    "difference_share": 4,
     "base_musd": 1,
     "required_growth_pct": 2,
     "recent_growth_pct": 2,
@@ -58,7 +58,7 @@ def past_frame(past: list[PastTarget]) -> pd.DataFrame:
                 "Target, US$ B": p.target.amount_musd / 1000,
                 "Reported, US$ B": None if p.outcome_musd is None else p.outcome_musd / 1000,
                 "Result": "no figure" if p.met is None else status(p),
-                "Difference": p.difference_pct,
+                "Difference": None if p.difference_share is None else 100 * p.difference_share,
                 "Who": p.target.who,
                 "Said": str(p.target.said_on or "unknown"),
                 "Kind": p.target.kind,
@@ -243,7 +243,7 @@ def page() -> None:
             "Target, US$ B": st.column_config.NumberColumn(format="%.2f"),
             "Reported, US$ B": st.column_config.NumberColumn(format="%.2f"),
             "Difference": st.column_config.NumberColumn(
-                format="percent", help="(reported - target) / target"
+                format="%+.1f%%", help="(reported - target) / target"
             ),
             "Source": st.column_config.LinkColumn(),
         },
