@@ -107,6 +107,12 @@ def optional_date(v: object) -> PartialDate | None:
     return PartialDate.parse(str(v))
 
 
+def check_slug(v: str) -> str:
+    if not re.fullmatch(r"[a-z0-9_]+", v):
+        raise ValueError("must use lower-case letters, digits and underscores only")
+    return v
+
+
 def check_url(v: str) -> str:
     v = v.strip()
     if not re.match(r"https?://\S+$", v):
@@ -219,19 +225,13 @@ class Target(CsvRow):
 
     _said = field_validator("said_on", mode="before")(optional_date)
     _url = field_validator("url")(check_url)
+    _slug = field_validator("id")(check_slug)
 
     @field_validator("deadline_fy", mode="before")
     @classmethod
     def _deadline(cls, v: object) -> object:
         if v is None or (isinstance(v, str) and not v.strip()):
             return None
-        return v
-
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z0-9_]+", v):
-            raise ValueError("must use lower-case letters, digits and underscores only")
         return v
 
     @field_validator("amount_musd")
