@@ -107,18 +107,19 @@ def test_atomic_file_cleans_up_on_keyboard_interrupt(tmp_path: Path):
 
 
 def test_output_folder_rules(tmp_path: Path):
-    new = output.prepare_out_dir(tmp_path / "a" / "b")
-    assert new.is_dir()
-    output.prepare_out_dir(new)  # empty: fine
+    new = tmp_path / "a" / "b"
+    assert output.check_out_dir(new) == new and not new.exists()  # created when the results are complete
+    new.mkdir(parents=True)
+    output.check_out_dir(new)  # empty: fine
     (new / "projections.csv").write_text("old")
     with pytest.raises(InputError) as info:
-        output.prepare_out_dir(new)
+        output.check_out_dir(new)
     assert "not empty" in str(info.value) and "--overwrite" in str(info.value)
-    assert output.prepare_out_dir(new, overwrite=True) == new
+    assert output.check_out_dir(new, overwrite=True) == new
     afile = tmp_path / "file"
     afile.write_text("x")
     with pytest.raises(InputError, match="not a folder"):
-        output.prepare_out_dir(afile)
+        output.check_out_dir(afile)
 
 
 def test_manifest_is_indented_json(tmp_path: Path):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from simulator import output
 from simulator.commands import common
 from simulator.commands.runner import Worker
-from simulator.engine import Engine, Projection, TargetOdds
+from simulator.engine import Projection, TargetOdds
 from simulator.scenario import BASELINE
 from simulator.scenario_files import load_scenarios
 
@@ -89,8 +89,8 @@ class Compared:
 
 def run(args: argparse.Namespace) -> int:
     settings = common.settings_from(args)
-    out_dir = output.prepare_out_dir(args.out, overwrite=args.overwrite) if args.out else None
-    engine = Engine.from_settings(settings)
+    out = output.ResultFolder(args.out, overwrite=args.overwrite) if args.out else None
+    engine = common.engine_for(settings, args)
     loaded = load_scenarios(common.expand_paths(args.files), first_year=engine.first_projection_year)
     failures = [(i.source, "\n".join(str(e) for e in i.errors)) for i in loaded if not i.ok]
     good = [i.resolved for i in loaded if i.ok and i.resolved is not None]
@@ -113,12 +113,12 @@ def run(args: argparse.Namespace) -> int:
     print(targets_table(target_rows, others, ref), end="")
     if len({c.projection.draws.seed for c in items}) > 1:
         print("note: the scenarios use different seeds, so the differences include sampling noise")
-    if out_dir is not None:
-        output.write_text_atomic(out_dir / YEARS_FILE, output.format_csv(year_rows, YEAR_COLUMNS, DECIMALS))
-        output.write_text_atomic(
-            out_dir / TARGETS_FILE, output.format_csv(target_rows, TARGET_COLUMNS, DECIMALS)
-        )
-        print(f"wrote {YEARS_FILE}, {TARGETS_FILE} to {out_dir}")
+    if out is not None:
+        with out:
+            out.write_text(YEARS_FILE, output.format_csv(year_rows, YEAR_COLUMNS, DECIMALS))
+            out.write_text(TARGETS_FILE, output.format_csv(target_rows, TARGET_COLUMNS, DECIMALS))
+            out.commit()
+        print(f"wrote {YEARS_FILE}, {TARGETS_FILE} to {out.shown}")
     if failures:
         common.print_errors(f"{len(failures)} of {len(loaded)} scenarios failed:", failures)
         return 1
