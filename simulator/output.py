@@ -8,7 +8,8 @@ the command line and the app's download produce byte-for-byte the same format:
 CSV conventions: UTF-8, a header row, the column order of :data:`PROJECTION_COLUMNS` and
 :data:`TARGET_COLUMNS`, ``\\r\\n`` line endings (RFC 4180), numbers with a fixed number of decimals
 (:data:`DECIMALS`; US$ m with one decimal, probabilities with four), an empty cell for "none"
-(a target not reached by the horizon, a target without a deadline). A text cell that starts
+(a target not reached by the horizon, a target without a deadline, odds not computed; the
+``note`` column of ``targets.csv`` says which). A text cell that starts
 with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is prefixed with ``'`` so that a
 spreadsheet shows it instead of running it as a formula.
 
@@ -65,8 +66,11 @@ TARGET_COLUMNS: tuple[str, ...] = (
     "year_p50",
     "year_p90",
     "p_never",
+    "note",
 )
-"""``targets.csv``: one row per scenario and open target."""
+"""``targets.csv``: one row per scenario and open target. ``note`` says why ``p_by_deadline`` is
+empty: no deadline stated, or odds not computed because the horizon ends before the deadline
+(then ``p_never`` is empty too: the paths stop too early to tell)."""
 
 DECIMALS: dict[str, int] = {
     **dict.fromkeys(STAT_COLUMNS, 1),
@@ -106,6 +110,7 @@ def target_rows(
             "year_p50": o.year_p50,
             "year_p90": o.year_p90,
             "p_never": o.p_never,
+            "note": o.not_computed,
         }
         for o in chosen
     ]

@@ -66,15 +66,16 @@ def test_projection_rows_have_the_documented_columns_history_first(projection, e
 def test_target_rows_have_the_documented_columns(projection, engine):
     text = output.targets_csv([("base", projection)])
     assert text.splitlines()[0] == (
-        "scenario,target_id,amount_musd,deadline_fy,source,p_by_deadline,year_p10,year_p50,year_p90,p_never"
+        "scenario,target_id,amount_musd,deadline_fy,source,p_by_deadline,year_p10,year_p50,year_p90,p_never,"
+        "note"
     )
     rows = parse(text)
     assert [r["target_id"] for r in rows] == [t.id for t in engine.open_targets()]
     for r in rows:
         if r["deadline_fy"] == "":
-            assert r["p_by_deadline"] == ""
+            assert r["p_by_deadline"] == "" and r["note"] == "no deadline stated"
         else:
-            assert 0 <= float(r["p_by_deadline"]) <= 1
+            assert 0 <= float(r["p_by_deadline"]) <= 1 and r["note"] == ""
         assert 0 <= float(r["p_never"]) <= 1
         assert "http" in r["source"]
 

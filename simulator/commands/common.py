@@ -169,6 +169,10 @@ def text_table(
     )
 
 
+NOT_COMPUTED = "n/c"
+"""Table cell of odds that are not computed (a horizon before the target's deadline)."""
+
+
 def percent(p: float | None) -> str:
     """A probability as a short percentage: ``'-'`` for none, ``'<1%'`` and ``'>99%'`` at the ends."""
     if p is None:

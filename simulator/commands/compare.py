@@ -42,7 +42,9 @@ TARGET_COLUMNS = (
     "p_diff",
     "year_p50",
     "year_p50_reference",
+    "note",
 )
+"""``note``: why an odds cell is empty (no deadline; a horizon before the deadline)."""
 YEARS_FILE, TARGETS_FILE = "compare_years.csv", "compare_targets.csv"
 DECIMALS = {
     **dict.fromkeys(("mean", "mean_reference", "mean_diff", "p50", "p50_reference", "p50_diff"), 1),
@@ -180,9 +182,16 @@ def target_diff_rows(c: Compared, ref: Compared) -> list[dict[str, object]]:
                 "p_diff": diff,
                 "year_p50": o.year_p50,
                 "year_p50_reference": r.year_p50,
+                "note": _note(c.name, o, ref.name, r),
             }
         )
     return rows
+
+
+def _note(name: str, o: TargetOdds, ref_name: str, r: TargetOdds) -> str | None:
+    if o.not_computed == r.not_computed:
+        return o.not_computed
+    return "; ".join(f"{n}: {x}" for n, x in ((name, o.not_computed), (ref_name, r.not_computed)) if x)
 
 
 def _bn(x: float) -> str:
@@ -233,10 +242,10 @@ def targets_table(rows: Sequence[dict], others: Sequence[Compared], ref: Compare
         seen.add(key)
         if t.deadline_fy is not None:
             label = f"${t.amount_musd / 1000:g}B by FY{t.deadline_fy}"
-            cells = [label, common.percent(o.p_by_deadline)]
+            cells = [label, _odds(o.p_by_deadline)]
             for c in others:
                 r = by.get((c.name, t.id))
-                cells += [common.percent(r["p_by_deadline"]), _points(r["p_diff"])] if r else ["-", "-"]
+                cells += [_odds(r["p_by_deadline"]), _points(r["p_diff"])] if r else ["-", "-"]
         else:
             cells = [f"${t.amount_musd / 1000:g}B: median year", _year(o.year_p50)]
             for c in others:
@@ -244,7 +253,18 @@ def targets_table(rows: Sequence[dict], others: Sequence[Compared], ref: Compare
                 cells += [_year(r["year_p50"]), _year_diff(r["year_p50"], o.year_p50)] if r else ["-", "-"]
         table.append(cells)
     title = f"odds of each target by its deadline, against '{ref.name}' (difference in percentage points)\n"
-    return title + common.text_table(header, table)
+    text = title + common.text_table(header, table)
+    if any(common.NOT_COMPUTED in cells for cells in table):
+        text += (
+            f"{common.NOT_COMPUTED}: not computed, the scenario's horizon ends before the deadline and the "
+            "odds would be understated; set a later horizon\n"
+        )
+    return text
+
+
+def _odds(p: float | None) -> str:
+    """A dated target's odds; ``None`` means not computed (its horizon ends before the deadline)."""
+    return common.NOT_COMPUTED if p is None else common.percent(p)
 
 
 def _points(d: float | None) -> str:

@@ -138,11 +138,18 @@ def summary_table(outcomes: Sequence[Outcome], targets: Sequence[Target]) -> str
     header.append("warnings")
     rows = []
     notes = []
+    short: dict[int, list[str]] = {}  # horizon -> scenarios with a target deadline after it
     for o in outcomes:
         median = f"${o.median_summary_year / 1000:.2f}B" if o.median_summary_year is not None else "-"
         cells = [o.name, median]
         for g in groups:
-            cells.append(common.percent(o.odds.get(ids[g][0])))
+            if o.horizon is not None and g[1] > o.horizon:
+                cells.append(common.NOT_COMPUTED)
+                names = short.setdefault(o.horizon, [])
+                if o.name not in names:
+                    names.append(o.name)
+            else:
+                cells.append(common.percent(o.odds.get(ids[g][0])))
         cells.append(f"{len(o.warnings)} below" if o.warnings else "")
         rows.append(cells)
         notes.extend(f"  {o.name}: {w}" for w in o.warnings)
@@ -151,6 +158,11 @@ def summary_table(outcomes: Sequence[Outcome], targets: Sequence[Target]) -> str
         f"FY{SUMMARY_YEAR} median: reported ICT-services exports; the other columns: the chance of "
         "reaching each target by its deadline (FY: fiscal year ending in June)\n"
     )
+    for horizon, names in sorted(short.items()):
+        text += (
+            f"{common.NOT_COMPUTED}: not computed, the horizon (FY{horizon}) ends before the deadline "
+            f"and the odds would be understated ({', '.join(names)}); set a later horizon\n"
+        )
     if notes:
         text += "plausibility warnings (growth beyond anything observed):\n" + "\n".join(notes) + "\n"
     return text
