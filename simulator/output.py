@@ -357,6 +357,8 @@ def check_out_dir(path: str | Path, *, overwrite: bool = False, flag: str = "--o
             file=str(p),
             allowed=f"a new or empty folder, or {flag} to replace this run's files in it",
         )
+    if p.is_dir() and not os.access(p, os.W_OK):
+        raise InputError("the output folder is not writable", file=str(p))
     return p
 
 
@@ -529,8 +531,8 @@ def _signals_held() -> Iterator[None]:
     """Hold back Ctrl-C and SIGTERM (delivered when the block ends); main thread only."""
     import threading
 
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield  # signals go to the main thread only; Windows has no signal mask
         return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _HOLD)
     try:
