@@ -189,7 +189,9 @@ _TEMP_TAG = "simulator-tmp"
 recognises them, ignores them in the "not empty" check and removes those whose process is gone."""
 _TEMP_NAME = re.compile(rf"\.{_TEMP_TAG}-(\d+)-")
 _HOLD = (signal.SIGINT, signal.SIGTERM)
-"""Signals held back while a result set is swapped in, so that an interruption cannot split it."""
+"""Signals held back while a result set is swapped in, so that an interruption cannot split it
+(SIGKILL cannot be held: with the exchange there is no moment to split, with two renames its
+window is two system calls)."""
 
 
 def _temp_prefix(name: str) -> str:
@@ -528,17 +530,35 @@ def _link_or_copy(src: str, dst: str | Path) -> None:
 
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
-    """Hold back Ctrl-C and SIGTERM (delivered when the block ends); main thread only."""
+    """Hold back Ctrl-C and SIGTERM: they are recorded and handled, as they would have been,
+    when the block ends.
+
+    The Python-level handlers are swapped rather than the thread's signal mask, because a
+    process-directed signal may be delivered to any thread (the process pool's manager thread,
+    say) and Python then runs the handler in the main thread regardless of the main thread's mask.
+    """
     import threading
 
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        yield  # signals go to the main thread only; Windows has no signal mask
+    if threading.current_thread() is not threading.main_thread():
+        yield  # handlers can only be changed (and only run) in the main thread
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _HOLD)
+    pending: list[int] = []
+
+    def record(signum: int, frame: object) -> None:
+        pending.append(signum)
+
+    previous = {s: signal.signal(s, record) for s in _HOLD}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        for s in dict.fromkeys(pending):
+            handler = previous[s]
+            if callable(handler):
+                handler(s, None)  # Ctrl-C's KeyboardInterrupt, the command line's SIGTERM, ...
+            elif handler != signal.SIG_IGN:
+                os.kill(os.getpid(), s)  # the default action, now that it is allowed
 
 
 _RENAME_EXCHANGE = 2
