@@ -374,14 +374,18 @@ class Engine:
 
 @dataclass(frozen=True)
 class TargetOdds:
+    """A target's odds. ``p_by_deadline`` and ``p_never`` are ``None`` when they cannot be
+    computed, and ``not_computed`` says why (no deadline; a horizon before the deadline)."""
+
     target: Target
     p_by_deadline: float | None
     year_p10: int | None
     year_p50: int | None
     year_p90: int | None
-    p_never: float
+    p_never: float | None
     reached_in_history: int | None
     required_cagr: float | None
+    not_computed: str | None = None
 
 
 class Projection:
@@ -476,11 +480,16 @@ class Projection:
         if reached is not None:
             ok = target.deadline_fy is None or reached <= target.deadline_fy
             return TargetOdds(target, 1.0 if ok else 0.0, reached, reached, reached, 0.0, reached, required)
+        p10, p50, p90, p_never = self.reach_summary(target.amount_musd, baseline=baseline)
+        horizon = int(self.years[-1])
+        if target.deadline_fy is None:
+            return TargetOdds(target, None, p10, p50, p90, p_never, None, required, "no deadline stated")
+        if target.deadline_fy > horizon:  # paths stop before the deadline: the odds would be understated
+            why = f"not computed: the horizon (FY{horizon}) ends before the deadline (FY{target.deadline_fy})"
+            return TargetOdds(target, None, p10, p50, p90, None, None, required, why)
         first = self.first_reach(target.amount_musd, baseline=baseline)
-        p = None if target.deadline_fy is None else float(np.mean(first <= target.deadline_fy))
-        return TargetOdds(
-            target, p, *self.reach_summary(target.amount_musd, baseline=baseline), None, required
-        )
+        p = float(np.mean(first <= target.deadline_fy))
+        return TargetOdds(target, p, p10, p50, p90, p_never, None, required)
 
     def contributions(self) -> dict[str, np.ndarray]:
         """Each lever's part of (scenario - baseline), per draw and year; they add up exactly."""

@@ -37,7 +37,7 @@ from pydantic_core import PydanticCustomError
 
 from simulator.errors import InputError, InputErrors
 from simulator.levers import ASSUMPTION_BY_NAME, ASSUMPTIONS, LEVER_BY_NAME, LEVERS, Assumption, Lever
-from simulator.settings import MAX_DRAWS, MAX_HORIZON, MIN_DRAWS
+from simulator.settings import MAX_DRAWS, MAX_HORIZON, MAX_SEED, MIN_DRAWS
 
 BASELINE = "baseline"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -51,6 +51,10 @@ Number = Annotated[float, Strict()]
 """A number: an int or a float, never a string or a boolean ("40" and true are mistakes)."""
 Whole = Annotated[int, Strict()]
 
+# Optional fields are typed without ``| None`` and default to None: a field left out means "not
+# changed", but a field written with no value (``tech_zones:``, YAML null) is refused ("has no
+# value") instead of silently meaning current policy.
+
 
 # --------------------------------------------------------------------------- levers
 
@@ -63,10 +67,10 @@ class LeverPath(_Strict):
     given, current policy before the first, the last value after it).
     """
 
-    value: Number | None = None
-    start: Whole | None = Field(None, description="first fiscal year of the change")
+    value: Number = None  # type: ignore[assignment]
+    start: Whole = Field(None, description="first fiscal year of the change")  # type: ignore[assignment]
     ramp_years: Whole = Field(0, ge=0, le=30, description="years to reach the value (0 or 1: at once)")
-    values: dict[int, Number] | None = None
+    values: dict[int, Number] = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def _one_form(self) -> LeverPath:
@@ -134,7 +138,7 @@ def _levers_model() -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for lv in LEVERS:
         fields[lv.name] = (
-            Annotated[LeverSetting, AfterValidator(_check_lever(lv))] | None,
+            Annotated[LeverSetting, AfterValidator(_check_lever(lv))],
             Field(
                 None, description=f"{lv.label} ({lv.unit}), {lv.range_text}; current policy {lv.default:g}"
             ),
@@ -155,10 +159,10 @@ class AssumptionOverride(_Strict):
     ``high`` together set the triangular distribution; ``fixed`` removes the uncertainty.
     """
 
-    low: Number | None = None
-    central: Number | None = None
-    high: Number | None = None
-    fixed: Number | None = None
+    low: Number = None  # type: ignore[assignment]
+    central: Number = None  # type: ignore[assignment]
+    high: Number = None  # type: ignore[assignment]
+    fixed: Number = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def _form(self) -> AssumptionOverride:
@@ -213,7 +217,7 @@ def _assumptions_model() -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for a in ASSUMPTIONS:
         fields[_field_name(a.name)] = (
-            Annotated[AssumptionOverride | Number, AfterValidator(_check_assumption(a))] | None,
+            Annotated[AssumptionOverride | Number, AfterValidator(_check_assumption(a))],
             Field(None, alias=a.name, description=f"{a.label} ({a.unit})"),
         )
     return create_model(
@@ -230,13 +234,13 @@ Assumptions = _assumptions_model()
 class TrendOverride(_Strict):
     """Overrides of the calibrated trend: each field replaces what the fit gives."""
 
-    growth_pct: Number | None = Field(
+    growth_pct: Number = Field(  # type: ignore[assignment]
         None, ge=-10, le=40, description="central trend growth of the core, % a year (calibrated by default)"
     )
-    slowdown_per_doubling: Number | None = Field(
+    slowdown_per_doubling: Number = Field(  # type: ignore[assignment]
         None, ge=0, le=20, description="points of growth lost each time the sector doubles (0 = no slowdown)"
     )
-    shock_scale: Number | None = Field(
+    shock_scale: Number = Field(  # type: ignore[assignment]
         None, ge=0, le=3, description="multiplies the calibrated size of yearly shocks (1 = as calibrated)"
     )
 
@@ -253,9 +257,9 @@ class Scenario(_Strict):
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     assumptions: Assumptions = Field(default_factory=Assumptions)  # type: ignore[valid-type]
     trend: TrendOverride = Field(default_factory=TrendOverride)
-    draws: Whole | None = Field(None, ge=MIN_DRAWS, le=MAX_DRAWS)
-    seed: Whole | None = Field(None, ge=0)
-    horizon: Whole | None = Field(None, le=MAX_HORIZON)
+    draws: Whole = Field(None, ge=MIN_DRAWS, le=MAX_DRAWS)  # type: ignore[assignment]
+    seed: Whole = Field(None, ge=0, le=MAX_SEED)  # type: ignore[assignment]
+    horizon: Whole = Field(None, le=MAX_HORIZON)  # type: ignore[assignment]
 
     @field_validator("horizon")
     @classmethod
@@ -380,7 +384,14 @@ def translate_errors(exc: ValidationError, data: dict, source: str | None) -> li
         value = err.get("input")
         allowed = None
         problem = err["msg"]
-        if etype in ("lever_range", "year_range", "assumption_range"):
+        if "[key]" in loc:  # a mapping key of the wrong type: name the mapping, not ".[key]"
+            i = loc.index("[key]")
+            loc = loc[: i - 1]
+            problem = "has a key that is not a fiscal year (a whole number)"
+            value = err.get("input")
+        elif value is None and etype in _TYPE_ERRORS:
+            problem = "has no value; give one, or remove the field to keep what the base scenario says"
+        elif etype in ("lever_range", "year_range", "assumption_range"):
             sub = str(ctx.get("path", ""))
             if sub and sub not in loc[-1:]:
                 loc = [*loc, *sub.split(".")]
@@ -404,7 +415,7 @@ def translate_errors(exc: ValidationError, data: dict, source: str | None) -> li
             problem = "is required"
             value = None
         elif etype.startswith(("greater_than", "less_than")):
-            allowed = _bound_text(etype, ctx)
+            allowed = _RANGES.get(".".join(loc)) or _bound_text(etype, ctx)
             problem = "is out of range"
         elif etype in ("lever_form", "assumption_form"):
             value = None
@@ -414,17 +425,7 @@ def translate_errors(exc: ValidationError, data: dict, source: str | None) -> li
             problem = "must be a number, or a mapping with `value` (and `start`, `ramp_years`) or `values`"
         elif etype in ("model_type", "dict_type") and len(loc) == 2 and loc[0] in ("levers", "assumptions"):
             continue  # a scalar failed the mapping branch; the number branch says why
-        elif etype in (
-            "float_parsing",
-            "float_type",
-            "int_parsing",
-            "int_type",
-            "int_from_float",
-            "string_type",
-            "dict_type",
-            "model_type",
-            "bool_type",
-        ):
+        elif etype in _TYPE_ERRORS:
             problem = {
                 "float_parsing": "must be a number",
                 "float_type": "must be a number",
@@ -445,6 +446,23 @@ def translate_errors(exc: ValidationError, data: dict, source: str | None) -> li
         seen.add(path)
         out.append(InputError(problem, file=source, field=path or None, value=value, allowed=allowed))
     return out
+
+
+_TYPE_ERRORS = (
+    "float_parsing",
+    "float_type",
+    "int_parsing",
+    "int_type",
+    "int_from_float",
+    "string_type",
+    "dict_type",
+    "model_type",
+    "bool_type",
+)
+_RANGES = {
+    "seed": f"a whole number from 0 to {MAX_SEED} (2^63-1)",
+}
+"""What a field allows, where its one violated bound would not say it well."""
 
 
 def _is_union_tag(p: object) -> bool:

@@ -25,7 +25,6 @@ from simulator.commands.goal_seek import (
     warn_lines,
     write_csv,
 )
-from simulator.engine import Engine
 from simulator.levers import LEVER_BY_NAME
 from simulator.settings import load_settings
 
@@ -73,7 +72,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(draws=args.draws, seed=args.seed, horizon=args.horizon)
-    engine = Engine.from_settings(settings)
+    engine = common.engine_for(settings, args)
     if args.list_targets:
         print(target_list(engine), end="")
         return 0

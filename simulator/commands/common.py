@@ -7,10 +7,21 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from simulator.engine import Engine
 
 from simulator.scenario_files import SUFFIXES, ScenarioFile, shipped_files
-from simulator.settings import MAX_DRAWS, MAX_HORIZON, MIN_DRAWS, Settings, load_settings
+from simulator.settings import (
+    MAX_DRAWS,
+    MAX_HORIZON,
+    MAX_SEED,
+    MIN_DRAWS,
+    Settings,
+    check_horizon,
+    load_settings,
+)
 
 
 def bounded_int(lo: int | None, hi: int | None, what: str) -> type[int]:
@@ -41,7 +52,7 @@ def add_settings_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--seed",
-        type=bounded_int(0, None, "seed"),
+        type=bounded_int(0, MAX_SEED, "seed"),
         metavar="S",
         help="seed shared by every scenario of the run (common random numbers: differences between "
         "scenarios are policy, not luck); a scenario file's `seed:` wins",
@@ -62,6 +73,18 @@ def settings_from(args: argparse.Namespace) -> Settings:
         seed=getattr(args, "seed", None),
         horizon=getattr(args, "horizon", None),
     )
+
+
+def engine_for(settings: Settings, args: argparse.Namespace) -> Engine:
+    """The engine for ``settings``, after checking the run's horizon against its data: a horizon
+    before the first projection year is blamed on ``--horizon`` or ``SIMULATOR_HORIZON``, not on
+    each scenario file."""
+    from simulator.engine import Engine
+
+    engine = Engine.from_settings(settings)
+    option = "--horizon" if getattr(args, "horizon", None) is not None else None
+    check_horizon(settings, engine.first_projection_year, option=option)
+    return engine
 
 
 def expand_paths(items: Sequence[str]) -> list[str]:
@@ -144,6 +167,10 @@ def text_table(
     return (
         "\n".join([line(header), line(["-" * w for w in widths]), *(line(r) for r in rows)]).rstrip() + "\n"
     )
+
+
+NOT_COMPUTED = "n/c"
+"""Table cell of odds that are not computed (a horizon before the target's deadline)."""
 
 
 def percent(p: float | None) -> str:

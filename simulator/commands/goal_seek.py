@@ -207,16 +207,17 @@ def add_out_option(p: argparse.ArgumentParser, columns_doc: str) -> None:
 def write_csv(
     path: str, rows: Sequence[Mapping[str, object]], columns: Sequence[str], decimals: Mapping[str, int]
 ) -> None:
-    """Write ``rows`` as CSV (formula cells neutralised) to ``path`` atomically, or an InputError."""
+    """Write ``rows`` as CSV (formula cells neutralised) to ``path`` atomically.
+
+    A path that cannot be a file is an InputError (usage); a failed write (a full disk, no
+    permission) an OutputError, with the earlier file, if any, unchanged.
+    """
     p = Path(path)
     if p.is_dir():
         raise InputError("is a folder; give a file name", file=str(p), allowed="a .csv file name")
     if not p.parent.is_dir():
         raise InputError("the folder does not exist", file=str(p.parent))
-    try:
-        output.write_text_atomic(p, output.format_csv(rows, columns, decimals))
-    except OSError as exc:
-        raise InputError(f"cannot write the file: {exc.strerror or exc}", file=str(p)) from None
+    output.write_text_atomic(p, output.format_csv(rows, columns, decimals))
 
 
 def settings_for(args: argparse.Namespace) -> Settings:
