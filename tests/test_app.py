@@ -1013,3 +1013,15 @@ def test_sliders_cover_each_declaration(defaults):
     for t in state.TREND_FIELDS:
         lo, hi = state.trend_bounds(t)
         assert lo <= defaults.trend[t] <= hi
+
+
+def test_another_page_can_read_the_sidebars_scenario():
+    script = (
+        "import streamlit as st\nfrom simulator.app import compute, main_page\n"
+        "st.text(repr(main_page.sidebar_scenario(compute.engine()).lever_settings()))\n"
+    )
+    at = AppTest.from_string(script, default_timeout=60)
+    at.session_state["lever.tech_zones"] = 40
+    at.run()
+    assert not at.exception
+    assert at.text[0].value == repr({"tech_zones": LeverPath(value=40, start=default_start_year(FIRST))})

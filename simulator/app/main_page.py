@@ -254,6 +254,12 @@ def chosen(choices: Choices) -> list[Target]:
     return chosen_targets(choices, {a: ss.get(session.deadline_key(a)) for a in choices})
 
 
+def sidebar_scenario(engine: Engine) -> Scenario:
+    """The scenario the sidebar stands for, resolved (for another page: "Starting from" on What it
+    takes). The same object the scenario page projects, link and all."""
+    return _scenario(make_defaults(engine))
+
+
 def _scenario(defaults: Defaults) -> Scenario:
     """The scenario the sidebar stands for; a bad name is reported and replaced by the default."""
     controls = sidebar.read_controls(defaults)
