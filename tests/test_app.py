@@ -910,18 +910,23 @@ def test_compare_keeps_scenarios_asks_for_a_free_name_and_shows_bands():
     at = new_app(tab="compare")
     at.slider(key="lever.tech_zones").set_value(60).run()
     at.text_input(key="keep_name").input("zones-60").run()
-    next(b for b in at.button if b.label == "Keep for comparison").click().run()
+    next(b for b in at.button if b.label == "Keep").click().run()
     at.slider(key="lever.tech_zones").set_value(10).run()
     at.text_input(key="keep_name").input("zones-60").run()
-    next(b for b in at.button if b.label == "Keep for comparison").click().run()
+    next(b for b in at.button if b.label == "Keep").click().run()
     assert "already called 'zones-60'" in " ".join(w.value for w in at.warning)
     assert [s.name for s in at.session_state[session.COMPARED]] == ["zones-60"]
     at.text_input(key="keep_name").input("zones-10").run()
-    next(b for b in at.button if b.label == "Keep for comparison").click().run()
+    next(b for b in at.button if b.label == "Keep").click().run()
     assert not at.exception
     table = at.dataframe[0].value
     assert list(table["scenario"]) == ["baseline", "zones-60", "zones-10"]
-    assert list(table.columns[:3]) == ["scenario", "$10B by FY2029", "$10B by FY2029 vs baseline"]
+    assert list(table.columns[:4]) == ["scenario", "$10B by FY2029", "$15B by FY2030", "$25B by FY2029"]
+    assert (
+        table.iloc[0]["$10B by FY2029"] == "6.5%"
+        and table.iloc[1]["$10B by FY2029"].endswith("pts)") is False
+    )
+    assert table.iloc[1]["$10B by FY2029"].split(" (")[1].startswith("+")
     assert table.iloc[1]["levers"].startswith("Special Technology Zones: 60")
     spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
     assert [layer["mark"]["type"] for layer in spec["layer"]][:2] == ["area", "line"]  # bands, medians
@@ -947,7 +952,7 @@ def test_the_app_compare_and_the_command_line_compare_agree(engine):
     for row in result.target_rows:
         t = next(t for t in targets if t.id == row["target_id"])
         shown = frames.odds_text(row["p_by_deadline"], row["p_by_deadline_reference"])
-        assert table.set_index("scenario").loc[s.name, t.label] == shown.value
+        assert table.set_index("scenario").loc[s.name, t.label].split(" (")[0] == shown.value
 
 
 def test_the_app_refuses_more_draws_than_it_runs_but_names_the_limit():

@@ -59,9 +59,11 @@ def draw(scenario: Scenario, run: compute.Run, targets: list[Target]) -> None:
     kept = session.compared()
     c1, c2, c3 = st.columns([2, 1, 1], vertical_alignment="bottom")
     c1.text_input("Keep as", key=KEEP_NAME_KEY, placeholder=scenario.name, help="A name for the kept copy.")
-    c2.button("Keep for comparison", on_click=_keep, args=(scenario,), width="stretch")
+    c2.button(
+        "Keep", on_click=_keep, args=(scenario,), width="stretch", help="Keep this scenario for comparison"
+    )
     if kept:
-        c3.button("Clear the comparison", on_click=lambda: ss.pop(session.COMPARED, None), width="stretch")
+        c3.button("Clear all", on_click=lambda: ss.pop(session.COMPARED, None), width="stretch")
     if KEEP_PROBLEM in ss:
         st.warning(ss.pop(KEEP_PROBLEM))
     items = [Compared.of(BASELINE, compute.run(baseline_scenario()).projection, targets)]
@@ -77,8 +79,8 @@ def draw(scenario: Scenario, run: compute.Run, targets: list[Target]) -> None:
     st.vega_lite_chart(spec=charts.compare_spec(compare_paths(result)), width="stretch")
     st.caption(
         "Every scenario uses the same seed, so differences between them are policy, not luck. Odds use the "
-        "deadlines chosen on the target cards; 'vs baseline' is in percentage points. Shaded: the 10th to "
-        "90th percentile of each scenario's simulated paths."
+        "deadlines chosen on the target cards; in brackets, the difference from the baseline in percentage "
+        "points. Shaded: the 10th to 90th percentile of each scenario's simulated paths."
     )
 
 
@@ -95,10 +97,10 @@ def _compare_row(c: Compared, ref: Compared, targets: list[Target]) -> dict[str,
     row: dict[str, Any] = {"scenario": c.name}
     by_id = {o.target.id: o for o in c.odds}
     ref_by_id = {o.target.id: o for o in ref.odds}
-    for t in targets:
+    for t in targets:  # the odds and, in brackets, their difference from the baseline in points
         shown = odds_text(by_id[t.id].p_by_deadline, ref_by_id[t.id].p_by_deadline)
-        row[t.label] = shown.value
-        row[f"{t.label} vs baseline"] = "" if c is ref else (shown.delta or "±0").split(" pts")[0]
+        diff = "" if c is ref else f" ({(shown.delta or '±0').split(' pts')[0]})"
+        row[t.label] = shown.value + diff
     stats = c.projection.stats
     row["median"] = money_b(float(stats["p50"][-1]) / 1000)
     row["range"] = f"{money_b(float(stats['p10'][-1]) / 1000)} to {money_b(float(stats['p90'][-1]) / 1000)}"
@@ -109,9 +111,10 @@ def _compare_row(c: Compared, ref: Compared, targets: list[Target]) -> dict[str,
 def _compare_columns(targets: list[Target], horizon: int) -> dict[str, Any]:
     cfg: dict[str, Any] = {"scenario": st.column_config.TextColumn("Scenario", pinned=True)}
     for t in targets:
-        cfg[t.label] = st.column_config.TextColumn(t.label, help=f"Odds of {t.label}")
-        cfg[f"{t.label} vs baseline"] = st.column_config.TextColumn("vs baseline", width="small")
-    cfg["median"] = st.column_config.TextColumn(f"Median FY{horizon}", width="small")
+        cfg[t.label] = st.column_config.TextColumn(
+            t.label, help=f"Odds of {t.label}; in brackets, the difference from the baseline in points"
+        )
+    cfg["median"] = st.column_config.TextColumn(f"Median FY{horizon}")
     cfg["range"] = st.column_config.TextColumn(f"FY{horizon}, 10th-90th pct.", width="medium")
     cfg["levers"] = st.column_config.TextColumn("What it changes", width="large")
     return cfg
