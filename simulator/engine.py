@@ -14,11 +14,12 @@ scenario and by the baseline.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import special
 
 from simulator import model
@@ -33,6 +34,7 @@ from simulator.data import (
 from simulator.errors import InputError
 from simulator.levers import ASSUMPTIONS
 from simulator.params import DriftPosterior, FittedParams, load_params
+from simulator.quantiles import BLOCK_ELEMENTS
 from simulator.scenario import (
     Scenario,
     TrendOverride,
@@ -41,27 +43,67 @@ from simulator.scenario import (
     lever_paths,
 )
 from simulator.settings import MAX_HORIZON, Settings, load_settings
+from simulator.summaries import (
+    PERCENTILES,
+    STAT_COLUMNS,
+    LeverRun,
+    Scan,
+    array_rows,
+    quantile_years,
+    scan,
+    summary_stats,
+)
 
-PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
-STAT_COLUMNS = ("mean", *(f"p{q}" for q in PERCENTILES))
+__all__ = ["PERCENTILES", "STAT_COLUMNS", "Draws", "Engine", "Projection", "TargetOdds"]
 
 
 # --------------------------------------------------------------------------- sampling kernels
 
 
-def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
-    """Inverse CDF of the triangular distribution on ``[low, high]`` with mode ``mode``."""
-    if high <= low:
-        return np.full_like(u, low, dtype=float)
+def triangular_ppf(u: np.ndarray, low: ArrayLike, mode: ArrayLike, high: ArrayLike) -> np.ndarray:
+    """Inverse CDF of the triangular distribution on ``[low, high]`` with mode ``mode``.
+
+    ``low``, ``mode``, ``high``: numbers, or arrays that broadcast against ``u`` (one triangle per
+    column). Where ``high <= low`` every value is ``low``.
+    """
+    low, mode, high = (np.asarray(v, dtype=float) for v in (low, mode, high))
     width = high - low
+    flat = width <= 0
+    if flat.any():
+        width = np.where(flat, 1.0, width)
     cut = (mode - low) / width
     left = low + np.sqrt(u * width * (mode - low))
     right = high - np.sqrt((1.0 - u) * width * (high - mode))
-    return np.where(u < cut, left, right)
+    out = np.where(u < cut, left, right)
+    return np.where(flat, low, out) if flat.any() else out
+
+
+def assumption_draws(
+    rng: np.random.Generator, n: int, triples: Mapping[str, tuple[float, float, float]]
+) -> dict[str, np.ndarray]:
+    """Each effect-size assumption's ``n`` draws, triangular on its (low, central, high).
+
+    One uniform number per draw and assumption, draw by draw (``rng.random((n, k))``), made a
+    block of draws at a time: the same numbers as in one call, without a large temporary.
+    """
+    names = [a.name for a in ASSUMPTIONS]
+    low, mode, high = (np.array([[triples[k][i]] for k in names]) for i in range(3))
+    out = np.empty((len(names), n))
+    step = max(1, BLOCK_ELEMENTS // len(names))
+    for d0 in range(0, n, step):
+        d1 = min(n, d0 + step)
+        u = np.ascontiguousarray(rng.random((d1 - d0, len(names))).T)  # one row per assumption
+        out[:, d0:d1] = triangular_ppf(u, low, mode, high)
+    return dict(zip(names, out, strict=True))
 
 
 def normal_ppf(u: np.ndarray) -> np.ndarray:
     return special.ndtri(u)
+
+
+def shocks(seed: np.random.SeedSequence, n: int, years: int) -> np.ndarray:
+    """Standard-normal shocks, (n x years), drawn year by year (a longer horizon only appends)."""
+    return np.random.Generator(np.random.PCG64(seed)).standard_normal((years, n)).T
 
 
 # --------------------------------------------------------------------------- draws
@@ -80,8 +122,8 @@ class Draws:
     alpha: np.ndarray
     beta: np.ndarray
     sigma: np.ndarray
-    z: np.ndarray
-    """Standard-normal shocks, (draws x years); the first year's are conditioned on the nowcast."""
+    shocks: np.ndarray | None
+    """:attr:`z` when kept; ``None`` when it is made again on demand (:attr:`remake_shocks`)."""
     log_core_base: np.ndarray
     log_core: np.ndarray
     """ln C_t for the projection years, (draws x years)."""
@@ -92,6 +134,19 @@ class Draws:
     alpha_noise: np.ndarray
     """Each draw's posterior deviation of the trend from its estimate."""
     trend_override: TrendOverride = field(default_factory=TrendOverride)
+    remake_shocks: Callable[[], np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def z(self) -> np.ndarray:
+        """Standard-normal shocks, (draws x years); the first year's are conditioned on the nowcast.
+
+        Draws made from a seed do not keep them (the core path is all a projection needs, and
+        half the memory): they are drawn again, identically, when asked for.
+        """
+        if self.shocks is not None:
+            return self.shocks
+        assert self.remake_shocks is not None
+        return self.remake_shocks()
 
 
 class Engine:
@@ -171,11 +226,8 @@ class Engine:
             else {a.name: (a.low, a.central, a.high) for a in ASSUMPTIONS}
         )
         s_assume, s_trend, s_shock = np.random.SeedSequence(seed).spawn(3)
-        u = np.random.Generator(np.random.PCG64(s_assume)).random((n, len(ASSUMPTIONS)))
-        theta = {a.name: triangular_ppf(u[:, i], *triples[a.name]) for i, a in enumerate(ASSUMPTIONS)}
+        theta = assumption_draws(np.random.Generator(np.random.PCG64(s_assume)), n, triples)
         alpha0, beta, sigma = self._trend_draws(np.random.Generator(np.random.PCG64(s_trend)), n)
-        # shocks generated year by year, so a longer horizon only appends years
-        z = np.random.Generator(np.random.PCG64(s_shock)).standard_normal((len(years), n)).T
         return self.draws_given(
             seed=seed,
             horizon=horizon,
@@ -183,9 +235,10 @@ class Engine:
             alpha0=alpha0,
             beta=beta,
             sigma=sigma,
-            z=z,
+            z=shocks(s_shock, n, len(years)),
             triples=triples,
             trend=trend,
+            shock_seed=s_shock,
         )
 
     def draws_given(
@@ -200,6 +253,7 @@ class Engine:
         z: np.ndarray,
         triples: Mapping[str, tuple[float, float, float]] | None = None,
         trend: TrendOverride | None = None,
+        shock_seed: np.random.SeedSequence | None = None,
     ) -> Draws:
         """Draws from given values of every uncertain quantity, one value per draw; nothing random.
 
@@ -208,7 +262,9 @@ class Engine:
         ``sigma``: the trend's posterior quantities per draw, before the effect-size adjustment and
         the user's ``trend`` overrides; ``z``: standard-normal shocks (draws x projection years up
         to ``horizon``) before conditioning on the nowcast; ``triples``: the assumptions' (low,
-        central, high), whose central values centre the trend (default: as declared).
+        central, high), whose central values centre the trend (default: as declared);
+        ``shock_seed``: given when ``z`` is :func:`shocks` of that seed, made for this call: the
+        core path is then computed in its memory and the shocks are made again when asked for.
         """
         years = self.projection_years(horizon)
         trend = trend or TrendOverride()
@@ -235,7 +291,11 @@ class Engine:
         if trend.shock_scale is not None:
             sigma = sigma * trend.shock_scale
         z = self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years)
-        log_core = model.core_path(log_core_base, alpha, beta, sigma, z)
+        log_core = model.core_path(log_core_base, alpha, beta, sigma, z, overwrite=shock_seed is not None)
+        remake = None
+        if shock_seed is not None:
+            z = None
+            remake = partial(self._remade_shocks, shock_seed, theta, alpha, sigma, log_core_base, years)
         return Draws(
             seed=seed,
             n=n,
@@ -245,14 +305,20 @@ class Engine:
             alpha=alpha,
             beta=beta,
             sigma=sigma,
-            z=z,
+            shocks=z,
             log_core_base=log_core_base,
             log_core=log_core,
             alpha_center=center,
             delta_center=delta_center,
             alpha_noise=alpha0 - fitted,
             trend_override=trend,
+            remake_shocks=remake,
         )
+
+    def _remade_shocks(self, seed, theta, alpha, sigma, log_core_base, years) -> np.ndarray:
+        """The shocks :meth:`draws` made from ``seed``, conditioned on the nowcast again."""
+        z = shocks(seed, len(alpha), len(years))
+        return self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years)
 
     def _trend_draws(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(alpha, beta, sigma) from the trend's posterior; none of it depends on user input."""
@@ -327,13 +393,27 @@ class Engine:
         The baseline (every lever at current policy) uses the same draws, so the difference
         between the two is the effect of the scenario's levers alone. It is computed on demand.
         """
-        return Projection(
-            engine=self, scenario=scenario, draws=draws, effects=self.effects_for(scenario, draws)
-        )
+        return Projection(engine=self, scenario=scenario, draws=draws)
 
     def effects_for(self, scenario: Scenario, draws: Draws) -> model.Effects:
         cols = np.arange(len(self.history_years), len(self.history_years) + len(draws.years))
         return model.effects(model.exposures(self.full_paths(scenario, draws.years)), draws.assumptions, cols)
+
+    def exposure_for(self, scenario: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
+        """Each lever's exposure in the projection ``years`` (computed over the whole timeline)."""
+        start = len(self.history_years)
+        return {k: v[start:] for k, v in model.exposures(self.full_paths(scenario, years)).items()}
+
+    def lever_run(self, scenario: Scenario, draws: Draws) -> LeverRun:
+        """The exports of ``scenario`` with ``draws``, to be computed a block at a time."""
+        return LeverRun(draws, self.exposure_for(scenario, draws.years))
+
+    @cached_property
+    def target_amounts(self) -> tuple[float, ...]:
+        """The distinct amounts of the targets not yet reached: a projection counts the draws that
+        reach each (the odds of a target reached in the history come from the history)."""
+        top = max((v for _, v in self.history()), default=-np.inf)
+        return tuple(sorted({t.amount_musd for t in self.data.targets if t.amount_musd > top}))
 
     def run(self, scenario: Scenario, settings: Settings | None = None) -> Projection:
         """Draw and project in one call."""
@@ -385,24 +465,44 @@ class TargetOdds:
 
 
 class Projection:
-    """A scenario projected with a set of draws, and its baseline with the same draws."""
+    """A scenario projected with a set of draws, and its baseline with the same draws.
 
-    def __init__(self, engine: Engine, scenario: Scenario, draws: Draws, effects: model.Effects):
+    Everything is computed on first use. The statistics and the odds of the targets come from one
+    pass over the years (:func:`simulator.summaries.scan`) that keeps no (draws x years) array;
+    :attr:`exports` and :attr:`effects` are made whole only when asked for.
+    """
+
+    def __init__(
+        self, engine: Engine, scenario: Scenario, draws: Draws, effects: model.Effects | None = None
+    ):
         self.engine = engine
         self.scenario = scenario
         self.draws = draws
-        self.effects = effects
+        if effects is not None:
+            self.__dict__["effects"] = effects
         self._first_reach: dict[tuple[bool, float], np.ndarray] = {}
-        self._year_quantiles: dict[tuple[bool, float], tuple[int | None, int | None, int | None, float]] = {}
 
     @property
     def years(self) -> np.ndarray:
         return self.draws.years
 
     @cached_property
+    def effects(self) -> model.Effects:
+        """Each lever's effect, (draws x projection years)."""
+        return self.engine.effects_for(self.scenario, self.draws)
+
+    @cached_property
+    def _run(self) -> LeverRun:
+        return self.engine.lever_run(self.scenario, self.draws)
+
+    @cached_property
+    def _baseline_run(self) -> LeverRun:
+        return self.engine.lever_run(baseline_scenario(), self.draws)
+
+    @cached_property
     def exports(self) -> np.ndarray:
         """Reported exports, US$ m, (draws x projection years)."""
-        return model.exports_from(self.draws.log_core, self.effects)
+        return self._run.all().T
 
     @cached_property
     def baseline_effects(self) -> model.Effects:
@@ -410,16 +510,39 @@ class Projection:
 
     @cached_property
     def baseline_exports(self) -> np.ndarray:
-        return model.exports_from(self.draws.log_core, self.baseline_effects)
+        return self._baseline_run.all().T
+
+    @cached_property
+    def _summary(self) -> Scan:
+        return self._scan(baseline=False)
+
+    @cached_property
+    def _baseline_summary(self) -> Scan:
+        return self._scan(baseline=True)
+
+    def _scan(self, *, baseline: bool) -> Scan:
+        made = self.__dict__.get("baseline_exports" if baseline else "exports")
+        run = self._baseline_run if baseline else self._run
+        rows = array_rows(made.T) if made is not None else run.rows
+        every = range(len(self.years))
+        return scan(
+            rows,
+            n=self.draws.n,
+            stop=len(self.years),
+            stat_years=every,
+            percentiles=PERCENTILES,
+            amounts=self.engine.target_amounts,
+            count_years=every,
+        )
 
     @cached_property
     def stats(self) -> dict[str, np.ndarray]:
         """Mean and percentiles per projection year."""
-        return summarise(self.exports)
+        return summary_stats(self._summary.mean, self._summary.percentiles)
 
     @cached_property
     def baseline_stats(self) -> dict[str, np.ndarray]:
-        return summarise(self.baseline_exports)
+        return summary_stats(self._baseline_summary.mean, self._baseline_summary.percentiles)
 
     def table(self) -> list[dict[str, object]]:
         """One row per fiscal year: reported history, then the projection (US$ m)."""
@@ -449,15 +572,22 @@ class Projection:
             self._first_reach[key] = first_year_reached(peak, self.years, amount)
         return self._first_reach[key]
 
+    def reached(self, amount: float, *, baseline: bool = False) -> np.ndarray:
+        """Per projection year, the draws that reached ``amount`` in that year or before."""
+        amounts = self.engine.target_amounts
+        if amount in amounts:
+            summary = self._baseline_summary if baseline else self._summary
+            return summary.reached[amounts.index(amount)]
+        peak = self._baseline_peak if baseline else self._peak
+        return np.count_nonzero(peak >= amount, axis=1)
+
     def reach_summary(
         self, amount: float, *, baseline: bool = False
     ) -> tuple[int | None, int | None, int | None, float]:
         """(10th, 50th, 90th percentile of the first year reached, share never reached)."""
-        key = (baseline, amount)
-        if key not in self._year_quantiles:
-            first = self.first_reach(amount, baseline=baseline)
-            self._year_quantiles[key] = (*year_quantiles(first), float(np.mean(~np.isfinite(first))))
-        return self._year_quantiles[key]
+        reached = self.reached(amount, baseline=baseline)
+        n = self.draws.n
+        return (*quantile_years(reached, n, int(self.years[0])), float((n - reached[-1]) / n))
 
     def target_odds(
         self, targets: Iterable[Target] | None = None, *, baseline: bool = False
@@ -476,8 +606,10 @@ class Projection:
         if reached is not None:
             ok = target.deadline_fy is None or reached <= target.deadline_fy
             return TargetOdds(target, 1.0 if ok else 0.0, reached, reached, reached, 0.0, reached, required)
-        first = self.first_reach(target.amount_musd, baseline=baseline)
-        p = None if target.deadline_fy is None else float(np.mean(first <= target.deadline_fy))
+        p = None
+        if target.deadline_fy is not None:
+            by_year = self.reached(target.amount_musd, baseline=baseline)
+            p = reached_by(by_year, self.years, target.deadline_fy) / self.draws.n
         return TargetOdds(
             target, p, *self.reach_summary(target.amount_musd, baseline=baseline), None, required
         )
@@ -487,23 +619,23 @@ class Projection:
         return model.decompose(self.draws.log_core, self.effects, self.baseline_effects)
 
 
+def reached_by(reached: np.ndarray, years: np.ndarray, deadline: int) -> int:
+    """Draws that reached an amount by ``deadline``, from the counts per projection year."""
+    if deadline < years[0]:
+        return 0
+    return int(reached[min(deadline, int(years[-1])) - int(years[0])])
+
+
 def summarise(x: np.ndarray) -> dict[str, np.ndarray]:
     """Mean and the :data:`PERCENTILES` over draws (axis 0), per year.
 
-    Equal to ``np.percentile(x, PERCENTILES, axis=0)`` (linear interpolation), computed with one
-    partial sort per year on contiguous memory.
+    Equal to ``np.percentile(x, PERCENTILES, axis=0)`` (linear interpolation), from exact order
+    statistics (:func:`simulator.quantiles.row_percentiles`) of each year's contiguous row.
     """
-    n = x.shape[0]
     rows = np.ascontiguousarray(x.T)
-    pos = (n - 1) * np.asarray(PERCENTILES, float) / 100.0
-    lo = np.floor(pos).astype(np.intp)
-    hi = np.minimum(lo + 1, n - 1)
-    part = np.partition(rows, np.unique(np.concatenate([lo, hi])), axis=1)
-    frac = pos - lo
-    qs = part[:, lo] * (1.0 - frac) + part[:, hi] * frac
-    out = {"mean": rows.mean(axis=1)}
-    out.update({f"p{q}": qs[:, i] for i, q in enumerate(PERCENTILES)})
-    return out
+    every = range(rows.shape[0])
+    s = scan(array_rows(rows), n=rows.shape[1], stop=rows.shape[0], stat_years=every, percentiles=PERCENTILES)
+    return summary_stats(s.mean, s.percentiles)
 
 
 def running_max(x: np.ndarray) -> np.ndarray:
@@ -536,10 +668,5 @@ def year_quantiles(first: np.ndarray) -> tuple[int | None, int | None, int | Non
     if not finite.any():
         return (None, None, None)
     lo = int(first[finite].min())
-    counts = np.bincount((first[finite] - lo).astype(np.intp))
-    cdf = np.cumsum(counts) / len(first)
-    out = []
-    for q in (0.1, 0.5, 0.9):
-        i = int(np.searchsorted(cdf, q - 1e-12))
-        out.append(lo + i if i < len(counts) else None)
-    return (out[0], out[1], out[2])
+    reached = np.cumsum(np.bincount((first[finite] - lo).astype(np.intp)))
+    return quantile_years(reached, len(first), lo)
