@@ -14,7 +14,7 @@ scenario and by the baseline.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
 
@@ -48,13 +48,14 @@ from simulator.summaries import (
     STAT_COLUMNS,
     LeverRun,
     Scan,
+    Scorer,
     array_rows,
     quantile_years,
     scan,
     summary_stats,
 )
 
-__all__ = ["PERCENTILES", "STAT_COLUMNS", "Draws", "Engine", "Projection", "TargetOdds"]
+__all__ = ["PERCENTILES", "STAT_COLUMNS", "Draws", "Engine", "Projection", "Scorer", "TargetOdds"]
 
 
 # --------------------------------------------------------------------------- sampling kernels
@@ -401,12 +402,31 @@ class Engine:
 
     def exposure_for(self, scenario: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
         """Each lever's exposure in the projection ``years`` (computed over the whole timeline)."""
-        start = len(self.history_years)
-        return {k: v[start:] for k, v in model.exposures(self.full_paths(scenario, years)).items()}
+        return {k: self.lever_exposure(k, path) for k, path in lever_paths(scenario, years).items()}
+
+    def lever_exposure(self, name: str, path: np.ndarray) -> np.ndarray:
+        """One lever's exposure in the projection years, given its ``path`` in those years."""
+        full = np.concatenate([self.history_paths[name], path])
+        return model.KERNELS[name].exposure(full)[len(self.history_years) :]
 
     def lever_run(self, scenario: Scenario, draws: Draws) -> LeverRun:
         """The exports of ``scenario`` with ``draws``, to be computed a block at a time."""
         return LeverRun(draws, self.exposure_for(scenario, draws.years))
+
+    def scorer(
+        self,
+        draws: Draws,
+        *,
+        targets: Sequence[Target],
+        years: Sequence[int] = (),
+        percentiles: Sequence[float] = (10, 50, 90),
+    ) -> Scorer:
+        """Score many settings of the levers with the same ``draws`` (see :class:`Scorer`)."""
+        return Scorer(self, draws, targets=targets, years=years, percentiles=percentiles)
+
+    def reached_in_history(self, target: Target) -> int | None:
+        """The first fiscal year of the data whose exports reached the target's amount, if any."""
+        return next((y for y, v in self.history() if v >= target.amount_musd), None)
 
     @cached_property
     def target_amounts(self) -> tuple[float, ...]:
@@ -598,7 +618,7 @@ class Projection:
 
     def _odds(self, target: Target, baseline: bool) -> TargetOdds:
         engine = self.engine
-        reached = next((y for y, v in engine.history() if v >= target.amount_musd), None)
+        reached = engine.reached_in_history(target)
         required = None
         if target.deadline_fy is not None and target.deadline_fy > engine.base_year:
             years_left = target.deadline_fy - engine.base_year

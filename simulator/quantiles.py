@@ -72,8 +72,9 @@ def _block_order_statistics(rows: FloatArray, ranks: NDArray[np.intp]) -> FloatA
         return np.partition(rows, np.unique(ranks), axis=1)[:, ranks]
     if (low > 0.0).all():
         keys, key_low, key_high = rows.view(np.int64), low.view(np.int64), high.view(np.int64)
-    else:
-        keys, key_low, key_high = sortable_keys(rows), sortable_keys(low), sortable_keys(high)
+    else:  # keys of the extremes from the keys: min() may return 0.0 where -0.0 is the least key
+        keys = sortable_keys(rows)
+        key_low, key_high = keys.min(axis=1), keys.max(axis=1)
     bits = bucket_bits(n)
     buckets = _bucket_ids(keys, key_low, key_high, bits)
     return _select(rows, buckets, ranks, bits)

@@ -643,12 +643,14 @@ def load_scenarios(
     first_year: int | None = None,
     last_year: int = MAX_HORIZON,
     shipped_dir: Path = SCENARIO_DIR,
+    read: Sequence[ScenarioFile | InputErrors] | None = None,
 ) -> list[LoadedScenario]:
     """Load every file, then resolve each onto its bases; one bad file never stops the others.
 
     Bases are looked up among ``paths`` first, then among the shipped scenarios. Two files of
     one run may not share a name (results are keyed by it). The result has one entry per path,
-    in order, each either resolved or with its errors.
+    in order, each either resolved or with its errors. ``read``: what
+    :func:`read_scenario_file` gave for each path, when read already (by worker processes).
     """
     fy = first_year if first_year is not None else default_first_year()
     loaded: list[LoadedScenario] = []
@@ -659,7 +661,11 @@ def load_scenarios(
         item = LoadedScenario(source=str(path))
         loaded.append(item)
         try:
-            sf = read_scenario_file(path, first_year=fy, last_year=last_year)
+            sf = read[len(loaded) - 1] if read is not None else None
+            if isinstance(sf, InputErrors):
+                raise sf
+            if sf is None:
+                sf = read_scenario_file(path, first_year=fy, last_year=last_year)
         except InputErrors as exc:
             item.errors.extend(exc.errors)
             name = _name_in(path)

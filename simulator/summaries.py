@@ -25,17 +25,22 @@ exactly.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from simulator import model
+from simulator.errors import InputError
 from simulator.quantiles import BLOCK_ELEMENTS, row_percentiles
+from simulator.scenario import lever_paths
 
 if TYPE_CHECKING:
-    from simulator.engine import Draws
+    from simulator.data import Target
+    from simulator.engine import Draws, Engine
+    from simulator.scenario import Scenario
 
 PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 STAT_COLUMNS = ("mean", *(f"p{q}" for q in PERCENTILES))
@@ -193,3 +198,129 @@ def summary_stats(mean: np.ndarray, percentile_values: np.ndarray) -> dict[str, 
     out = {"mean": mean}
     out.update({f"p{q}": percentile_values[:, i] for i, q in enumerate(PERCENTILES)})
     return out
+
+
+# --------------------------------------------------------------------------- sweeps
+
+
+@dataclass(frozen=True)
+class Scores:
+    """What :class:`Scorer` keeps of each point of a sweep."""
+
+    odds: np.ndarray
+    """(points x targets): the share of draws that reach each target by its deadline."""
+    percentiles: np.ndarray
+    """(points x years x percentiles): percentiles of exports, US$ m."""
+
+
+class Scorer:
+    """Score many settings of the levers with the same draws (common random numbers).
+
+    For each setting: the odds of each of ``targets`` by its deadline and the ``percentiles`` of
+    exports in ``years``, exactly as :meth:`Engine.project` reports them (``p_by_deadline``, and
+    ``stats`` for the percentiles it has), but projecting only up to the last year needed and
+    keeping nothing else: no statistics of other years, no year each target is reached, no
+    baseline. Each lever's exposure is kept per distinct path (a grid has few per lever).
+    """
+
+    EXPOSURE_CACHE = 4096
+
+    def __init__(
+        self,
+        engine: Engine,
+        draws: Draws,
+        *,
+        targets: Sequence[Target],
+        years: Sequence[int] = (),
+        percentiles: Sequence[float] = (10, 50, 90),
+    ):
+        self.engine = engine
+        self.draws = draws
+        self.targets = tuple(targets)
+        self.years = tuple(int(y) for y in years)
+        self.percentiles = tuple(float(q) for q in percentiles)
+        first, last = int(draws.years[0]), int(draws.years[-1])
+        for y in self.years:
+            if not first <= y <= last:
+                raise InputError(
+                    "is not a projection year",
+                    field="years",
+                    value=y,
+                    allowed=f"fiscal years {first} to {last}",
+                )
+        for q in self.percentiles:
+            if not 0.0 <= q <= 100.0:
+                raise InputError("is not a percentile", field="percentiles", value=q, allowed="0 to 100")
+        self.fixed: dict[int, float] = {}
+        """Odds that do not depend on the draws, by target position (reached in the data, or not
+        reached and the deadline already past)."""
+        columns: dict[int, int] = {}
+        for i, t in enumerate(self.targets):
+            if t.deadline_fy is None:
+                raise InputError(
+                    "has no deadline: a sweep scores the odds by a deadline", field="targets", value=t.id
+                )
+            seen = engine.reached_in_history(t)
+            if seen is not None:
+                self.fixed[i] = 1.0 if seen <= t.deadline_fy else 0.0
+            elif t.deadline_fy < first:
+                self.fixed[i] = 0.0
+            elif t.deadline_fy > last:
+                raise InputError(
+                    f"has its deadline (FY{t.deadline_fy}) after the horizon (FY{last}): its odds would "
+                    "be understated",
+                    field="targets",
+                    value=t.id,
+                    allowed=f"a horizon of FY{t.deadline_fy} or later",
+                )
+            else:
+                columns[i] = t.deadline_fy - first
+        self._columns = columns
+        self._count_years = sorted(set(columns.values()))
+        self._amounts = sorted({self.targets[i].amount_musd for i in columns})
+        self._stat_years = sorted({y - first for y in self.years})
+        self._stop = max([*self._count_years, *self._stat_years], default=-1) + 1
+        self._exposures: OrderedDict[tuple[str, bytes], np.ndarray] = OrderedDict()
+
+    def score(self, scenario: Scenario) -> tuple[np.ndarray, np.ndarray]:
+        """(odds per target, percentiles per year) of one scenario (merged onto its base)."""
+        paths = lever_paths(scenario, self.draws.years)
+        return self.score_exposure({k: self._exposure(k, v) for k, v in paths.items()})
+
+    def score_many(self, scenarios: Iterable[Scenario]) -> Scores:
+        """:meth:`score` of each scenario, stacked."""
+        scored = [self.score(s) for s in scenarios]
+        odds = np.array([o for o, _ in scored]).reshape(len(scored), len(self.targets))
+        qs = np.array([q for _, q in scored]).reshape(len(scored), len(self.years), len(self.percentiles))
+        return Scores(odds, qs)
+
+    def score_exposure(self, exposure: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`score` given each lever's exposure in the projection years."""
+        n = self.draws.n
+        found = scan(
+            LeverRun(self.draws, exposure).rows,
+            n=n,
+            stop=self._stop,
+            stat_years=self._stat_years,
+            percentiles=self.percentiles,
+            amounts=self._amounts,
+            count_years=self._count_years,
+        )
+        odds = np.empty(len(self.targets))
+        for i, p in self.fixed.items():
+            odds[i] = p
+        for i, col in self._columns.items():
+            k = self._amounts.index(self.targets[i].amount_musd)
+            odds[i] = found.reached[k, self._count_years.index(col)] / n
+        first = int(self.draws.years[0])
+        rows = [self._stat_years.index(y - first) for y in self.years]
+        return odds, found.percentiles[rows]
+
+    def _exposure(self, name: str, path: np.ndarray) -> np.ndarray:
+        key = (name, path.tobytes())
+        hit = self._exposures.get(key)
+        if hit is None:
+            hit = self._exposures[key] = self.engine.lever_exposure(name, path)
+            if len(self._exposures) > self.EXPOSURE_CACHE:
+                self._exposures.popitem(last=False)
+        return hit

@@ -12,12 +12,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from simulator import __version__, output
 from simulator.commands import common
-from simulator.commands.runner import SUMMARY_YEAR, Job, Outcome, default_jobs, run_jobs
+from simulator.commands.runner import SUMMARY_YEAR, Job, Outcome, default_jobs, read_files, run_jobs
 from simulator.data import Target
 from simulator.engine import Engine
+from simulator.executors import Executor, executor_for
 from simulator.scenario_files import LoadedScenario, load_scenarios
 from simulator.settings import Settings
 
@@ -51,6 +53,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "The results are identical for any J.",
     )
     p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on a Dask cluster: its scheduler's address (tcp://HOST:8786), or 'local' for a "
+        "cluster of J workers on this machine (needs the 'dask' extra). The results are identical.",
+    )
+    p.add_argument(
         "--overwrite",
         action="store_true",
         help="write into an output folder that is not empty, replacing an earlier run's files",
@@ -62,8 +71,17 @@ def run(args: argparse.Namespace) -> int:
     settings = common.settings_from(args)
     out_dir = output.prepare_out_dir(args.out, overwrite=args.overwrite)
     engine = Engine.from_settings(settings)
+    with executor_for(args.jobs, getattr(args, "scheduler", None)) as executor:
+        return run_on(executor, args, settings, out_dir, engine)
+
+
+def run_on(
+    executor: Executor, args: argparse.Namespace, settings: Settings, out_dir: Path, engine: Engine
+) -> int:
+    """:func:`run` with the files read and the scenarios run on ``executor``."""
     paths = common.expand_paths(args.files)
-    loaded = load_scenarios(paths, first_year=engine.first_projection_year)
+    first_year = engine.first_projection_year
+    loaded = load_scenarios(paths, first_year=first_year, read=read_files(paths, first_year, executor))
     jobs = [Job(i, item.resolved, item.source) for i, item in enumerate(loaded) if item.ok and item.resolved]
     progress = common.Progress(len(loaded), "run", enabled=False if args.quiet else None)
     for item in loaded:
@@ -77,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         proj.write(output.header_line(output.PROJECTION_COLUMNS))
         targ.write(output.header_line(output.TARGET_COLUMNS))
         try:
-            for o in run_jobs(jobs, settings, n_jobs=args.jobs, engine=engine):
+            for o in run_jobs(jobs, settings, engine=engine, executor=executor):
                 if o.ok:
                     proj.write(o.projections_csv)
                     targ.write(o.targets_csv)
