@@ -254,7 +254,17 @@ def exports_of(
     out: FloatArray | None = None,
 ) -> FloatArray:
     """:func:`exports_from` given the channels' totals; ``out``: an array to write the result into."""
-    return np.multiply(np.exp(capture), np.exp(log_core + underlying) + additive, out=out)
+    inner = np.add(log_core, underlying)  # then in place where the shapes allow: fewer temporaries
+    np.exp(inner, out=inner)
+    inner = _add_into(inner, additive)
+    return np.multiply(np.exp(capture), inner, out=out)
+
+
+def _add_into(x: FloatArray, y: FloatArray | float) -> FloatArray:
+    """``x + y``, written into ``x`` when the sum has ``x``'s shape."""
+    if np.broadcast_shapes(x.shape, np.shape(y)) == x.shape:
+        return np.add(x, y, out=x)
+    return x + y
 
 
 def log_core_from(reported: FloatArray | float, fx: Effects) -> FloatArray:

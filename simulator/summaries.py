@@ -25,6 +25,7 @@ exactly.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +47,10 @@ PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
 STAT_COLUMNS = ("mean", *(f"p{q}" for q in PERCENTILES))
 YEAR_QUANTILES = (0.1, 0.5, 0.9)
 """Quantiles of the year a target is first reached (``year_p10``, ``year_p50``, ``year_p90``)."""
+
+TILE_ELEMENTS = BLOCK_ELEMENTS // 2
+"""Draws x years computed together: each lever's effect and each channel's total is a temporary
+of this size (128 KiB), several alive at once."""
 
 Rows = Callable[[int, int, np.ndarray], np.ndarray]
 """``rows(start, stop, buffer)``: exports of projection years ``start`` to ``stop - 1`` (0-based),
@@ -69,15 +74,15 @@ class LeverRun:
         """Exports of projection years ``start`` to ``stop - 1``, (years x draws), into ``out``."""
         n = self.n
         out = np.empty((stop - start, n)) if out is None else out
-        if n <= BLOCK_ELEMENTS:
-            step = max(1, BLOCK_ELEMENTS // n)
+        if n <= TILE_ELEMENTS:
+            step = max(1, TILE_ELEMENTS // n)
             for y0 in range(start, stop, step):
                 y1 = min(stop, y0 + step)
                 self._tile(y0, y1, 0, n, out[y0 - start : y1 - start])
             return out
         for y in range(start, stop):
-            for d0 in range(0, n, BLOCK_ELEMENTS):
-                d1 = min(n, d0 + BLOCK_ELEMENTS)
+            for d0 in range(0, n, TILE_ELEMENTS):
+                d1 = min(n, d0 + TILE_ELEMENTS)
                 self._tile(y, y + 1, d0, d1, out[y - start : y - start + 1, d0:d1])
         return out
 
@@ -128,7 +133,7 @@ def scan(
     """
     step = max(1, BLOCK_ELEMENTS // n)
     size = min(step, stop)
-    buffer, peaks = np.empty((size, n)), np.empty((size, n))
+    buffer, peaks = _workspace("rows", (size, n)), _workspace("peaks", (size, n))
     stat_at = {j: i for i, j in enumerate(stat_years)}
     count_at = {j: i for i, j in enumerate(count_years)}
     mean = np.empty(len(stat_years))
@@ -168,6 +173,20 @@ def _reach_counts(peaks: np.ndarray, levels: np.ndarray) -> np.ndarray:
         counts = [np.count_nonzero(r) for r in hit.reshape(-1, peaks.shape[1])]
         out[live] = np.array(counts, dtype=np.int64).reshape(len(peaks), len(live)).T
     return out
+
+
+_WORKSPACE = threading.local()
+
+
+def _workspace(role: str, shape: tuple[int, int]) -> np.ndarray:
+    """A scratch array kept by this thread for the next :func:`scan`: memory reused, not mapped
+    afresh (and page-faulted) on every call. At most a block, or one year of draws, per role."""
+    size = shape[0] * shape[1]
+    kept = getattr(_WORKSPACE, role, None)
+    if kept is None or kept.size < size:
+        kept = np.empty(size)
+        setattr(_WORKSPACE, role, kept)
+    return kept[:size].reshape(shape)
 
 
 def _running_max(block: np.ndarray, peaks: np.ndarray, *, first: bool) -> None:
