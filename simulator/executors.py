@@ -171,6 +171,14 @@ class ProcessPool(Executor):
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # Ctrl-C, SIGTERM turned into an exception, or an error: do not wait for the chunks
+            self._stop_now()
+
 
 _END = object()
 

@@ -95,6 +95,18 @@ def test_stopping_the_consumer_stops_the_workers_at_once():
     pool.close()
 
 
+def test_an_exception_in_the_with_block_stops_the_workers_at_once():
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt), ProcessPool(2) as pool:
+        results = pool.map(sleep_long, None, [[0], [1], [2]])
+        next(results)
+        pids = list(pool._pool._processes)
+        raise KeyboardInterrupt
+    assert time.monotonic() - start < 5
+    time.sleep(0.2)
+    assert not any(alive(p) for p in pids)
+
+
 # --------------------------------------------------------------------------- worker lifecycle
 
 
