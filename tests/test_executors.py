@@ -193,3 +193,21 @@ def test_a_two_worker_local_cluster_gives_the_same_bytes_as_one_process(tmp_path
     assert one == pool == dask
     with executor_for(2, "local") as ex:
         assert len(ex.client.nthreads()) == 2  # two single-threaded worker processes
+
+
+def test_files_read_by_the_workers_give_the_same_errors_and_results(tmp_path, capsys):
+    """Broken files (every kind in tests/broken_scenarios) mixed with good ones: with --jobs 2 the
+    files are read and validated by the workers; the messages (file, line, field) and the
+    results are the same as with --jobs 1."""
+    broken = sorted((Path(__file__).parent / "broken_scenarios").glob("*.yaml"))
+    files = [str(p) for p in broken] + [str(p) for p in sorted(sf.SCENARIO_DIR.glob("*.yaml"))]
+    seen = []
+    for jobs in ("1", "2"):
+        out = tmp_path / f"out{jobs}"
+        code = cli.main(["run", *files, "--out", str(out), *SMALL, "--jobs", jobs])
+        _, err = capsys.readouterr()
+        data = (out / "projections.csv").read_bytes() + (out / "targets.csv").read_bytes()
+        seen.append((code, err, data))
+    assert seen[0][0] == seen[1][0] == 1
+    assert seen[0][1] == seen[1][1] and ", line " in seen[0][1]
+    assert seen[0][2] == seen[1][2]
