@@ -7,7 +7,7 @@ so a *year* is the unit that must be whole; everything else can be blocked. This
 
 - computes exports a tile at a time (:class:`LeverRun`): a few years of every draw, or a slice
   of the draws of one year when the draws are many, so that every temporary stays small
-  (:data:`BLOCK_ELEMENTS`, 256 KiB). Small temporaries are reused from the heap: the speed no
+  (:data:`TILE_ELEMENTS`, 128 KiB). Small temporaries are reused from the heap: the speed no
   longer depends on the process's allocator settings (about 2x before, with the large
   temporaries page-faulted afresh on every call), and a worker's memory no longer grows with
   draws x years x levers;
