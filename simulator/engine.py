@@ -19,18 +19,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from scipy import special
 
 from simulator import model
-from simulator.data import (
-    Dataset,
-    Target,
-    annual_series,
-    first_history_year,
-    lever_history_paths,
-    load_dataset,
-)
+from simulator.data import Dataset, Target, annual_series, load_dataset
 from simulator.errors import InputError
+from simulator.lever_history import lever_history
 from simulator.levers import ASSUMPTIONS
 from simulator.params import DriftPosterior, FittedParams, load_params
 from simulator.scenario import (
@@ -58,10 +51,6 @@ def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.nd
     left = low + np.sqrt(u * width * (mode - low))
     right = high - np.sqrt((1.0 - u) * width * (high - mode))
     return np.where(u < cut, left, right)
-
-
-def normal_ppf(u: np.ndarray) -> np.ndarray:
-    return special.ndtri(u)
 
 
 # --------------------------------------------------------------------------- draws
@@ -116,13 +105,11 @@ class Engine:
         self.params = params
         self.base_year = params.sample.base_year
         self.sample_first_year = params.sample.first_year
-        first_lever_year = first_history_year(data.lever_history) or self.sample_first_year
-        self.first_year = min(first_lever_year, self.sample_first_year)
-        self.history_years = np.arange(self.first_year, self.base_year + 1)
-        self.history_paths = {
-            k: np.asarray(v) for k, v in lever_history_paths(data.lever_history, self.history_years).items()
-        }
-        self._exposure_history = model.exposures(self.history_paths)
+        history = lever_history(data.lever_history, self.sample_first_year, self.base_year)
+        self.first_year = int(history.years[0])
+        self.history_years = history.years
+        self.history_paths = history.paths
+        self._exposure_history = history.exposures
         points = {p.fiscal_year: p.value_musd for p in params.sample.points}
         self.reported_first = points[self.sample_first_year]
         self.reported_base = points[self.base_year]
