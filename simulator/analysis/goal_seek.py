@@ -60,7 +60,6 @@ from simulator.levers import LEVER_BY_NAME, LEVERS, Lever
 from simulator.scenario import (
     LeverPath,
     Scenario,
-    assumption_triples,
     baseline_scenario,
     validate_scenario,
 )
@@ -165,15 +164,10 @@ class ReachModel:
         draws: int | None = None,
         seed: int | None = None,
     ) -> ReachModel:
-        """Make the draws for ``base`` (its draws and seed, else ``settings``) up to the deadline."""
+        """With the draws for ``base`` (``draws`` and ``seed`` if given, else the scenario's, else
+        ``settings``) up to the deadline, from the engine's cache."""
         b = base if base is not None else baseline_scenario()
-        d = engine.draws(
-            n=draws if draws is not None else b.draws if b.draws is not None else settings.draws,
-            seed=seed if seed is not None else b.seed if b.seed is not None else settings.seed,
-            horizon=goal.deadline_fy,
-            triples=assumption_triples(b),
-            trend=b.trend,
-        )
+        d = engine.cached_draws(b, settings, horizon=goal.deadline_fy, n=draws, seed=seed)
         return cls(engine, goal, d, base=b, start_year=start_year)
 
     @property
