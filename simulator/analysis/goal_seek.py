@@ -670,8 +670,41 @@ def goal_seek(
     )
 
 
+GOAL_SEEK_COLUMNS = (
+    "goal",
+    "amount_musd",
+    "deadline_fy",
+    "probability_required",
+    "start_year",
+    "draws",
+    "seed",
+    "method",
+    "lever",
+    "unit",
+    "current",
+    "value",
+    "reachable",
+    "probability_at_value",
+    "probability_current",
+    "probability_best_end",
+    "distance",
+)
+"""Columns of the goal-seek CSV (``simulator goal-seek --out`` and the app's download)."""
+
+GOAL_SEEK_DECIMALS = {
+    "amount_musd": 1,
+    "probability_required": 4,
+    "probability_at_value": 4,
+    "probability_current": 4,
+    "probability_best_end": 4,
+    "distance": 6,
+}
+"""Decimals written for the goal-seek CSV's number columns (US$ m: 1; probabilities: 4)."""
+
+
 def goal_seek_rows(result: GoalSeek) -> list[dict[str, object]]:
-    """Long-form rows for CSV: one per lever answer, then one per lever of the package.
+    """Long-form rows for CSV (:data:`GOAL_SEEK_COLUMNS`): one per lever answer, then one per
+    lever of the package.
 
     Columns: ``goal`` (target id or amount_fy), ``amount_musd``, ``deadline_fy``,
     ``probability_required``, ``start_year``, ``draws``, ``seed``, ``method`` (``one_lever`` or

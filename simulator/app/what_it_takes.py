@@ -22,15 +22,25 @@ from simulator import output
 from simulator.analysis import plausibility
 from simulator.analysis.attribution import (
     ATTRIBUTION_COLUMNS,
+    ATTRIBUTION_DECIMALS,
     Attribution,
     attribute,
     attribution_rows,
     wedges,
 )
-from simulator.analysis.goal_seek import GoalSeek, Package, ReachModel, goal_seek, goal_seek_rows
+from simulator.analysis.goal_seek import (
+    GOAL_SEEK_COLUMNS,
+    GOAL_SEEK_DECIMALS,
+    GoalSeek,
+    Package,
+    ReachModel,
+    goal_seek,
+    goal_seek_rows,
+)
 from simulator.analysis.goals import Goal, dated_open_goals
 from simulator.analysis.sensitivity import (
     SENSITIVITY_COLUMNS,
+    SENSITIVITY_DECIMALS,
     OddsModel,
     SobolResult,
     Tornado,
@@ -41,10 +51,6 @@ from simulator.analysis.sensitivity import (
 )
 from simulator.app import compute
 from simulator.app.charts import OKABE_ITO, _style
-from simulator.commands.attribute import DECIMALS as ATTRIBUTION_DECIMALS
-from simulator.commands.goal_seek import COLUMNS as GOAL_SEEK_COLUMNS
-from simulator.commands.goal_seek import DECIMALS as GOAL_SEEK_DECIMALS
-from simulator.commands.sensitivity import DECIMALS as SENSITIVITY_DECIMALS
 from simulator.engine import Engine, Projection
 from simulator.errors import InputError, InputErrors
 from simulator.levers import LEVER_BY_NAME, LEVERS
