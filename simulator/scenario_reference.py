@@ -144,7 +144,7 @@ def _top_field_rows(first_year: int) -> list[tuple[str, ...]]:
          "as calibrated", "`trend: {shock_scale: 1.5}`"),
         ("`draws`", "whole number", "Monte Carlo draws", f"{d_lo:g} to {d_hi:g}",
          f"the run's (`--draws`, else {run_default['draws']})", "`draws: 20000`"),
-        ("`seed`", "whole number", "", "0 or more", f"the run's (`--seed`, else {run_default['seed']})",
+        ("`seed`", "whole number", "", _seed_range(), f"the run's (`--seed`, else {run_default['seed']})",
          "`seed: 7`"),
         ("`horizon`", "whole number", "last fiscal year projected", f"{first_year} to {MAX_HORIZON}",
          f"the run's ({run_default['horizon']})", "`horizon: 2035`"),
@@ -169,6 +169,13 @@ def _lever_examples() -> str:
         else:
             lines.append(f"  {lv.name}: {{values: {{2027: {lv.default:g}, 2030: {target:g}}}}}")
     return "\n".join(lines) + "\n"
+
+
+def _seed_range() -> str:
+    meta = Scenario.model_fields["seed"].metadata
+    lo = next(m.ge for m in meta if hasattr(m, "ge"))
+    hi = next(m.le for m in meta if hasattr(m, "le"))
+    return f"{lo} to {hi:,} (2^63-1)" if hi == 2**63 - 1 else f"{lo} to {hi:,}"
 
 
 def _bounds(f: Any) -> tuple[float, float]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import yaml
 
 from simulator.scenario import Scenario
+from simulator.strict_yaml import plain_exponent
 
 
 class _Dumper(yaml.SafeDumper):
@@ -19,9 +20,15 @@ _YAML_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
 
 
 def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    # double quotes escape YAML's line-break characters, so the text reads back exactly
+    # double quotes escape YAML's line-break characters, so the text reads back exactly; text
+    # the loader would read as a number ("0E0", "1e3") is quoted
     breaks = any(c in data for c in _YAML_BREAKS)
-    style = '"' if breaks else ("|" if "\n" in data else None)
+    if breaks:
+        style = '"'
+    elif plain_exponent(data):
+        style = "'"
+    else:
+        style = "|" if "\n" in data else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", data, style=style)
 
 

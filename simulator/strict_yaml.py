@@ -45,6 +45,11 @@ _NOT_DECIMAL = re.compile(r"^[-+]?0[0-7_]+$|^[-+]?0[xXoObB]|:")
 _EXPONENT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
 
+def plain_exponent(text: str) -> bool:
+    """Whether an unquoted ``text`` is read as a number here though YAML 1.1 reads it as text (``1e3``)."""
+    return _EXPONENT.match(text) is not None
+
+
 class _Refused(Exception):
     """Raised inside the loader; becomes one InputError with the node's line."""
 
@@ -115,7 +120,7 @@ class _Builder:
         line, where = node.start_mark.line + 1, ".".join(path) or None
         if node.tag == _TIMESTAMP_TAG:
             return node.value  # a date stays text: no field of a scenario is a date
-        if node.style is None and _EXPONENT.match(node.value):
+        if node.style is None and plain_exponent(node.value):
             return float(node.value)  # 1e3: a number in YAML 1.2, text to PyYAML's YAML 1.1
         if node.tag in (_INT_TAG, _FLOAT_TAG) and _NOT_DECIMAL.search(node.value):
             self.problems.append(

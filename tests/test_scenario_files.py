@@ -6,6 +6,7 @@ import os
 import re
 from pathlib import Path
 
+import hypothesis
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given
@@ -370,6 +371,8 @@ documents = st.fixed_dictionaries(
 
 
 @given(documents)
+@hypothesis.example({"name": "s", "description": "0E0"})  # text the loader reads as a number must be quoted
+@hypothesis.example({"name": "s", "description": "1e3"})
 @hsettings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_dump_scenario_round_trips(doc):
     from simulator.scenario import validate_scenario
