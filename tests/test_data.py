@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import math
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -106,12 +108,27 @@ BROKEN = [
     (OBSERVATIONS_FILE, "url", "www.example.com", ["url", "http"]),
     (OBSERVATIONS_FILE, "source_org", " ", ["source_org", "publishing organisation"]),
     (TARGETS_FILE, "amount_musd", "0", ["amount_musd", "positive"]),
-    (TARGETS_FILE, "deadline_fy", "1990", ["deadline_fy", "between 2000 and 2100"]),
+    (TARGETS_FILE, "deadline_fy", "2200", ["deadline_fy", "between 1948 and 2100"]),
     (TARGETS_FILE, "kind", "wish", ["kind", "target"]),
     (TARGETS_FILE, "id", "Ten Billion", ["id", "lower-case"]),
     (LEVER_HISTORY_FILE, "lever", "tech_zone", ["lever", "not a declared lever"]),
     (LEVER_HISTORY_FILE, "value", "5000", ["value", "outside the lever's range", "0 to 1000 US$ m a year"]),
     (LEVER_HISTORY_FILE, "basis", "guess", ["basis", "reported"]),
+    # numbers that would poison a run: every numeric cell finite and within its column's range
+    (OBSERVATIONS_FILE, "value_musd", "inf", ["value_musd", "finite number", "'inf'"]),
+    (OBSERVATIONS_FILE, "value_musd", "-inf", ["value_musd", "finite number"]),
+    (OBSERVATIONS_FILE, "value_musd", "nan", ["value_musd", "finite number", "'nan'"]),
+    (OBSERVATIONS_FILE, "value_musd", "NaN", ["value_musd", "finite number"]),
+    (OBSERVATIONS_FILE, "value_musd", "1e300", ["value_musd", "at most 1,000,000 US$ m", "'1e300'"]),
+    (OBSERVATIONS_FILE, "fiscal_year", "99999", ["fiscal_year", "between 1948 and 2100"]),
+    (OBSERVATIONS_FILE, "published", "1900-01-01", ["published", "from 1947-08-14"]),
+    (OBSERVATIONS_FILE, "published", "2999-01-01", ["published", "after today", "2999-01-01"]),
+    (TARGETS_FILE, "amount_musd", "inf", ["amount_musd", "finite number"]),
+    (TARGETS_FILE, "amount_musd", "1e300", ["amount_musd", "at most 1,000,000"]),
+    (TARGETS_FILE, "said_on", "2999", ["said_on", "after today"]),
+    (LEVER_HISTORY_FILE, "value", "nan", ["value", "finite number"]),
+    (LEVER_HISTORY_FILE, "value", "inf", ["value", "finite number"]),
+    (LEVER_HISTORY_FILE, "fiscal_year", "3000", ["fiscal_year", "between 1948 and 2100"]),
 ]
 
 
@@ -185,12 +202,109 @@ def test_derived_lever_value_needs_a_note(data_copy: Path):
         load_dataset(data_copy)
 
 
+def test_a_publication_date_after_today_is_refused(data_copy: Path):
+    """A future date would make its row the latest vintage and move every projection."""
+    path = data_copy / OBSERVATIONS_FILE
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    i = _full_year_row(rows, 2025)
+    rows[i][rows[0].index("published")] = "2031-01-01"
+    _write(path, rows)
+    with pytest.raises(InputError) as exc:
+        load_dataset(data_copy, today=date(2030, 12, 31))
+    assert str(exc.value) == (
+        f"{path}, line {i + 1}: published: is after today (2030-12-31); a figure cannot be published "
+        "in the future (got '2031-01-01')"
+    )
+    assert load_dataset(data_copy, today=date(2031, 1, 1)).observations  # today itself is fine
+
+
+@pytest.mark.parametrize(
+    ("year", "value", "blamed_year"),
+    [
+        (2025, "38100", 2025),  # ten times its neighbour, last year
+        (2025, "381", 2025),  # a tenth, last year: the bad row is named, not its neighbour
+        (2021, "21080", 2021),  # a year in the middle
+        (2016, "7886.4", 2016),  # after a six-year gap
+    ],
+)
+def test_a_full_year_far_beyond_any_observed_growth_is_an_error(data_copy: Path, year, value, blamed_year):
+    path = data_copy / OBSERVATIONS_FILE
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    i = _full_year_row(rows, year, latest=True)
+    rows[i][rows[0].index("value_musd")] = value
+    _write(path, rows)
+    with pytest.raises(InputError) as exc:
+        load_dataset(data_copy)
+    msg = str(exc.value)
+    assert f"line {i + 1}: value_musd: FY{blamed_year} at " in msg, msg
+    assert "beyond the limit of" in msg and "'confirmed:'" in msg
+
+    rows[i][rows[0].index("note")] = "confirmed: checked against the release"
+    _write(path, rows)
+    assert load_dataset(data_copy).observations  # the curator's marker lets a real jump through
+
+
+def test_an_earlier_vintage_with_a_typo_is_named_too(data_copy: Path):
+    path = data_copy / OBSERVATIONS_FILE
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    i = next(k for k, r in enumerate(rows) if r[2] == "2019" and r[3] == "1090")  # FY2019's first print
+    rows[i][3] = "10900"
+    _write(path, rows)
+    with pytest.raises(InputError, match=rf"line {i + 1}: value_musd: FY2019 at 10,900 is"):
+        load_dataset(data_copy)
+
+
+def test_the_jump_limit_comes_from_the_data(data):
+    """Leave-one-year-out: the largest yearly change elsewhere, doubled in log points. In the
+    bundled data the record is FY2020-FY2021 (x1.46), so a jump is refused beyond about x2.14."""
+    from simulator.data import JUMP_FACTOR, _steps
+
+    series = {y: o.value_musd for y, o in annual_series(data.observations)}
+    record = max(_steps({y: v for y, v in series.items() if y != 2025}), key=lambda s: s.rate)
+    assert (record.first, record.last) == (2020, 2021)
+    assert record.factor == pytest.approx(2108 / 1439.97)
+    assert math.exp(JUMP_FACTOR * record.rate) == pytest.approx((2108 / 1439.97) ** 2)
+
+
+def test_one_rule_for_the_number_of_full_years(data_copy: Path, capsys):
+    """The loader and the fit refuse too little data with the same rule and the same words."""
+    from calibration.__main__ import main as calibration_main
+    from simulator.data import MIN_FULL_YEARS
+
+    path = data_copy / OBSERVATIONS_FILE
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    keep = [r for r in rows[1:] if r[2] in ("2024", "2025")]
+    _write(path, [rows[0], *keep])
+    with pytest.raises(InputError) as exc:
+        load_dataset(data_copy)
+    words = f"the model needs at least {MIN_FULL_YEARS} full fiscal years of exports"
+    assert words in str(exc.value) and "found only FY2024, FY2025" in str(exc.value)
+    assert calibration_main(["fit", "--until", "FY2016", "--out", "/dev/null"]) == 1
+    err = capsys.readouterr().err
+    assert words in err and "until: " in err and "found only FY2010, FY2016" in err
+
+
+def test_a_data_folder_that_is_a_file_is_named(tmp_path: Path):
+    afile = tmp_path / "data"
+    afile.write_text("x")
+    with pytest.raises(InputError, match=r"observations\.csv: cannot read the file: Not a directory"):
+        load_dataset(afile)
+
+
 def test_missing_file(tmp_path: Path):
     with pytest.raises(InputError, match=r"observations\.csv: file not found"):
         load_dataset(tmp_path)
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _full_year_row(rows: list[list[str]], year: int, latest: bool = False) -> int:
+    """Index in ``rows`` of a full-year row of ``year`` (the last one in the file if ``latest``)."""
+    found = [
+        i for i, r in enumerate(rows) if r[2] == str(year) and r[0].endswith("-07") and r[1].endswith("-06")
+    ]
+    return found[-1] if latest else found[0]
 
 
 def _obs_rows() -> list[list[str]]:

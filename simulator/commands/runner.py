@@ -2,13 +2,13 @@
 
 What to run (a list of :class:`Job`) is separate from how (:mod:`simulator.executors`: this
 process, a local process pool, or a Dask cluster). Each worker process keeps one
-:class:`Worker` per settings (:func:`worker_for`): an engine built once and a small cache of
-draws, because :meth:`Engine.draws_for` is the expensive, lever-independent part and scenarios
-that share (draws, seed, horizon, assumptions, trend) share it. A worker returns each
-scenario's result already formatted as CSV lines plus a few summary numbers, never the arrays
-of draws, so memory stays flat however many scenarios a run has. Results come back in the
-order of the jobs whatever the executor, so the CSV files are byte-identical for any
-``--jobs`` and ``--scheduler``. Reading and validating the files also runs on the executor
+:class:`Worker` per settings (:func:`worker_for`): an engine built once, whose cache of draws
+(:meth:`Engine.cached_draws`) serves the expensive, lever-independent part to every scenario
+that shares (draws, seed, horizon, assumptions, trend). A worker returns each scenario's result
+already formatted as CSV lines plus a few summary numbers, never the arrays of draws, so memory
+stays flat however many scenarios a run has. Results come back in the order of the jobs
+whatever the executor, so the CSV files are byte-identical for any ``--jobs`` and
+``--scheduler``. Reading and validating the files also runs on the executor
 (:func:`read_files`); only resolving bases across files runs in the parent.
 """
 
@@ -22,22 +22,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from simulator import output
+from simulator.data import load_dataset
 from simulator.engine import Draws, Engine, Projection
 from simulator.errors import InputError, InputErrors
 from simulator.executors import Executor, InProcess, executor_for
-from simulator.scenario import Scenario, assumption_triples
+from simulator.params import load_params
+from simulator.scenario import Scenario
 from simulator.scenario_files import ScenarioFile, read_scenario_file
 from simulator.settings import MAX_HORIZON, Settings
 
 SUMMARY_YEAR = 2030
 """The fiscal year whose median the run summary shows."""
-
-DRAWS_CACHE_SIZE = 64
-DRAWS_CACHE_BYTES = 160 * 2**20
-"""The worker's cache of draws holds at most this many entries and bytes (the most recent
-entry always): a run whose files vary a few dozen assumption overrides keeps all their draws
-at 10,000 draws (2.4 MB each), and ``--jobs`` workers at 200,000 draws to FY2050 (50 MB each)
-stay under 1 GB together."""
 
 
 @dataclass(frozen=True)
@@ -73,40 +68,20 @@ class Outcome:
 
 
 class Worker:
-    """An engine plus a cache of draws; runs scenarios one at a time."""
+    """An engine (with its cache of draws); runs scenarios one at a time."""
 
     def __init__(self, settings: Settings, engine: Engine | None = None):
         self.settings = settings
-        self.engine = engine if engine is not None else Engine.from_settings(settings)
-        self._cache: OrderedDict[tuple, Draws] = OrderedDict()
+        self.engine = engine if engine is not None else worker_engine(settings)
         self.draws_made = 0
+        """Sets of draws made for this worker's scenarios (the others came from the cache)."""
 
     def draws_for(self, scenario: Scenario) -> Draws:
         """The draws for ``scenario``, shared with earlier scenarios that need the same ones."""
-        key = self.draws_key(scenario)
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-            return hit
-        draws = self.engine.draws_for(scenario, self.settings)
-        self.draws_made += 1
-        self._cache[key] = draws
-        while len(self._cache) > 1 and (
-            len(self._cache) > DRAWS_CACHE_SIZE
-            or sum(map(draws_bytes, self._cache.values())) > DRAWS_CACHE_BYTES
-        ):
-            self._cache.popitem(last=False)
+        made = self.engine.draws_cache.stats().misses
+        draws = self.engine.cached_draws(scenario, self.settings)
+        self.draws_made += self.engine.draws_cache.stats().misses - made
         return draws
-
-    def draws_key(self, scenario: Scenario) -> tuple:
-        s = self.settings
-        return (
-            scenario.draws if scenario.draws is not None else s.draws,
-            scenario.seed if scenario.seed is not None else s.seed,
-            scenario.horizon if scenario.horizon is not None else s.horizon,
-            tuple(sorted(assumption_triples(scenario).items())),
-            tuple(sorted(scenario.trend.model_dump(exclude_none=True).items())),
-        )
 
     def project(self, scenario: Scenario) -> Projection:
         return self.engine.project(scenario, self.draws_for(scenario))
@@ -141,12 +116,21 @@ def plausibility_warnings(projection: Projection) -> list[str]:
     return [str(w) for w in plausibility.check(projection)]
 
 
-def draws_bytes(d: Draws) -> int:
-    """Memory held by a set of draws (its arrays)."""
-    arrays = [d.log_core, d.alpha, d.beta, d.sigma, d.alpha_noise, d.log_core_base, *d.assumptions.values()]
-    if d.shocks is not None:
-        arrays.append(d.shocks)
-    return sum(a.nbytes for a in arrays)
+WORKER_DRAWS_ENTRIES = 64
+WORKER_DRAWS_BYTES = 160 * 2**20
+"""A worker's engine keeps at most this many sets of draws and bytes: a run whose files vary a
+few dozen assumption overrides keeps all their draws at 10,000 draws (2.4 MB each), and
+``--jobs`` workers at 200,000 draws to FY2050 (50 MB each) stay under 1 GB together."""
+
+
+def worker_engine(settings: Settings) -> Engine:
+    """An engine for a worker process, its cache of draws bounded for several workers at once."""
+    return Engine(
+        load_dataset(settings.data_dir),
+        load_params(settings.params_path),
+        draws_cache_entries=WORKER_DRAWS_ENTRIES,
+        draws_cache_bytes=WORKER_DRAWS_BYTES,
+    )
 
 
 # --------------------------------------------------------------------------- on the workers
