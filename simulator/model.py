@@ -219,7 +219,9 @@ def effects(
 
 
 def channel_totals(
-    exposure: Mapping[str, FloatArray], assumptions: Mapping[str, FloatArray], columns: NDArray[np.intp]
+    exposure: Mapping[str, FloatArray],
+    assumptions: Mapping[str, FloatArray],
+    columns: NDArray[np.intp] | slice,
 ) -> dict[Channel, FloatArray | float]:
     """:meth:`Effects.total` of each channel for :func:`effects` of the same arguments.
 

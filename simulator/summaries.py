@@ -94,7 +94,7 @@ class LeverRun:
         a = self.draws.assumptions
         if d0 > 0 or d1 < self.n:
             a = {k: v[d0:d1] for k, v in a.items()}
-        totals = model.channel_totals(self.exposure, a, np.arange(y0, y1))
+        totals = model.channel_totals(self.exposure, a, slice(y0, y1))
         model.exports_of(self.draws.log_core[d0:d1, y0:y1], **totals, out=out.T)
 
 
