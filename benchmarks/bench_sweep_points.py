@@ -84,12 +84,14 @@ def main() -> None:
     values = lever_values(BATCH)
     points = [point(v) for v in values]
 
-    per_batch = []
+    per_batch, cpu_batch = [], []
     for _ in range(REPEATS):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.thread_time()
         s.score_many(points)
+        cpu_batch.append(time.thread_time() - c0)
         per_batch.append(time.perf_counter() - t0)
     score_ms = statistics.median(per_batch) / BATCH * 1e3
+    score_cpu_ms = statistics.median(cpu_batch) / BATCH * 1e3
 
     engine, draws = s.engine, s.draws
     full = []
@@ -107,6 +109,8 @@ def main() -> None:
 
     print(f"sweep_point_score_ms_median: {score_ms:.3f}")
     print(f"sweep_points_per_s_per_core: {1e3 / score_ms:.0f}")
+    print(f"sweep_point_score_cpu_ms_median: {score_cpu_ms:.3f} (CPU time: less affected by other work)")
+    print(f"sweep_{GOAL_POINTS}_points_2_cores_from_cpu_time_s: {GOAL_POINTS * score_cpu_ms / 1e3 / 2:.1f}")
     print(f"full_projection_same_points_ms_median: {full_ms:.3f}")
     print(f"full_projection_over_sweep_point_ratio: {full_ms / score_ms:.1f}")
     print(f"scenario_building_ms_per_point: {build_ms:.3f} (pydantic; in the sweep, not the scorer)")
