@@ -211,3 +211,13 @@ def test_files_read_by_the_workers_give_the_same_errors_and_results(tmp_path, ca
     assert seen[0][0] == seen[1][0] == 1
     assert seen[0][1] == seen[1][1] and ", line " in seen[0][1]
     assert seen[0][2] == seen[1][2]
+
+
+@pytest.mark.slow
+def test_a_lost_dask_workers_chunk_is_run_again(tmp_path):
+    pytest.importorskip("distributed")
+    marker = str(tmp_path / "died")
+    with executor_for(2, "local") as ex:
+        got = list(ex.map(die_once, marker, [[i] for i in range(8)]))
+    assert got == [[i * 10] for i in range(8)]
+    assert Path(marker).exists()
