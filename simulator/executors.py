@@ -15,8 +15,8 @@ the same results for the same chunks: the chunks are pure functions of their inp
   :class:`~distributed.LocalCluster` of ``jobs`` single-threaded workers (``local``). A task lost
   with its worker is run again by the scheduler (``distributed.scheduler.allowed-failures``).
 
-Workers load what they need once: the task gets it from a cache keyed by the context (see
-:func:`simulator.commands.runner.worker_for`), which lives as long as the worker process.
+Workers load what they need once: a task gets it from :func:`worker_state`, a cache keyed by
+the task's context that lives as long as the worker process.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ import signal
 import sys
 import threading
 from abc import ABC, abstractmethod
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import OrderedDict, deque
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import islice
@@ -87,6 +87,37 @@ class InProcess(Executor):
     def map(self, task: Task, context: Any, chunks: Iterable[Any]) -> Iterator[Any]:
         for chunk in chunks:
             yield task(context, chunk)
+
+
+# --------------------------------------------------------------------------- worker state
+
+_STATE = threading.local()
+STATES_KEPT = 2
+
+
+def worker_state(key: Hashable, make: Callable[[], T]) -> T:
+    """What a task needs that is slow to make (an engine, a scorer with its draws), made once
+    per worker process and thread and kept for the next chunks: ``make()`` for a new ``key``.
+
+    Tasks call this with a key derived from their context, so the same code serves every
+    executor: in this process, in a pool worker or on a Dask worker. The last
+    :data:`STATES_KEPT` keys are kept.
+    """
+    kept: OrderedDict[Hashable, Any] | None = getattr(_STATE, "kept", None)
+    if kept is None:
+        kept = _STATE.kept = OrderedDict()
+    if key in kept:
+        kept.move_to_end(key)
+        return kept[key]
+    value = kept[key] = make()
+    while len(kept) > STATES_KEPT:
+        kept.popitem(last=False)
+    return value
+
+
+def forget_worker_state() -> None:
+    """Drop what :func:`worker_state` keeps in this thread (tests; a settings change)."""
+    _STATE.kept = OrderedDict()
 
 
 # --------------------------------------------------------------------------- local processes

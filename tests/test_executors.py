@@ -16,7 +16,7 @@ import pytest
 from simulator import cli
 from simulator import scenario_files as sf
 from simulator.errors import InputError
-from simulator.executors import InProcess, ProcessPool, executor_for
+from simulator.executors import InProcess, ProcessPool, executor_for, forget_worker_state, worker_state
 
 REPO = Path(__file__).resolve().parent.parent
 SMALL = ["--draws", "300", "--seed", "7", "--horizon", "2035", "--quiet"]
@@ -52,6 +52,35 @@ def sleep_long(_: None, chunk: list[int]) -> list[int]:
     if chunk != [0]:
         time.sleep(60)
     return chunk
+
+
+# --------------------------------------------------------------------------- worker state
+
+
+def test_worker_state_is_made_once_per_key_and_keeps_the_last_two():
+    forget_worker_state()
+    made = []
+
+    def make(k):
+        return lambda: made.append(k) or f"state-{k}"
+
+    assert worker_state("a", make("a")) == "state-a"
+    assert worker_state("a", make("a")) == "state-a"
+    assert made == ["a"]
+    worker_state("b", make("b"))
+    worker_state("c", make("c"))  # "a" is the least recently used: dropped
+    worker_state("a", make("a"))
+    assert made == ["a", "b", "c", "a"]
+    forget_worker_state()
+
+
+def test_an_in_process_run_uses_the_callers_engine(engine, settings):
+    from simulator.commands import runner
+
+    assert runner.worker_for(settings, engine).engine is engine
+    job = runner.Job(0, sf.shipped_scenarios()["baseline"], "baseline")
+    (out,) = runner.run_jobs([job], settings, engine=engine)
+    assert out.ok and runner.worker_for(settings, engine).engine is engine
 
 
 # --------------------------------------------------------------------------- results

@@ -15,8 +15,6 @@ whatever the executor, so the CSV files are byte-identical for any ``--jobs`` an
 from __future__ import annotations
 
 import os
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +23,7 @@ from simulator import output
 from simulator.data import load_dataset
 from simulator.engine import Draws, Engine, Projection
 from simulator.errors import InputError, InputErrors
-from simulator.executors import Executor, InProcess, executor_for
+from simulator.executors import Executor, InProcess, executor_for, worker_state
 from simulator.params import load_params
 from simulator.scenario import Scenario
 from simulator.scenario_files import ScenarioFile, read_scenario_file
@@ -135,30 +133,26 @@ def worker_engine(settings: Settings) -> Engine:
 
 # --------------------------------------------------------------------------- on the workers
 
-_LOCAL = threading.local()
-WORKERS_KEPT = 2
-
 
 def worker_for(settings: Settings, engine: Engine | None = None) -> Worker:
-    """This process's worker for ``settings`` (one per thread): its engine is loaded once.
-
-    Kept for the life of the process, so that a pool or cluster worker loads the data and the
-    fitted parameters for its first chunk only.
-    """
-    cache: OrderedDict[Settings, Worker] | None = getattr(_LOCAL, "workers", None)
-    if cache is None:
-        cache = _LOCAL.workers = OrderedDict()
-    worker = cache.get(settings)
-    if worker is None or (engine is not None and worker.engine is not engine):
-        worker = cache[settings] = Worker(settings, engine)
-        while len(cache) > WORKERS_KEPT:
-            cache.popitem(last=False)
-    return worker
+    """This process's worker for ``settings`` (see :func:`simulator.executors.worker_state`): a
+    pool or cluster worker loads the data and the fitted parameters for its first chunk only.
+    ``engine``: use this engine (in-process runs) instead of loading one."""
+    return worker_state(("runner", settings, engine), lambda: Worker(settings, engine))
 
 
-def run_chunk(settings: Settings, jobs: list[Job]) -> list[Outcome]:
+@dataclass(frozen=True)
+class RunContext:
+    """What every chunk of a run shares: the settings, and in this process the caller's engine."""
+
+    settings: Settings
+    engine: Engine | None = None
+    """Only for :class:`~simulator.executors.InProcess` (an engine is not sent to workers)."""
+
+
+def run_chunk(context: RunContext, jobs: list[Job]) -> list[Outcome]:
     """Task: run a chunk of jobs on this process's worker."""
-    worker = worker_for(settings)
+    worker = worker_for(context.settings, context.engine)
     return [worker.run(job) for job in jobs]
 
 
@@ -208,10 +202,9 @@ def run_jobs(
     ahead of the consumer, so that finished results never pile up in memory.
     """
     ex = executor if executor is not None else executor_for(n_jobs if len(jobs) > 1 else 1)
-    if isinstance(ex, InProcess) and engine is not None:
-        worker_for(settings, engine)  # use the caller's engine instead of loading another
+    context = RunContext(settings, engine if isinstance(ex, InProcess) else None)
     try:
-        for results in ex.map(run_chunk, settings, chunked(jobs, ex.jobs)):
+        for results in ex.map(run_chunk, context, chunked(jobs, ex.jobs)):
             for out in results:
                 if on_done is not None:
                     on_done(out)
