@@ -21,7 +21,6 @@ import argparse
 import statistics
 import sys
 import time
-from functools import cache
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +29,7 @@ from scipy.stats import qmc
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from simulator.engine import Engine, Scorer
-from simulator.executors import ProcessPool
+from simulator.executors import ProcessPool, worker_state
 from simulator.levers import LEVERS
 from simulator.runtime import tune_allocator
 from simulator.scenario import LeverPath, Scenario, baseline_scenario
@@ -57,9 +56,12 @@ def point(values: np.ndarray) -> Scenario:
     return Scenario(name="point", base=None, levers=levers).merged_onto(baseline_scenario())
 
 
-@cache
 def scorer() -> Scorer:
     """This process's scorer: the engine and the draws are made once per worker."""
+    return worker_state(("bench-sweep", DRAWS, SEED, HORIZON), make_scorer)
+
+
+def make_scorer() -> Scorer:
     engine = Engine.from_settings()
     draws = engine.draws(n=DRAWS, seed=SEED, horizon=HORIZON)
     targets = [t for t in engine.open_targets() if t.deadline_fy is not None and t.deadline_fy <= HORIZON]
