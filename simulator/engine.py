@@ -50,9 +50,6 @@ from simulator.summaries import (
     summary_stats,
 )
 
-__all__ = ["PERCENTILES", "STAT_COLUMNS", "Draws", "Engine", "Projection", "Scorer", "TargetOdds"]
-
-
 # --------------------------------------------------------------------------- sampling kernels
 
 
