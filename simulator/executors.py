@@ -145,6 +145,14 @@ class ProcessPool(Executor):
             )
         return self._pool
 
+    def _submit(self, task: Task, context: Any, chunk: Any) -> Future[Any]:
+        """Submit to the pool, started again if a worker died while it was idle."""
+        try:
+            return self._start().submit(task, context, chunk)
+        except BrokenProcessPool:
+            self._stop_now()
+            return self._start().submit(task, context, chunk)
+
     def map(self, task: Task, context: Any, chunks: Iterable[Any]) -> Iterator[Any]:
         todo = iter(chunks)
         pending: deque[tuple[Any, Future[Any], int]] = deque()
@@ -156,7 +164,7 @@ class ProcessPool(Executor):
                     if chunk is _END:
                         done = True
                         break
-                    pending.append((chunk, self._start().submit(task, context, chunk), 0))
+                    pending.append((chunk, self._submit(task, context, chunk), 0))
                 if not pending:
                     return
                 future = pending[0][1]
@@ -184,7 +192,7 @@ class ProcessPool(Executor):
                     f"a worker process died {tries + 1} times running the same chunk of work "
                     "(out of memory, or killed); nothing more was run"
                 )
-            again.append((chunk, self._start().submit(task, context, chunk), tries + 1))
+            again.append((chunk, self._submit(task, context, chunk), tries + 1))
         pending.clear()
         pending.extend(again)
 
@@ -287,10 +295,11 @@ class DaskExecutor(Executor):
         self.window = window if window is not None else 4 * self.jobs
 
     def map(self, task: Task, context: Any, chunks: Iterable[Any]) -> Iterator[Any]:
-        shared = self.client.scatter(context, broadcast=True)
+        # the context goes with each task (it is small): scattered data would be lost with the
+        # worker that held it, and the tasks that need it with it
         todo = iter(chunks)
         pending: deque[Any] = deque(
-            self.client.submit(task, shared, c, pure=False, retries=MAX_RETRIES)
+            self.client.submit(task, context, c, pure=False, retries=MAX_RETRIES)
             for c in islice(todo, self.window)
         )
         try:
@@ -298,7 +307,7 @@ class DaskExecutor(Executor):
                 result = pending.popleft().result()
                 nxt = next(todo, _END)
                 if nxt is not _END:
-                    pending.append(self.client.submit(task, shared, nxt, pure=False, retries=MAX_RETRIES))
+                    pending.append(self.client.submit(task, context, nxt, pure=False, retries=MAX_RETRIES))
                 yield result
         finally:
             for f in pending:

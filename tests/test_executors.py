@@ -103,6 +103,14 @@ def test_a_lost_workers_chunk_is_run_again(tmp_path):
     assert Path(marker).exists()  # a worker really died
 
 
+def test_a_worker_lost_between_two_maps_is_replaced():
+    with ProcessPool(2) as pool:
+        assert list(pool.map(square, 0, [[1], [2]])) == [[1], [4]]
+        os.kill(next(iter(pool._pool._processes)), signal.SIGKILL)
+        time.sleep(0.5)
+        assert list(pool.map(square, 0, [[3], [4]])) == [[9], [16]]
+
+
 def test_a_chunk_that_always_kills_its_worker_stops_the_run_with_a_message():
     from simulator.executors import WorkerLost
 
