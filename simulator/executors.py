@@ -184,7 +184,7 @@ class ProcessPool(Executor):
         self._stop_now()
         again = []
         for chunk, future, tries in pending:
-            if future.done() and future.exception() is None:
+            if future.done() and not future.cancelled() and future.exception() is None:
                 again.append((chunk, future, tries))  # finished before the loss: keep its result
                 continue
             if tries >= MAX_RETRIES:
