@@ -91,6 +91,23 @@ def test_rows_with_a_status_are_neither_values_nor_vintages():
     assert year_to_date(obs) == {2025: {1: 286}}
 
 
+def test_bundled_conflicts_bounds_and_dates(data):
+    """The resolutions recorded in the README hold in the bundled data."""
+    assert all(o.published is not None for o in data.observations)  # every row dated
+    set_aside = {(o.period_label, o.value_musd, o.status) for o in data.observations if not o.is_value}
+    assert set_aside == {
+        ("Jul 2023", 224.95, "conflict"),
+        ("Jul 2024", 297, "conflict"),
+        ("Jul-Feb FY2025", 2480, "lower_bound"),
+    }
+    latest = {o.period_label: o for o in latest_vintages(data.observations).values()}
+    assert latest["Jul 2023"].value_musd == 214
+    assert latest["Jul 2024"].value_musd == 286
+    assert latest["Jul-Feb FY2025"].is_value and latest["Jul-Feb FY2025"].value_musd == 2480
+    set_aside_rows = {o.line for o in data.observations if not o.is_value}
+    assert not any({a.line, b.line} & set_aside_rows for a, b in revision_pairs(data.observations))
+
+
 def test_lever_history_paths_pad_with_first_value_and_default():
     data = load_dataset()
     years = list(range(2008, 2028))
@@ -121,6 +138,7 @@ BROKEN = [
     (OBSERVATIONS_FILE, "published", "2009-01-01", ["published", "before the end of the period"]),
     (OBSERVATIONS_FILE, "published", "last year", ["published", "YYYY-MM-DD"]),
     (OBSERVATIONS_FILE, "definition", "broad_incl_freelance", ["definition", "ict_services"]),
+    (OBSERVATIONS_FILE, "status", "estimate", ["status", "estimate", "conflict", "lower_bound"]),
     (OBSERVATIONS_FILE, "url", "www.example.com", ["url", "http"]),
     (OBSERVATIONS_FILE, "source_org", " ", ["source_org", "publishing organisation"]),
     (TARGETS_FILE, "amount_musd", "0", ["amount_musd", "positive"]),
@@ -177,7 +195,7 @@ def test_wrong_number_of_cells(data_copy: Path):
     rows = list(csv.reader(path.open(encoding="utf-8")))
     rows[3] = rows[3][:-2]
     _write(path, rows)
-    with pytest.raises(InputError, match=r"line 4: has 7 cells but the header has 9"):
+    with pytest.raises(InputError, match=r"line 4: has 8 cells but the header has 10"):
         load_dataset(data_copy)
 
 
