@@ -33,10 +33,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from simulator import resources
 from simulator.errors import InputError
 from simulator.levers import LEVER_BY_NAME
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "calibration" / "data"
+DEFAULT_DATA_DIR = resources.data_dir()
 
 OBSERVATIONS_FILE = "observations.csv"
 TARGETS_FILE = "targets.csv"
