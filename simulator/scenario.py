@@ -342,6 +342,17 @@ def baseline_scenario() -> Scenario:
 # --------------------------------------------------------------------------- validation
 
 
+def default_assumption_baseline(scenario: Scenario) -> Scenario | None:
+    """Current policy with the default assumptions and trend (the scenario's draws, seed and
+    horizon), if ``scenario`` changes an assumption or the trend; else ``None``. The app's chart
+    (and ``Result.chart()``) then also shows it."""
+    if not scenario.assumption_overrides() and not scenario.trend.model_dump(exclude_none=True):
+        return None
+    return baseline_scenario().model_copy(
+        update={"draws": scenario.draws, "seed": scenario.seed, "horizon": scenario.horizon}
+    )
+
+
 def validate_scenario(
     data: object, *, first_year: int | None = None, last_year: int = MAX_HORIZON, source: str | None = None
 ) -> Scenario:
