@@ -711,7 +711,8 @@ def revision_pairs(observations: Iterable[Observation]) -> list[tuple[Observatio
     pairs = []
     for g in groups.values():
         g.sort(key=vintage_key)
-        if len(g) >= 2 and g[0].published.first_day < g[-1].published.first_day:
+        first, latest = g[0].published, g[-1].published
+        if len(g) >= 2 and first is not None and latest is not None and first.first_day < latest.first_day:
             pairs.append((g[0], g[-1]))
     return pairs
 

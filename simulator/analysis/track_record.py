@@ -50,8 +50,8 @@ class PastTarget:
     @property
     def stated_after_deadline(self) -> bool:
         """Said after the deadline year had ended (30 June): a claim about a known result, not a goal."""
-        said = self.target.said_on
-        return said is not None and said.first_day > date(self.target.deadline_fy, 6, 30)
+        said, deadline = self.target.said_on, self.target.deadline_fy
+        return said is not None and deadline is not None and said.first_day > date(deadline, 6, 30)
 
     def text(self) -> str:
         t = self.target
@@ -59,11 +59,11 @@ class PastTarget:
         if self.stated_after_deadline:
             said += ", after the year had ended"
         head = f"${t.amount_musd / 1000:g}B by FY{t.deadline_fy} ({t.who}, {said})"
-        if self.outcome_musd is None:
+        d, share = self.difference_musd, self.difference_share
+        if self.outcome_musd is None or d is None or share is None:
             return f"{head}: no full-year figure for FY{t.deadline_fy} in the data"
         verdict = "met" if self.met else "missed"
-        d = self.difference_musd
-        share = abs(self.difference_share)
+        share = abs(share)
         pct = f"{share:.1%}" if share < 0.01 else f"{share:.0%}"
         side = "above" if d >= 0 else "below"
         return (

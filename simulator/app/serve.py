@@ -72,5 +72,5 @@ def streamlit_server(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        if log is not None:
+        if not isinstance(out, int):
             out.close()
