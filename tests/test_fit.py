@@ -46,6 +46,7 @@ def simulate_reported(rng, years, alpha, sigma, start=1000.0, zones_effect=6 * 2
     return {int(y): float(np.exp(v) + zones_effect) for y, v in zip(years, lc, strict=True)}
 
 
+@pytest.mark.slow  # 200 full fits, about 25 s: `make test-slow` and CI run it
 def test_drift_fit_recovers_known_parameters(tmp_path, data):
     """Over 200 simulated histories the estimates are unbiased and the 90% interval for alpha
     holds the truth about 90% of the time."""
