@@ -3,8 +3,9 @@
 #
 # Builds the sdist and, from it, the wheel; installs the wheel with the locked dependencies into a
 # new virtual environment in a temporary folder; then, from a folder that is not the repository,
-# runs `simulator validate`, `simulator run baseline`, a goal seek, a comparison and the notebook
-# API, and checks that the installed tool gives byte-for-byte the projections of the source tree.
+# runs `simulator validate`, `simulator run baseline`, a goal seek, a comparison, the app's pages,
+# `simulator app` and the notebook API, and checks that the installed tool gives byte-for-byte
+# the projections of the source tree.
 # Usage: .ci/wheel_smoke.sh [PYTHON]   (default: the project's .venv/bin/python builds; python3 makes the venv)
 set -euo pipefail
 REPO="$(cd "$(dirname "$0")/.." && pwd)"
@@ -76,6 +77,34 @@ test -s goal_seek.csv
 
 step "simulator compare baseline blueprint-package"
 "$SIM" compare baseline blueprint-package --draws 1000 --every 5
+
+step "the app's pages and simulator app, from the installed copy"
+"$PY" - <<'EOF'
+from streamlit.testing.v1 import AppTest
+
+for module in ("model_page", "data_page", "track_record"):
+    at = AppTest.from_string(f"from simulator.app import {module}\n{module}.page()\n", default_timeout=180)
+    at.run()
+    assert not at.exception and not at.error, (module, at.exception, at.error)
+    shown = " ".join(str(x.value) for x in [*at.markdown, *at.caption])
+    assert "in the repository" not in shown, f"{module}: a file the page reads is missing"
+    print(f"{module}: ok")
+EOF
+PORT="$("$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+"$SIM" app --port "$PORT" >"$WORK/app.log" 2>&1 &
+APP_PID=$!
+healthy=""
+for _ in $(seq 1 240); do
+  if "$PY" -c "import sys, urllib.request as u; sys.exit(u.urlopen('http://127.0.0.1:$PORT/_stcore/health', timeout=1).read() != b'ok')" 2>/dev/null; then
+    healthy=1
+    break
+  fi
+  sleep 0.5
+done
+kill "$APP_PID" 2>/dev/null || true
+wait "$APP_PID" 2>/dev/null || true
+if [ -z "$healthy" ]; then cat "$WORK/app.log"; echo "simulator app did not answer on port $PORT"; exit 1; fi
+echo "simulator app answered on 127.0.0.1:$PORT and stopped"
 
 step "the notebook API"
 "$PY" - <<'EOF'

@@ -183,3 +183,39 @@ def test_every_make_target_the_readme_names_exists():
         re.findall(r"(?:`|^)make ([a-z][a-z-]*)", (REPO / "README.md").read_text("utf-8"), flags=re.M)
     )
     assert named and named <= targets, sorted(named - targets)
+
+
+# --------------------------------------------------------------------------- the app from an installed copy
+
+
+def test_simulator_app_serves_the_packaged_entry_point(monkeypatch):
+    from simulator.cli import main as cli_main
+    from simulator.commands import app as app_command
+
+    calls: list[list[str]] = []
+
+    class Server:
+        def __init__(self, cmd: list[str]):
+            calls.append(cmd)
+
+        def wait(self) -> int:
+            return 0
+
+    monkeypatch.setattr(app_command.subprocess, "Popen", Server)
+    assert cli_main(["app", "--port", "8123"]) == 0
+    (cmd,) = calls
+    script = Path(cmd[cmd.index("run") + 1])
+    assert script == REPO / "simulator" / "app" / "entry.py" and script.is_file()
+    assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"  # this machine only by default
+    assert cmd[cmd.index("--server.port") + 1] == "8123"
+    assert cli_main(["app", "--port", "70000"]) == 2
+
+
+def test_the_packaged_entry_point_is_the_app():
+    """``streamlit run simulator/app/entry.py`` (what ``simulator app`` starts) shows the app's
+    pages, like ``streamlit_app.py``."""
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(REPO / "simulator" / "app" / "entry.py"), default_timeout=120).run()
+    assert not at.exception
+    assert at.get("vega_lite_chart"), "the scenario page's fan chart"
