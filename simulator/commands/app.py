@@ -15,17 +15,15 @@ import sys
 from simulator import resources
 from simulator.commands import common
 
+HELP = "start the web app (sliders, fan chart, odds of each target) in a browser"
+DESCRIPTION = (
+    "Start the Streamlit app with the bundled data and fitted parameters (or those SIMULATOR_DATA_DIR "
+    "and SIMULATOR_PARAMS_PATH name), on http://ADDRESS:PORT. Ctrl-C stops it."
+)
+
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
-    p = subparsers.add_parser(
-        "app",
-        help="start the web app (sliders, fan chart, odds of each target) in a browser",
-        description=(
-            "Start the Streamlit app with the bundled data and fitted parameters (or those "
-            "SIMULATOR_DATA_DIR and SIMULATOR_PARAMS_PATH name), on http://ADDRESS:PORT. "
-            "Ctrl-C stops it."
-        ),
-    )
+    p = subparsers.add_parser("app", help=HELP, description=DESCRIPTION)
     p.add_argument(
         "--address",
         default="127.0.0.1",
@@ -61,10 +59,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         return server.wait()
     except KeyboardInterrupt:  # Ctrl-C reaches the server too; SIGTERM to this process may not
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        from simulator.app.serve import stop
+
+        stop(server)
         raise
