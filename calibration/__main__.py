@@ -137,8 +137,8 @@ def report(p: FittedParams) -> str:
         # sigma^2 ~ dof s^2 / chi2(dof); alpha | sigma ~ N(alpha, sigma^2 / span): marginal t
         from scipy import stats
 
-        a_lo, a_hi = stats.t.ppf(
-            [0.05, 0.95], post.dof, loc=post.alpha, scale=np.sqrt(post.scale2 / post.span)
+        a_lo, a_hi = np.asarray(
+            stats.t.ppf([0.05, 0.95], post.dof, loc=post.alpha, scale=np.sqrt(post.scale2 / post.span))
         )
         s_lo, s_hi = np.sqrt(post.dof * post.scale2 / stats.chi2.ppf([0.95, 0.05], post.dof))
         lines += [
@@ -175,12 +175,12 @@ def report(p: FittedParams) -> str:
         f"sd {'-' if s.share_sd is None else f'{s.share_sd:.3f}'}  n={s.n_years}"
         for s in p.seasonality
     ]
-    r = p.revisions
+    rev = p.revisions
     lines += [
         "",
-        f"Revisions of year-to-date and monthly first prints: {r.n_pairs} pairs, "
-        f"mean {r.log_mean * 100:+.2f}%, "
-        f"sd {r.log_sd * 100:.2f}%",
+        f"Revisions of year-to-date and monthly first prints: {rev.n_pairs} pairs, "
+        f"mean {rev.log_mean * 100:+.2f}%, "
+        f"sd {rev.log_sd * 100:.2f}%",
         "",
         "Stated assumptions (not estimated; central values used in the fit):",
     ]

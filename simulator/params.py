@@ -12,10 +12,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from simulator import resources
 from simulator.errors import InputError
 
 SCHEMA_VERSION = 1
-DEFAULT_PARAMS_PATH = Path(__file__).resolve().parent.parent / "calibration" / "fitted_params.json"
+DEFAULT_PARAMS_PATH = resources.params_path()
 
 
 class _Strict(BaseModel):

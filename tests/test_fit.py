@@ -37,6 +37,26 @@ def synthetic_data(tmp: Path, values: dict[int, float], bundled: Path) -> Path:
     return tmp
 
 
+def append_observation(
+    data_dir: Path, start: str, end: str, value: float, *, published: str, url: str
+) -> None:
+    """One more FY2026 row (SBP, ICT services) at the end of the observations file."""
+    with (data_dir / OBSERVATIONS_FILE).open("a", encoding="utf-8", newline="") as f:
+        row = [
+            start,
+            end,
+            "2026",
+            f"{value:g}",
+            "ict_services",
+            published,
+            "SBP",
+            f"https://example.org/{url}",
+            "test",
+            "",  # status: a measurement
+        ]
+        csv.writer(f, lineterminator="\n").writerow(row)
+
+
 def simulate_reported(rng, years, alpha, sigma, start=1000.0, zones_effect=6 * 23):
     """Reported exports from the model itself: the core's random walk with drift plus the zones'
     additive effect at current policy (the only lever with exposure when levers sit at default)."""
@@ -46,6 +66,7 @@ def simulate_reported(rng, years, alpha, sigma, start=1000.0, zones_effect=6 * 2
     return {int(y): float(np.exp(v) + zones_effect) for y, v in zip(years, lc, strict=True)}
 
 
+@pytest.mark.slow  # 200 full fits, about 25 s: `make test-slow` and CI run it
 def test_drift_fit_recovers_known_parameters(tmp_path, data):
     """Over 200 simulated histories the estimates are unbiased and the 90% interval for alpha
     holds the truth about 90% of the time."""
@@ -146,21 +167,7 @@ def test_new_months_feed_the_nowcast_without_code_changes(data_copy: Path, tmp_p
     before = Engine(load_dataset(data_copy), before_params).run(
         baseline_scenario(), load_settings(draws=4000)
     )
-    with (data_copy / OBSERVATIONS_FILE).open("a", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerow(
-            [
-                "2025-07",
-                "2025-10",
-                "2026",
-                "1500",
-                "ict_services",
-                "2025-11-20",
-                "SBP",
-                "https://example.org/ytd",
-                "test",
-                "",
-            ]
-        )
+    append_observation(data_copy, "2025-07", "2025-10", 1500, published="2025-11-20", url="ytd")
     data = load_dataset(data_copy)
     p = fit(data)
     assert p.nowcast is not None and p.nowcast.fiscal_year == 2026 and p.nowcast.months == 4
@@ -174,21 +181,7 @@ def test_new_months_feed_the_nowcast_without_code_changes(data_copy: Path, tmp_p
 
 
 def test_a_new_full_year_moves_the_base_year(data_copy: Path):
-    with (data_copy / OBSERVATIONS_FILE).open("a", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerow(
-            [
-                "2025-07",
-                "2026-06",
-                "2026",
-                "4500",
-                "ict_services",
-                "2026-08-20",
-                "SBP",
-                "https://example.org/fy",
-                "test",
-                "",
-            ]
-        )
+    append_observation(data_copy, "2025-07", "2026-06", 4500, published="2026-08-20", url="fy")
     data = load_dataset(data_copy)
     p = fit(data)
     assert p.sample.base_year == 2026

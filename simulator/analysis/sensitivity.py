@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from SALib.analyze import sobol as sobol_analyze
@@ -127,7 +128,7 @@ def _trend_inputs(engine: Engine) -> list[Input]:
         mean, cov = np.asarray(post.mean), np.asarray(post.cov)
         alpha = lambda u: mean[0] + np.sqrt(cov[0, 0]) * stats.norm.ppf(u)  # noqa: E731
         sigma = lambda u: np.exp(mean[2] + np.sqrt(cov[2, 2]) * stats.norm.ppf(u))  # noqa: E731
-    common = {"u_low": TAIL, "u_high": 1.0 - TAIL, "tornado_u": q}
+    common: dict[str, Any] = {"u_low": TAIL, "u_high": 1.0 - TAIL, "tornado_u": q}
     return [
         Input(
             "trend.growth",
@@ -264,14 +265,15 @@ def tornado(model: OddsModel, on_progress: Callable[[float], None] | None = None
     """One input at a time at its low and high value, the others central; one tornado per goal."""
     center = model.central()[0]
     rows = [center]
-    lows, highs = [], []
+    lows: list[float] = []
+    highs: list[float] = []
     for i, inp in enumerate(model.inputs):
         lo, _, hi = inp.tornado_u
         for u, store in ((lo, lows), (hi, highs)):
             r = center.copy()
             r[i] = inp.value(u)
             rows.append(r)
-            store.append(r[i])
+            store.append(float(r[i]))
     y = model.evaluate(np.array(rows), on_progress)
     out = []
     for k, g in enumerate(model.goals):
@@ -345,7 +347,7 @@ def sobol(
     results = []
     for k, name in enumerate(outputs):
         yk = y[:, k]
-        common = {
+        common: dict[str, Any] = {
             "output": name,
             "names": [i.name for i in inputs],
             "labels": [i.label for i in inputs],

@@ -4,15 +4,15 @@ fit and the rolling-origin backtest against the naive forecast."""
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from simulator import resources
 from simulator.app import charts, compute
 from simulator.levers import ASSUMPTIONS, LEVER_BY_NAME
 
-MODEL_DOC = Path(__file__).resolve().parents[2] / "docs" / "model.md"
+MODEL_DOC = resources.model_doc()
 
 
 @st.cache_data(show_spinner=False)
