@@ -167,7 +167,7 @@ def panel_note(trend: Trend) -> str:
     per_doubling = 100 * np.log(2)
     return (
         f"The trend is Pakistan's posterior in a hierarchical {f.form} model of {len(f.countries)} peer "
-        f"countries' ICT-services exports (World Bank WDI) and its own series: growth at its FY size "
+        f"countries' ICT-services exports (World Bank WDI) and its own series: growth at its base-year size "
         f"{np.expm1(q['alpha'].mean) * 100:.1f}% a year (90%: {np.expm1(q['alpha'].p05) * 100:.1f}% to "
         f"{np.expm1(q['alpha'].p95) * 100:.1f}%), slowing by {q['beta'].mean * per_doubling:.1f} points per "
         f"doubling ({q['beta'].p05 * per_doubling:.1f} to {q['beta'].p95 * per_doubling:.1f}), yearly shocks "

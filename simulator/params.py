@@ -10,11 +10,12 @@ import json
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulator.errors import InputError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 DEFAULT_PARAMS_PATH = Path(__file__).resolve().parent.parent / "calibration" / "fitted_params.json"
 
 
@@ -63,6 +64,49 @@ class LaplacePosterior(_Strict):
     cov: tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]
 
 
+class SamplePosterior(_Strict):
+    """Draws from the posterior of (alpha, beta, ln sigma): Pakistan's trend given the peer panel
+    and its own series (``calibration/peers.py``). ``alpha`` is the growth at the base year's size."""
+
+    kind: Literal["samples"] = "samples"
+    alpha: list[float]
+    beta: list[float]
+    log_sigma: list[float]
+
+    @model_validator(mode="after")
+    def _same_length(self) -> SamplePosterior:
+        if not len(self.alpha) == len(self.beta) == len(self.log_sigma) >= 100:
+            raise ValueError("alpha, beta and log_sigma need the same number of draws, at least 100")
+        return self
+
+
+Posterior = Annotated[DriftPosterior | LaplacePosterior | SamplePosterior, Field(discriminator="kind")]
+
+
+def posterior_draws(
+    post: DriftPosterior | LaplacePosterior | SamplePosterior, rng: np.random.Generator, n: int
+):
+    """``n`` draws of (alpha, beta, sigma) from a trend posterior.
+
+    Drift: the exact normal / scaled-inverse-chi-square posterior; Laplace: the normal
+    approximation, beta at least 0; samples: the stored draws, picked uniformly with replacement.
+    """
+    if isinstance(post, DriftPosterior):
+        sigma = np.sqrt(post.dof * post.scale2 / rng.chisquare(post.dof, n))
+        alpha = post.alpha + sigma / np.sqrt(post.span) * rng.standard_normal(n)
+        return alpha, np.zeros(n), sigma
+    if isinstance(post, SamplePosterior):
+        idx = rng.integers(0, len(post.alpha), n)
+        return (
+            np.asarray(post.alpha)[idx],
+            np.asarray(post.beta)[idx],
+            np.exp(np.asarray(post.log_sigma)[idx]),
+        )
+    chol = np.linalg.cholesky(np.asarray(post.cov))
+    x = np.asarray(post.mean)[None, :] + rng.standard_normal((n, 3)) @ chol.T
+    return x[:, 0], np.maximum(x[:, 1], 0.0), np.exp(x[:, 2])
+
+
 class Selection(_Strict):
     """Does growth slow as the sector grows? Likelihood-ratio test of beta = 0."""
 
@@ -75,14 +119,70 @@ class Selection(_Strict):
     selected: Literal["drift", "damped"]
 
 
+class Quantity(_Strict):
+    """A posterior summary: mean and 90% interval."""
+
+    name: str
+    label: str
+    mean: float
+    p05: float
+    p95: float
+
+
+class FormScore(_Strict):
+    """A form of the panel model and its leave-one-country-out log predictive density."""
+
+    form: Literal["drift", "damped"]
+    elpd_loco: float
+    """Sum over countries of ln p(country's increments | the other countries)."""
+    diff_se: float
+    """Standard error of the difference from the best form (0 for the best)."""
+
+
+class PanelCountry(_Strict):
+    iso3: str
+    country: str
+    first_year: int
+    last_year: int
+    increments: int
+    """One-year increments the fit used (steps across a gap are left out)."""
+
+
+class PanelFit(_Strict):
+    """The peer panel behind Pakistan's posterior: what was fitted, on what, and how well it mixed."""
+
+    peers_sha256: str
+    reference_musd: float
+    """Size (US$ m) at which a country's growth ``a`` is measured; ``y = ln X - ln reference``."""
+    panel_until: int | None
+    """Last calendar year of peer data used (set when fitted with ``--until``)."""
+    form: Literal["drift", "damped"]
+    selection: list[FormScore]
+    countries: list[PanelCountry]
+    population: list[Quantity]
+    """The population parameters: growth at the reference size, slowdown, their spreads, shocks."""
+    pakistan: list[Quantity]
+    """Pakistan's posterior: growth at its base-year size, slowdown, shock size."""
+    pakistan_y_base: float
+    """Pakistan's core in the base year on the panel's scale, ``ln C_b - ln reference``."""
+    priors: list[str]
+    sampler: dict[str, int]
+    rhat_max: float
+    """Largest split R-hat of the population parameters (1.01 or less: the chains agree)."""
+    gap_ess: float
+    """Effective sample size of the importance weights for Pakistan's FY2010-FY2016 gap."""
+
+
 class Trend(_Strict):
     model: Literal["drift", "damped"]
     alpha: float
     alpha_se: float
     beta: float
     sigma: float
-    posterior: Annotated[DriftPosterior | LaplacePosterior, Field(discriminator="kind")]
-    selection: Selection
+    posterior: Posterior
+    selection: Selection | None
+    """The likelihood-ratio test of the Pakistan-only fit; ``None`` for the panel model."""
+    panel: PanelFit | None = None
 
 
 class Nowcast(_Strict):
@@ -122,7 +222,7 @@ class InSample(_Strict):
 
 
 class FittedParams(_Strict):
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     package_version: str
     data_sha256: str
     data_until: int | None

@@ -1,0 +1,99 @@
+"""The backtest results file: what ``python -m calibration fit`` writes beside the parameters.
+
+The app shows how the model would have forecast the past from this file; it never re-runs the
+backtests (the simulator does not import ``calibration``). The file sits beside the parameter
+file: ``fitted_params.json`` -> ``fitted_params_backtest.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Literal
+
+from pydantic import ValidationError
+
+from simulator.errors import InputError
+from simulator.params import _Strict
+
+SCHEMA_VERSION = 1
+
+
+class PakistanRow(_Strict):
+    origin_fy: int
+    target_fy: int
+    horizon: int
+    actual: float
+    p10: float
+    p50: float
+    p90: float
+    naive: float
+
+
+class PakistanScore(_Strict):
+    horizon: int
+    n: int
+    mae_model_pct: float
+    mae_naive_pct: float
+    coverage_80: float
+
+
+class PanelScore(_Strict):
+    model: Literal["panel", "own", "naive"]
+    """``panel``: the peer model; ``own``: the Pakistan-only model fitted per country; ``naive``: drift."""
+    horizon: int
+    n: int
+    mape_pct: float
+    crps: float
+    """Mean CRPS of log exports (log points)."""
+    coverage_80: float
+
+
+class PanelBacktest(_Strict):
+    form: Literal["drift", "damped"]
+    origins: list[int]
+    countries: int
+    forecasts: int
+    scores: list[PanelScore]
+    pit: dict[str, list[int]]
+    """PIT histogram (ten bins) of each model over every forecast."""
+
+
+class BacktestResults(_Strict):
+    schema_version: Literal[1]
+    params_sha256: str
+    """:meth:`FittedParams.sha256` of the parameters these results belong to."""
+    pakistan: list[PakistanRow]
+    pakistan_scores: list[PakistanScore]
+    panel: PanelBacktest | None
+    """``None`` when the data folder has no peer panel."""
+
+
+def results_path(params_path: str | Path) -> Path:
+    """The results file that belongs to a parameter file."""
+    p = Path(params_path)
+    return p.with_name(f"{p.stem}_backtest.json")
+
+
+def load_results(path: str | Path) -> BacktestResults:
+    p = Path(path)
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(
+            "backtest results not found; run `python -m calibration fit` to write them", file=p
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"cannot read the backtest results: {exc}", file=p) from None
+    try:
+        return BacktestResults.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(x) for x in err["loc"])
+        raise InputError(
+            f"{err['msg']}; re-run `python -m calibration fit`", file=p, field=field, show_value=False
+        ) from None
+
+
+def dump_results(results: BacktestResults) -> str:
+    return json.dumps(results.model_dump(mode="json"), indent=1, allow_nan=False) + "\n"
