@@ -38,14 +38,13 @@ from simulator.data import (
     MIN_FULL_YEARS,
     Dataset,
     annual_series,
-    first_history_year,
     latest_vintages,
-    lever_history_paths,
     require_full_years,
     revision_pairs,
     year_to_date,
 )
 from simulator.errors import InputError
+from simulator.lever_history import lever_history
 from simulator.levers import ASSUMPTIONS
 from simulator.params import (
     SCHEMA_VERSION,
@@ -176,11 +175,9 @@ def central_assumptions() -> dict[str, np.ndarray]:
 
 def history_effects(data: Dataset, years: np.ndarray) -> tuple[model.Effects, np.ndarray]:
     """Lever effects at central assumptions for ``years``, from the lever history."""
-    first = min(first_history_year(data.lever_history) or int(years[0]), int(years[0]))
-    timeline = np.arange(first, int(years[-1]) + 1)
-    paths = {k: np.asarray(v) for k, v in lever_history_paths(data.lever_history, timeline).items()}
-    cols = (years - first).astype(np.intp)
-    return model.effects(model.exposures(paths), central_assumptions(), cols), timeline
+    history = lever_history(data.lever_history, int(years[0]), int(years[-1]))
+    fx = model.effects(history.exposures, central_assumptions(), history.columns(years))
+    return fx, history.years
 
 
 def core_levels(data: Dataset, years: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, model.Effects]:

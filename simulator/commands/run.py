@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     paths = common.expand_paths(args.files)
     loaded = load_scenarios(paths, first_year=engine.first_projection_year)
     jobs = [Job(i, item.resolved, item.source) for i, item in enumerate(loaded) if item.ok and item.resolved]
-    progress = common.Progress(len(loaded), "run", enabled=False if args.quiet else None)
+    progress = common.Progress(len(loaded), "run", unit="scenario", enabled=False if args.quiet else None)
     for item in loaded:
         if not item.ok:
             progress.update(ok=False)
