@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from calibration import peers_backtest, peers_forecast
 from calibration.backtest import backtest, score
+from calibration.dependence import dependence
 from calibration.fit import fit
 from calibration.peer_data import load_peer_panel
 from simulator.backtests import (
@@ -24,6 +25,7 @@ from simulator.backtests import (
     PakistanScore,
     PanelBacktest,
     PanelScore,
+    PeerPath,
     dump_results,
     results_path,
 )
@@ -184,9 +186,10 @@ def _params_out(args, data_dir: Path) -> Path:
 def backtest_results(data, params: FittedParams) -> BacktestResults:
     """Pakistan's rolling-origin backtest and, with a peer panel, the panel backtest."""
     rows = backtest(data if params.data_until is None else data.until(params.data_until))
-    panel = None
+    panel, paths = None, []
     if params.trend.panel is not None:
         peers = load_peer_panel(data.directory)
+        paths = [PeerPath(country=s.country, iso3=s.iso3, points=list(s.points)) for s in peers.series]
         prows = peers_backtest.backtest(peers, form=params.trend.panel.form)
         panel = PanelBacktest(
             form=params.trend.panel.form,
@@ -202,6 +205,8 @@ def backtest_results(data, params: FittedParams) -> BacktestResults:
         pakistan=[PakistanRow(**r.as_dict()) for r in rows],
         pakistan_scores=[PakistanScore(**s.__dict__) for s in score(rows)],
         panel=panel,
+        dependence=dependence(data, params) if params.data_until is None else [],
+        peers=paths,
     )
 
 

@@ -150,7 +150,7 @@ def fit_damped(inc: Increments) -> tuple[np.ndarray, float]:
         method="bounded",
         options={"xatol": 1e-7},
     )
-    beta = float(res.x) if -res.fun > ll[i] else float(BETA_GRID[i])
+    beta = float(res.x) if -res.fun > ll[i] + 1e-9 else float(BETA_GRID[i])
     alpha, log_sigma, best = _profile(np.array([beta]), inc)
     return np.array([alpha[0], beta, log_sigma[0]]), float(best[0])
 
@@ -249,7 +249,8 @@ def own_trend(inc: Increments) -> Trend:
     sigma_mle = float(np.sqrt(np.sum((inc.d - inc.h * alpha) ** 2 / inc.h) / len(inc.d)))
     ll0 = loglik_damped(alpha, 0.0, sigma_mle, inc)
     pdamp, ll1 = fit_damped(inc)
-    lr = max(0.0, 2.0 * (ll1 - ll0))
+    lr = 2.0 * (ll1 - ll0)
+    lr = lr if lr > 1e-9 else 0.0  # below 1e-9: the two fits' rounding, not evidence
     p_value = 0.5 * float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
     selected = "damped" if (p_value < SELECTION_THRESHOLD and pdamp[1] > 0) else "drift"
     selection = Selection(

@@ -6,6 +6,7 @@ panel (``peers.csv``); the maths is in :mod:`calibration.peers`.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -57,7 +58,14 @@ def select_form(stats: Sequence[peers.SeriesStats], *, seed: int = SEED) -> tupl
     """Leave-one-country-out predictive density of each form, and each form's full-panel fit.
 
     One batch per form: the fit without each country in turn, and the fit on all of them.
+    Deterministic given the statistics and the seed, so kept for repeated calls in a process
+    (a backtest re-fits Pakistan at each origin on the same few truncated panels).
     """
+    return _select_form(tuple(stats), seed)
+
+
+@functools.lru_cache(maxsize=32)
+def _select_form(stats: tuple[peers.SeriesStats, ...], seed: int) -> tuple[list[FormScore], dict]:
     c = len(stats)
     table = [[None if i == j else s for j, s in enumerate(stats)] for i in range(c)] + [list(stats)]
     scores, fits = {}, {}

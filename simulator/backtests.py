@@ -1,8 +1,9 @@
 """The backtest results file: what ``python -m calibration fit`` writes beside the parameters.
 
-The app shows how the model would have forecast the past from this file; it never re-runs the
-backtests (the simulator does not import ``calibration``). The file sits beside the parameter
-file: ``fitted_params.json`` -> ``fitted_params_backtest.json``.
+The app shows from this file how the model would have forecast the past (Pakistan's rolling
+backtest and the peer panel's) and how much the odds of the targets depend on the assumptions
+the data cannot settle; it never re-runs them (the simulator does not import ``calibration``).
+The file sits beside the parameter file: ``fitted_params.json`` -> ``fitted_params_backtest.json``.
 """
 
 from __future__ import annotations
@@ -59,6 +60,24 @@ class PanelBacktest(_Strict):
     """PIT histogram (ten bins) of each model over every forecast."""
 
 
+class DependenceRow(_Strict):
+    """The odds of the targets with one assumption moved (``calibration/dependence.py``)."""
+
+    assumption: str
+    setting: str
+    scenario: str
+    odds: dict[str, float]
+    """By target id: the chance of reaching it by its deadline; ``<id>_by_2040``: by FY2040."""
+
+
+class PeerPath(_Strict):
+    """A panel country's series (latest vintages), for the app's reference-class chart."""
+
+    country: str
+    iso3: str
+    points: list[tuple[int, float]]
+
+
 class BacktestResults(_Strict):
     schema_version: Literal[1]
     params_sha256: str
@@ -67,6 +86,9 @@ class BacktestResults(_Strict):
     pakistan_scores: list[PakistanScore]
     panel: PanelBacktest | None
     """``None`` when the data folder has no peer panel."""
+    dependence: list[DependenceRow]
+    peers: list[PeerPath]
+    """The panel the trend learned from (empty without a peer panel)."""
 
 
 def results_path(params_path: str | Path) -> Path:

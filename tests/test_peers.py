@@ -251,3 +251,17 @@ def test_forecast_bad_horizons_and_missing_file_are_clear(tmp_path, capsys):
         == 1
     )
     assert "file not found" in capsys.readouterr().err
+
+
+def test_simulator_and_app_never_import_calibration():
+    """The app reads the backtest results file; it does not re-run the backtest (issue 11)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import simulator.app.model_page, simulator.engine, simulator.cli; "
+        "bad = [m for m in sys.modules if m == 'calibration' or m.startswith('calibration.')]; "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
