@@ -12,10 +12,7 @@ import json
 from pathlib import Path
 from typing import Literal
 
-from pydantic import ValidationError
-
-from simulator.errors import InputError
-from simulator.params import _Strict
+from simulator.params import _Strict, read_fit_file
 
 SCHEMA_VERSION = 1
 
@@ -98,23 +95,7 @@ def results_path(params_path: str | Path) -> Path:
 
 
 def load_results(path: str | Path) -> BacktestResults:
-    p = Path(path)
-    try:
-        raw = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(
-            "backtest results not found; run `python -m calibration fit` to write them", file=p
-        ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"cannot read the backtest results: {exc}", file=p) from None
-    try:
-        return BacktestResults.model_validate(raw)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(x) for x in err["loc"])
-        raise InputError(
-            f"{err['msg']}; re-run `python -m calibration fit`", file=p, field=field, show_value=False
-        ) from None
+    return read_fit_file(Path(path), BacktestResults, "backtest results file")
 
 
 def dump_results(results: BacktestResults) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -23,6 +23,9 @@ class _Strict(BaseModel):
     """Unknown keys and non-finite numbers (``NaN``, ``Infinity``, ``1e400``) are refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class AnnualPoint(_Strict):
@@ -242,24 +245,29 @@ class FittedParams(_Strict):
 
 def load_params(path: str | Path | None = None) -> FittedParams:
     """Read and validate the fitted-parameter file."""
-    p = Path(path) if path is not None else DEFAULT_PARAMS_PATH
+    return read_fit_file(
+        Path(path) if path is not None else DEFAULT_PARAMS_PATH, FittedParams, "fitted-parameter file"
+    )
+
+
+def read_fit_file(p: Path, model: type[_M], what: str) -> _M:
+    """Read and validate a JSON file that ``python -m calibration fit`` writes (``what`` names it
+    in the errors): every problem is an :class:`InputError` that says to re-run the fit."""
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(
-            "fitted-parameter file not found; run `python -m calibration fit` to create it", file=p
-        ) from None
+        raise InputError(f"{what} not found; run `python -m calibration fit` to create it", file=p) from None
     except IsADirectoryError:
-        raise InputError("is a folder, not the fitted-parameter file (a .json file)", file=p) from None
+        raise InputError(f"is a folder, not the {what} (a .json file)", file=p) from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InputError(f"cannot read the fitted-parameter file: {reason}", file=p) from None
+        raise InputError(f"cannot read the {what}: {reason}", file=p) from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"is not valid JSON: {exc.msg}", file=p, line=exc.lineno) from None
     try:
-        return FittedParams.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(x) for x in err["loc"])
