@@ -461,10 +461,9 @@ def test_other_pages_run(module):
         # the panel backtest and the dependence table come from the results file, not a re-fit
         results = load_results(results_path(compute.settings().params_path))
         tables = [d.value for d in at.dataframe]
-        panel = next(t for t in tables if "panel model: CRPS" in t.columns)
-        assert panel["panel model: CRPS"].tolist() == pytest.approx(
-            [s.crps for s in results.panel.scores if s.model == "panel"], abs=6e-4
-        )
+        panel = next(t for t in tables if "CRPS (log)" in t.columns)
+        shown = panel[panel["model"] == "panel model"]["CRPS (log)"].tolist()
+        assert shown == pytest.approx([s.crps for s in results.panel.scores if s.model == "panel"], abs=6e-4)
         dep = next(t for t in tables if "assumption" in t.columns and "scenario" in t.columns)
         assert len(dep) == len(results.dependence)
         assert len(at.get("vega_lite_chart")) >= 4  # reference class, fit, backtest, PIT
