@@ -286,7 +286,7 @@ def panel_report(f) -> list[str]:
     q = {x.name: x for x in f.pakistan}
     a, b, s = q["alpha"], q["beta"], q["sigma"]
     lines = [
-        f"  trend growth at FY size    {np.expm1(a.mean) * 100:6.1f}% a year   "
+        f"  trend growth at base size  {np.expm1(a.mean) * 100:6.1f}% a year   "
         f"[{np.expm1(a.p05) * 100:.1f}%, {np.expm1(a.p95) * 100:.1f}%]",
         f"  slowdown per doubling      {b.mean * doubling:6.2f} points      "
         f"[{b.p05 * doubling:.2f}, {b.p95 * doubling:.2f}]  (beta {b.mean:.4f})",
