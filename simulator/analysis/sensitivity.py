@@ -48,7 +48,7 @@ from simulator.analysis.goals import Goal
 from simulator.engine import Engine, triangular_ppf
 from simulator.errors import InputError
 from simulator.levers import ASSUMPTIONS
-from simulator.params import DriftPosterior
+from simulator.params import DriftPosterior, SamplePosterior
 from simulator.scenario import Scenario, assumption_triples
 
 DEFAULT_N = 1024
@@ -124,6 +124,9 @@ def _trend_inputs(engine: Engine) -> list[Input]:
         scale = np.sqrt(post.scale2 / post.span)
         alpha = lambda u: post.alpha + scale * stats.t.ppf(u, post.dof)  # noqa: E731
         sigma = lambda u: np.sqrt(post.dof * post.scale2 / stats.chi2.ppf(1.0 - np.asarray(u), post.dof))  # noqa: E731
+    elif isinstance(post, SamplePosterior):  # the panel model's draws: their quantiles
+        alpha = lambda u: np.quantile(post.alpha, u)  # noqa: E731
+        sigma = lambda u: np.exp(np.quantile(post.log_sigma, u))  # noqa: E731
     else:
         mean, cov = np.asarray(post.mean), np.asarray(post.cov)
         alpha = lambda u: mean[0] + np.sqrt(cov[0, 0]) * stats.norm.ppf(u)  # noqa: E731
@@ -152,6 +155,8 @@ def _trend_inputs(engine: Engine) -> list[Input]:
 def trend_beta(engine: Engine) -> float:
     """The slowdown held fixed: 0 for the random walk, the posterior mean (at least 0) if damped."""
     post = engine.params.trend.posterior
+    if isinstance(post, SamplePosterior):
+        return max(float(np.mean(post.beta)), 0.0)
     return 0.0 if isinstance(post, DriftPosterior) else max(float(post.mean[1]), 0.0)
 
 
