@@ -28,7 +28,7 @@ from simulator.data import Dataset, Target, annual_series, load_dataset
 from simulator.errors import InputError
 from simulator.lever_history import lever_history
 from simulator.levers import ASSUMPTIONS
-from simulator.params import DriftPosterior, FittedParams, load_params
+from simulator.params import FittedParams, load_params, posterior_draws
 from simulator.quantiles import BLOCK_ELEMENTS
 from simulator.scenario import (
     Scenario,
@@ -368,14 +368,7 @@ class Engine:
 
     def _trend_draws(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(alpha, beta, sigma) from the trend's posterior; none of it depends on user input."""
-        post = self.params.trend.posterior
-        if isinstance(post, DriftPosterior):
-            sigma = np.sqrt(post.dof * post.scale2 / rng.chisquare(post.dof, n))
-            alpha = post.alpha + sigma / np.sqrt(post.span) * rng.standard_normal(n)
-            return alpha, np.zeros(n), sigma
-        chol = np.linalg.cholesky(np.asarray(post.cov))
-        x = np.asarray(post.mean)[None, :] + rng.standard_normal((n, 3)) @ chol.T
-        return x[:, 0], np.maximum(x[:, 1], 0.0), np.exp(x[:, 2])
+        return posterior_draws(self.params.trend.posterior, rng, n)
 
     def _history_core(self, theta: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """ln C at the sample's first year and at the base year, for each draw of the assumptions."""

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from simulator import resources
 from simulator.errors import InputError, InputErrors
 from simulator.scenario import (
     BASELINE,
@@ -45,7 +46,7 @@ from simulator.scenario import (
 from simulator.settings import MAX_HORIZON
 from simulator.strict_yaml import MAX_FILE_BYTES, line_for, parse_yaml, too_large
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = resources.scenario_dir()
 """The shipped scenarios."""
 
 SUFFIXES = (".yaml", ".yml")

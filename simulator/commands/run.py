@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from simulator import __version__, output
@@ -154,7 +154,7 @@ def summary_table(outcomes: Sequence[Outcome], targets: Sequence[Target]) -> str
     header = ["scenario", f"FY{SUMMARY_YEAR} median", *(f"${a / 1000:g}B FY{d % 100:02d}" for a, d in groups)]
     header.append("warnings")
     rows = []
-    notes = []
+    notes: list[str] = []
     short: dict[int, list[str]] = {}  # horizon -> scenarios with a target deadline after it
     for o in outcomes:
         median = f"${o.median_summary_year / 1000:.2f}B" if o.median_summary_year is not None else "-"
@@ -194,7 +194,7 @@ def build_manifest(
     engine: Engine,
     loaded: Sequence[LoadedScenario],
     outcomes: dict[int, Outcome],
-    files: dict[str, str | None],
+    files: Mapping[str, str | None],
 ) -> dict:
     """Everything needed to reproduce the run and check its files."""
     scenarios = []
@@ -208,7 +208,7 @@ def build_manifest(
             if o.warnings:
                 entry["warnings"] = o.warnings
         else:
-            errors = [str(e) for e in item.errors] or [o.error if o is not None else "not run"]
+            errors = [str(e) for e in item.errors] or [(o.error if o is not None else None) or "not run"]
             entry.update(status="failed", errors=errors)
         scenarios.append(entry)
     return {
