@@ -17,13 +17,14 @@ copies the files listed in :data:`SHIPPED` into ``simulator/_shipped/`` inside t
 there is one copy of each in the repository and nothing to keep in step. A source checkout
 (an editable install, the tests) has no ``_shipped`` folder and reads them where they are.
 
-The simulator reads ``calibration``'s package data but never imports its code: locating the
-package imports only its ``__init__`` (a docstring).
+The simulator reads ``calibration``'s package data but never imports it: the package is located
+with :func:`importlib.util.find_spec`, which finds a top-level package without running it.
 """
 
 from __future__ import annotations
 
 from importlib.resources import files
+from importlib.util import find_spec
 from importlib.resources.abc import Traversable
 from pathlib import Path
 
@@ -79,7 +80,10 @@ def model_doc() -> Path:
 
 def calibration_dir() -> Path:
     """The ``calibration`` package's folder: its curated data and the fitted parameters."""
-    return _as_path(files("calibration"))
+    spec = find_spec("calibration")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModuleNotFoundError("the `calibration` package (bundled data and parameters) is not installed")
+    return Path(next(iter(spec.submodule_search_locations)))
 
 
 def data_dir() -> Path:
