@@ -24,8 +24,8 @@ with :func:`importlib.util.find_spec`, which finds a top-level package without r
 from __future__ import annotations
 
 from importlib.resources import files
-from importlib.util import find_spec
 from importlib.resources.abc import Traversable
+from importlib.util import find_spec
 from pathlib import Path
 
 SHIPPED: dict[str, tuple[str, ...]] = {
