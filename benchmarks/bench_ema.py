@@ -48,7 +48,7 @@ def main() -> None:
     settings = load_settings(draws=N, horizon=HORIZON)
     package = bench_package(engine)
     draws = engine.draws_for(package, settings)
-    shocks = draws.z
+    shocks = engine.raw_shocks(n=N, seed=draws.seed, horizon=HORIZON)  # draws_given conditions them
     fitted = engine.params.trend.alpha
     j2030 = int(np.searchsorted(draws.years, 2030))
 

@@ -287,6 +287,11 @@ class Engine:
             shock_seed=s_shock,
         )
 
+    def raw_shocks(self, *, n: int, seed: int, horizon: int) -> np.ndarray:
+        """The shocks :meth:`draws` makes from ``seed``, before conditioning on the nowcast:
+        what :meth:`draws_given` takes as ``z`` to make the same draws again."""
+        return shocks(np.random.SeedSequence(seed).spawn(3)[2], n, len(self.projection_years(horizon)))
+
     def draws_given(
         self,
         *,
