@@ -33,7 +33,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from simulator.errors import InputError, InputErrors
 from simulator.levers import ASSUMPTION_BY_NAME, ASSUMPTIONS, LEVER_BY_NAME, LEVERS, Assumption, Lever
@@ -275,13 +275,22 @@ class TrendOverride(_Strict):
     """Overrides of the calibrated trend: each field replaces what the fit gives."""
 
     growth_pct: Number = Field(  # type: ignore[assignment]
-        None, ge=-10, le=40, description="central trend growth of the core, % a year (calibrated by default)"
+        default=None,
+        ge=-10,
+        le=40,
+        description="central trend growth of the core, % a year (calibrated by default)",
     )
     slowdown_per_doubling: Number = Field(  # type: ignore[assignment]
-        None, ge=0, le=20, description="points of growth lost each time the sector doubles (0 = no slowdown)"
+        default=None,
+        ge=0,
+        le=20,
+        description="points of growth lost each time the sector doubles (0 = no slowdown)",
     )
     shock_scale: Number = Field(  # type: ignore[assignment]
-        None, ge=0, le=3, description="multiplies the calibrated size of yearly shocks (1 = as calibrated)"
+        default=None,
+        ge=0,
+        le=3,
+        description="multiplies the calibrated size of yearly shocks (1 = as calibrated)",
     )
 
 
@@ -297,9 +306,9 @@ class Scenario(_Strict):
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     assumptions: Assumptions = Field(default_factory=Assumptions)  # type: ignore[valid-type]
     trend: TrendOverride = Field(default_factory=TrendOverride)
-    draws: Whole = Field(None, ge=MIN_DRAWS, le=MAX_DRAWS)  # type: ignore[assignment]
-    seed: Whole = Field(None, ge=0, le=MAX_SEED)  # type: ignore[assignment]
-    horizon: Whole = Field(None, le=MAX_HORIZON)  # type: ignore[assignment]
+    draws: Whole = Field(default=None, ge=MIN_DRAWS, le=MAX_DRAWS)  # type: ignore[assignment]
+    seed: Whole = Field(default=None, ge=0, le=MAX_SEED)  # type: ignore[assignment]
+    horizon: Whole = Field(default=None, le=MAX_HORIZON)  # type: ignore[assignment]
 
     @field_validator("horizon")
     @classmethod
@@ -335,8 +344,10 @@ class Scenario(_Strict):
             name=self.name,
             description=self.description,
             base=None,
-            levers=Levers.model_construct(**levers),
-            assumptions=Assumptions.model_construct(**{_field_name(k): v for k, v in assumptions.items()}),
+            levers=Levers.model_construct(None, **levers),
+            assumptions=Assumptions.model_construct(
+                None, **{_field_name(k): v for k, v in assumptions.items()}
+            ),
             trend=TrendOverride(**trend),
             draws=self.draws if self.draws is not None else base.draws,
             seed=self.seed if self.seed is not None else base.seed,
@@ -380,6 +391,17 @@ def baseline_scenario() -> Scenario:
 
 
 # --------------------------------------------------------------------------- validation
+
+
+def default_assumption_baseline(scenario: Scenario) -> Scenario | None:
+    """Current policy with the default assumptions and trend (the scenario's draws, seed and
+    horizon), if ``scenario`` changes an assumption or the trend; else ``None``. The app's chart
+    (and ``Result.chart()``) then also shows it."""
+    if not scenario.assumption_overrides() and not scenario.trend.model_dump(exclude_none=True):
+        return None
+    return baseline_scenario().model_copy(
+        update={"draws": scenario.draws, "seed": scenario.seed, "horizon": scenario.horizon}
+    )
 
 
 def validate_scenario(
@@ -428,69 +450,10 @@ def translate_errors(exc: ValidationError, data: dict, source: str | None) -> li
     out: list[InputError] = []
     seen: set[str] = set()
     for err in exc.errors():
-        loc = [str(p) for p in err["loc"] if not _is_union_tag(p)]
-        loc = [_dotted_assumption(p) for p in loc]
-        ctx = err.get("ctx", {}) or {}
-        etype = err["type"]
-        value = err.get("input")
-        allowed = None
-        problem = err["msg"]
-        if "[key]" in loc:  # a mapping key of the wrong type: name the mapping, not ".[key]"
-            i = loc.index("[key]")
-            loc = loc[: i - 1]
-            problem = "has a key that is not a fiscal year (a whole number)"
-            value = err.get("input")
-        elif value is None and etype in _TYPE_ERRORS:
-            problem = "has no value; give one, or remove the field to keep what the base scenario says"
-        elif etype in ("lever_range", "lever_whole", "year_range", "assumption_range"):
-            sub = str(ctx.get("path", ""))
-            if sub and sub not in loc[-1:]:
-                loc = [*loc, *sub.split(".")]
-            value, allowed = ctx.get("value"), ctx.get("allowed")
-            problem = {
-                "lever_range": "is outside the lever's range",
-                "lever_whole": "must be a whole number (it counts things)",
-                "year_range": "is outside the model's years",
-                "assumption_range": "is outside the allowed range",
-            }[etype]
-        elif etype == "extra_forbidden":
-            key = loc[-1]
-            parent = loc[:-1]
-            choices = _choices_for(parent)
-            problem = "is not a known field"
-            hint = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
-            if hint:
-                problem += f"; did you mean '{hint[0]}'?"
-            allowed = ", ".join(choices)
-            value = None
-        elif etype == "missing":
-            problem = "is required"
-            value = None
-        elif etype.startswith(("greater_than", "less_than")):
-            allowed = _RANGES.get(".".join(loc)) or _bound_text(etype, ctx)
-            problem = "is out of range"
-        elif etype in ("lever_form", "assumption_form"):
-            value = None
-        elif etype in ("float_parsing", "float_type") and isinstance(value, dict):
-            continue  # a mapping failed the number branch of a union; the mapping branch says why
-        elif etype in ("float_parsing", "float_type") and len(loc) == 2 and loc[0] == "levers":
-            problem = "must be a number, or a mapping with `value` (and `start`, `ramp_years`) or `values`"
-        elif etype in ("model_type", "dict_type") and len(loc) == 2 and loc[0] in ("levers", "assumptions"):
-            continue  # a scalar failed the mapping branch; the number branch says why
-        elif etype in _TYPE_ERRORS:
-            problem = {
-                "float_parsing": "must be a number",
-                "float_type": "must be a number",
-                "int_parsing": "must be a whole number",
-                "int_type": "must be a whole number",
-                "int_from_float": "must be a whole number",
-                "string_type": "must be text",
-                "dict_type": "must be a mapping",
-                "model_type": "must be a mapping",
-                "bool_type": "must be true or false",
-            }[etype]
-        elif etype == "string_pattern_mismatch":
-            problem = "must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+        found = _translate(err)
+        if found is None:
+            continue
+        loc, problem, value, allowed = found
         path = ".".join(loc)
         # a union reports each branch; keep the first message per path
         if path in seen:
@@ -500,17 +463,82 @@ def translate_errors(exc: ValidationError, data: dict, source: str | None) -> li
     return out
 
 
-_TYPE_ERRORS = (
-    "float_parsing",
-    "float_type",
-    "int_parsing",
-    "int_type",
-    "int_from_float",
-    "string_type",
-    "dict_type",
-    "model_type",
-    "bool_type",
-)
+_Translated = tuple[list[str], str, object, str | None]
+"""(field path, problem, value shown, what is allowed) of one error."""
+
+
+def _translate(err: ErrorDetails) -> _Translated | None:
+    """One pydantic error in the user's words; ``None`` for a union branch's noise."""
+    loc = [_dotted_assumption(str(p)) for p in err["loc"] if not _is_union_tag(p)]
+    etype, value = err["type"], err.get("input")
+    ctx: dict = err.get("ctx", {}) or {}
+    if "[key]" in loc:  # a mapping key of the wrong type: name the mapping, not ".[key]"
+        return loc[: loc.index("[key]") - 1], _NOT_A_YEAR_KEY, value, None
+    if value is None and etype in _TYPE_PROBLEMS:
+        return loc, _NO_VALUE, None, None
+    if etype in _RANGE_PROBLEMS:
+        sub = str(ctx.get("path", ""))
+        if sub and sub not in loc[-1:]:
+            loc = [*loc, *sub.split(".")]
+        return loc, _RANGE_PROBLEMS[etype], ctx.get("value"), ctx.get("allowed")
+    if etype == "extra_forbidden":
+        return _unknown_field(loc)
+    if etype == "missing":
+        return loc, "is required", None, None
+    if etype.startswith(("greater_than", "less_than")):
+        return loc, "is out of range", value, _RANGES.get(".".join(loc)) or _bound_text(etype, ctx)
+    if etype in ("lever_form", "assumption_form"):
+        return loc, err["msg"], None, None
+    if _union_branch_noise(etype, value, loc):
+        return None
+    return loc, _type_problem(etype, loc) or err["msg"], value, None
+
+
+def _unknown_field(loc: list[str]) -> _Translated:
+    key, parent = loc[-1], loc[:-1]
+    choices = _choices_for(parent)
+    problem = "is not a known field"
+    hint = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
+    if hint:
+        problem += f"; did you mean '{hint[0]}'?"
+    return loc, problem, None, ", ".join(choices)
+
+
+def _union_branch_noise(etype: str, value: object, loc: list[str]) -> bool:
+    """A branch of a number-or-mapping union that failed because the other branch applies."""
+    if etype in ("float_parsing", "float_type") and isinstance(value, dict):
+        return True  # a mapping failed the number branch; the mapping branch says why
+    # a scalar failed the mapping branch of a lever or an assumption; the number branch says why
+    return etype in ("model_type", "dict_type") and len(loc) == 2 and loc[0] in ("levers", "assumptions")
+
+
+def _type_problem(etype: str, loc: list[str]) -> str | None:
+    if etype in ("float_parsing", "float_type") and len(loc) == 2 and loc[0] == "levers":
+        return "must be a number, or a mapping with `value` (and `start`, `ramp_years`) or `values`"
+    if etype == "string_pattern_mismatch":
+        return "must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+    return _TYPE_PROBLEMS.get(etype)
+
+
+_NOT_A_YEAR_KEY = "has a key that is not a fiscal year (a whole number)"
+_NO_VALUE = "has no value; give one, or remove the field to keep what the base scenario says"
+_TYPE_PROBLEMS = {
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "string_type": "must be text",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "bool_type": "must be true or false",
+}
+_RANGE_PROBLEMS = {
+    "lever_range": "is outside the lever's range",
+    "lever_whole": "must be a whole number (it counts things)",
+    "year_range": "is outside the model's years",
+    "assumption_range": "is outside the allowed range",
+}
 _RANGES = {
     "seed": f"a whole number from 0 to {MAX_SEED} (2^63-1)",
 }

@@ -49,7 +49,7 @@ from simulator.app.state import (
 from simulator.data import Target
 from simulator.engine import Engine
 from simulator.errors import InputError, InputErrors
-from simulator.scenario import Scenario, baseline_scenario, default_start_reason
+from simulator.scenario import Scenario, default_assumption_baseline, default_start_reason
 from simulator.settings import MAX_HORIZON
 
 LOG = logging.getLogger(__name__)
@@ -372,22 +372,12 @@ def headline(engine: Engine, scenario: Scenario, run: compute.Run) -> str:
 # --------------------------------------------------------------------------- charts
 
 
-def _reference(scenario: Scenario) -> Scenario | None:
-    """Current policy with the default assumptions and trend (same draws, seed and horizon), if the
-    scenario changes any assumption or the trend; else ``None``."""
-    if not scenario.assumption_overrides() and not scenario.trend.model_dump(exclude_none=True):
-        return None
-    return baseline_scenario().model_copy(
-        update={"draws": scenario.draws, "seed": scenario.seed, "horizon": scenario.horizon}
-    )
-
-
 def build_fan(engine: Engine, scenario: Scenario, run: compute.Run) -> pd.DataFrame:
     series = {}
     if not is_baseline(scenario):
         series[SCENARIO] = run.projection
     series[BASELINE] = run.baseline
-    reference = _reference(scenario)
+    reference = default_assumption_baseline(scenario)
     if reference is not None:
         series[DEFAULT_BASELINE] = compute.run(reference).baseline
     return fan_frame(series, engine)
