@@ -923,10 +923,10 @@ def test_compare_keeps_scenarios_asks_for_a_free_name_and_shows_bands():
     table = at.dataframe[0].value
     assert list(table["scenario"]) == ["baseline", "zones-60", "zones-10"]
     assert list(table.columns[:4]) == ["scenario", "$10B by FY2029", "$15B by FY2030", "$25B by FY2029"]
-    assert (
-        table.iloc[0]["$10B by FY2029"] == "6.5%"
-        and table.iloc[1]["$10B by FY2029"].endswith("pts)") is False
-    )
+    t10 = next(t for t in compute.engine().open_targets() if t.id == "t10b_fy2029_uraan")
+    base = compute.run(baseline_scenario()).odds(t10)
+    assert table.iloc[0]["$10B by FY2029"] == frames.odds_text(base.p_by_deadline, base.p_by_deadline).value
+    assert table.iloc[1]["$10B by FY2029"].endswith("pts)") is False
     assert table.iloc[1]["$10B by FY2029"].split(" (")[1].startswith("+")
     assert table.iloc[1]["levers"].startswith("Special Technology Zones: 60")
     spec = json.loads(at.get("vega_lite_chart")[-1].proto.spec)
