@@ -83,7 +83,7 @@ def scenario_from_query(
     start, ramp = (_whole(params, k, source, errors) for k in (START, RAMP))
     if errors:
         raise InputErrors(errors)
-    doc = base.to_document() if base is not None else {"name": DEFAULT_NAME}
+    doc: dict[str, Any] = base.to_document() if base is not None else {"name": DEFAULT_NAME}
     doc.pop("base", None)
     doc.pop("description", None)
     groups: dict[str, dict[str, dict[str, str]]] = {"levers": {}, "assumptions": {}}
