@@ -327,13 +327,7 @@ class Simulator:
     def compare(self, *items: ScenarioLike | Result) -> Comparison:
         """How each scenario differs from the reference (the one named ``baseline`` if given, else
         the first), per fiscal year and per target, as ``simulator compare`` computes it."""
-        from simulator.commands.compare import (
-            DECIMALS,
-            TARGET_COLUMNS,
-            YEAR_COLUMNS,
-            Compared,
-            differences,
-        )
+        from simulator import compare as cmp
 
         if len(items) < 2:
             raise InputError("compare needs at least two scenarios", field="compare")
@@ -341,16 +335,17 @@ class Simulator:
         names = [s.name for s in scenarios]
         if len(set(names)) < len(names):
             raise InputError("two scenarios have the same name", field="name", value=", ".join(names))
-        compared = [Compared.of(s.name, self.project(s)) for s in scenarios]
-        ref, _, years, targets = differences(compared)
+        compared = [cmp.Compared.of(s.name, self.project(s)) for s in scenarios]
+        found = cmp.compare(compared)
+        ref, years, targets = found.reference, found.year_rows, found.target_rows
         results = {
             c.name: self._result(s, c.projection, keep_draws=False)
             for c, s in zip(compared, scenarios, strict=True)
         }
         return Comparison(
             reference=ref.name,
-            years=frame(years, YEAR_COLUMNS, DECIMALS),
-            targets=frame(targets, TARGET_COLUMNS, DECIMALS),
+            years=frame(years, cmp.YEAR_COLUMNS, cmp.DECIMALS),
+            targets=frame(targets, cmp.TARGET_COLUMNS, cmp.DECIMALS),
             results=results,
         )
 

@@ -38,14 +38,18 @@ import secrets
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from simulator.engine import STAT_COLUMNS, Projection, TargetOdds
+from simulator import __version__
+from simulator.engine import STAT_COLUMNS, Engine, Projection, TargetOdds
 from simulator.errors import InputError, OutputError
+from simulator.settings import Settings
 
 PROJECTIONS_FILE = "projections.csv"
 TARGETS_FILE = "targets.csv"
@@ -333,6 +337,36 @@ def write_text_atomic(path: str | Path, text: str) -> str:
 def write_manifest(path: str | Path, manifest: Mapping[str, Any]) -> str:
     """Write the manifest as indented JSON (keys in the order given) atomically; return its SHA-256."""
     return write_text_atomic(path, manifest_text(manifest))
+
+
+def run_manifest(
+    command: Sequence[str],
+    settings: Settings,
+    engine: Engine,
+    *,
+    jobs: int,
+    files: Mapping[str, str | None],
+    scenarios: Sequence[Mapping[str, object]],
+) -> dict[str, Any]:
+    """``manifest.json``: everything needed to reproduce a run and check its files (the command
+    line's ``run`` writes it; the app puts the same into its downloads)."""
+    return {
+        "package_version": __version__,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": list(command),
+        "python": sys.version.split()[0],
+        "numpy": __import__("numpy").__version__,
+        "data": {"directory": str(settings.data_dir), "sha256": engine.data.sha256},
+        "fitted_params": {
+            "path": str(settings.params_path),
+            "sha256": engine.params.sha256(),
+            "file_sha256": sha256_file(settings.params_path),
+        },
+        "defaults": {"draws": settings.draws, "seed": settings.seed, "horizon": settings.horizon},
+        "jobs": jobs,
+        "files": dict(files),
+        "scenarios": list(scenarios),
+    }
 
 
 def manifest_text(manifest: Mapping[str, Any]) -> str:

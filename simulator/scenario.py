@@ -42,6 +42,35 @@ from simulator.settings import MAX_DRAWS, MAX_HORIZON, MAX_SEED, MIN_DRAWS
 BASELINE = "baseline"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
+START_DELAY = 1
+"""Years between the first projection year and the default start of a policy change.
+
+The first projection year is the fiscal year after the last reported full year (FY2026 with data
+to FY2025). It is under way when a scenario is written, and its year-to-date figures feed the
+nowcast when they are in the data, so a policy decided now first changes the year after it.
+The app's sidebar, the shipped scenarios and goal seek all start a moved lever from
+:func:`default_start_year`; a scenario file may state any start.
+"""
+
+
+def default_start_year(first_year: int) -> int:
+    """The fiscal year a moved lever starts from unless a start is stated (FY2027 for data to FY2025)."""
+    return first_year + START_DELAY
+
+
+def default_start_reason(first_year: int, months_in_data: int | None = None) -> str:
+    """One sentence saying why a moved lever starts in :func:`default_start_year` by default."""
+    start = default_start_year(first_year)
+    known = (
+        f"its first {months_in_data} months are in the data"
+        if months_in_data
+        else "part of it has happened before any new policy could act"
+    )
+    return (
+        f"Changes start in FY{start} unless you say otherwise: FY{first_year} (July {first_year - 1} "
+        f"to June {first_year}) is under way and {known}."
+    )
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -104,21 +133,32 @@ def _year_error(path: str, year: int, first: int, last: int) -> PydanticCustomEr
     )
 
 
+def _whole_error(lever: Lever, path: str, value: float) -> PydanticCustomError:
+    return PydanticCustomError(
+        "lever_whole",
+        "{path} is not a whole number",
+        {"path": path, "value": value, "allowed": f"whole numbers, {lever.range_text}"},
+    )
+
+
+def _check_value(lever: Lever, path: str, value: float, whole: bool) -> None:
+    if not _finite(value) or not lever.min <= value <= lever.max:
+        raise _range_error(lever, path, value)
+    if whole and lever.whole and not float(value).is_integer():
+        raise _whole_error(lever, path, value)
+
+
 def _check_lever(lever: Lever):
     def check(setting: LeverSetting, info: ValidationInfo) -> LeverSetting:
         ctx = info.context or {}
-        first, last = ctx.get("first_year"), ctx.get("last_year")
+        first, last, whole = ctx.get("first_year"), ctx.get("last_year"), bool(ctx.get("whole_counts"))
         if isinstance(setting, int | float):
-            if not _finite(setting) or not lever.min <= setting <= lever.max:
-                raise _range_error(lever, "", setting)  # the lever itself holds the value
+            _check_value(lever, "", setting, whole)  # the lever itself holds the value
             return float(setting)
-        if setting.value is not None and (
-            not _finite(setting.value) or not lever.min <= setting.value <= lever.max
-        ):
-            raise _range_error(lever, "value", setting.value)
+        if setting.value is not None:
+            _check_value(lever, "value", setting.value, whole)
         for y, v in (setting.values or {}).items():
-            if not _finite(v) or not lever.min <= v <= lever.max:
-                raise _range_error(lever, f"values.{y}", v)
+            _check_value(lever, f"values.{y}", v, whole)
         if first is not None and last is not None:
             years = [("start", setting.start)] if setting.start is not None else []
             years += [(f"values.{y}", y) for y in (setting.values or {})]
@@ -365,12 +405,21 @@ def default_assumption_baseline(scenario: Scenario) -> Scenario | None:
 
 
 def validate_scenario(
-    data: object, *, first_year: int | None = None, last_year: int = MAX_HORIZON, source: str | None = None
+    data: object,
+    *,
+    first_year: int | None = None,
+    last_year: int = MAX_HORIZON,
+    source: str | None = None,
+    whole_counts: bool | None = None,
 ) -> Scenario:
     """Validate a mapping as a :class:`Scenario`; every problem becomes an :class:`InputError`.
 
     ``first_year`` is the first projection year; lever years must lie in ``[first_year,
-    last_year]``. Raises :class:`InputErrors` listing each problem once.
+    last_year]``. A lever that counts things (:attr:`~simulator.levers.Lever.whole`) must be a
+    whole number when ``whole_counts`` is true, which by default it is for anything a user wrote
+    (a ``source`` is named: a file, a link, the sidebar, ``--set``); a search that moves levers
+    continuously (goal seek) may pass fractions. Raises :class:`InputErrors` listing each problem
+    once.
     """
     if not isinstance(data, dict):
         raise InputErrors(
@@ -384,7 +433,9 @@ def validate_scenario(
             ]
         )
     try:
-        return Scenario.model_validate(data, context={"first_year": first_year, "last_year": last_year})
+        whole = whole_counts if whole_counts is not None else source is not None
+        context = {"first_year": first_year, "last_year": last_year, "whole_counts": whole}
+        return Scenario.model_validate(data, context=context)
     except ValidationError as exc:
         raise InputErrors(translate_errors(exc, data, source)) from None
 
@@ -484,6 +535,7 @@ _TYPE_PROBLEMS = {
 }
 _RANGE_PROBLEMS = {
     "lever_range": "is outside the lever's range",
+    "lever_whole": "must be a whole number (it counts things)",
     "year_range": "is outside the model's years",
     "assumption_range": "is outside the allowed range",
 }
@@ -550,6 +602,18 @@ def lever_path(lever: Lever, setting: LeverSetting | None, years: np.ndarray) ->
     ys = np.array([p[1] for p in pts], float)
     interp = np.interp(years, xs, ys)
     return np.where(years < xs[0], lever.default, interp)
+
+
+def is_current_policy(lever: Lever, setting: LeverSetting | None) -> bool:
+    """Whether ``setting`` holds ``lever`` at current policy in every year (so it can be left out:
+    :func:`lever_path` then gives exactly the default, whatever the start, ramp or years)."""
+    if setting is None:
+        return True
+    if isinstance(setting, int | float):
+        return float(setting) == lever.default
+    if setting.value is not None:
+        return float(setting.value) == lever.default
+    return all(float(v) == lever.default for v in setting.values.values())
 
 
 def lever_paths(scenario: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from simulator import Simulator
-from simulator.app.state import scenario_from_query, scenario_to_query
+from simulator.app.links import LinkContext, scenario_from_query, scenario_to_query
 from simulator.cli import main as cli_main
 from simulator.engine import draws_key
 from simulator.scenario import baseline_scenario, validate_scenario
@@ -50,9 +50,10 @@ def test_settings_keep_seed_zero_from_the_environment_and_from_an_override(monke
 
 def test_the_app_link_keeps_seed_zero():
     s = scenario(seed=0, levers={"tech_zones": 40})
-    query = scenario_to_query(s)
+    ctx = LinkContext(first_year=FIRST, presets={})
+    query = scenario_to_query(s, ctx)
     assert query["seed"] == "0"
-    assert scenario_from_query(query, first_year=FIRST).seed == 0
+    assert scenario_from_query(query, ctx)[0].seed == 0
 
 
 def test_the_command_line_keeps_seed_zero(tmp_path: Path, capsys):

@@ -11,9 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 
-from simulator import __version__, output
+from simulator import output
 from simulator.commands import common
 from simulator.commands.runner import SUMMARY_YEAR, Job, Outcome, default_jobs, read_files, run_jobs
 from simulator.data import Target
@@ -211,20 +210,11 @@ def build_manifest(
             errors = [str(e) for e in item.errors] or [(o.error if o is not None else None) or "not run"]
             entry.update(status="failed", errors=errors)
         scenarios.append(entry)
-    return {
-        "package_version": __version__,
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": ["simulator", *getattr(args, "argv", sys.argv[1:])],
-        "python": sys.version.split()[0],
-        "numpy": __import__("numpy").__version__,
-        "data": {"directory": str(settings.data_dir), "sha256": engine.data.sha256},
-        "fitted_params": {
-            "path": str(settings.params_path),
-            "sha256": engine.params.sha256(),
-            "file_sha256": output.sha256_file(settings.params_path),
-        },
-        "defaults": {"draws": settings.draws, "seed": settings.seed, "horizon": settings.horizon},
-        "jobs": args.jobs,
-        "files": files,
-        "scenarios": scenarios,
-    }
+    return output.run_manifest(
+        ["simulator", *getattr(args, "argv", sys.argv[1:])],
+        settings,
+        engine,
+        jobs=args.jobs,
+        files=files,
+        scenarios=scenarios,
+    )
