@@ -126,7 +126,7 @@ class Result:
         ``simulator run`` (the files are replaced whole)."""
         return self._sim.write_csv([self], folder)
 
-    def chart(self, *, log_scale: bool = True, amounts: Sequence[float] | None = None) -> alt.LayerChart:
+    def chart(self, *, log_scale: bool = True, amounts: Sequence[float] | None = None) -> alt.TopLevelMixin:
         """The app's fan chart: reported years, the scenario's and the baseline's medians and bands,
         and the headline targets at their latest stated deadline (as the app opens)."""
         from simulator.app import charts

@@ -97,8 +97,10 @@ class LeverPath(_Strict):
     """
 
     value: Number = None  # type: ignore[assignment]
-    start: Whole = Field(None, description="first fiscal year of the change")  # type: ignore[assignment]
-    ramp_years: Whole = Field(0, ge=0, le=30, description="years to reach the value (0 or 1: at once)")
+    start: Whole = Field(default=None, description="first fiscal year of the change")  # type: ignore[assignment]
+    ramp_years: Whole = Field(
+        default=0, ge=0, le=30, description="years to reach the value (0 or 1: at once)"
+    )
     values: dict[int, Number] = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
@@ -302,7 +304,9 @@ class Scenario(_Strict):
 
     name: str = Field(pattern=NAME_PATTERN, description="short name: letters, digits, - _ .")
     description: str = ""
-    base: str | None = Field(BASELINE, description="scenario this one starts from (default: baseline)")
+    base: str | None = Field(
+        default=BASELINE, description="scenario this one starts from (default: baseline)"
+    )
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     assumptions: Assumptions = Field(default_factory=Assumptions)  # type: ignore[valid-type]
     trend: TrendOverride = Field(default_factory=TrendOverride)

@@ -157,7 +157,7 @@ def with_money_text(chart: Any, fields: dict[str, str], *, signed: bool = False)
 
 def _fan_layout(
     series: tuple[str, ...], log_scale: bool, has_targets: bool, first: int, last: int, height: int
-) -> alt.LayerChart:
+) -> alt.TopLevelMixin:
     """The fan chart's layers on the named datasets ``fan``, ``history`` and ``targets``."""
     x = alt.X(
         "fiscal_year:Q",
@@ -198,9 +198,8 @@ def _fan_layers(series: tuple[str, ...], x: alt.X, log_scale: bool) -> list[Any]
         else alt.Scale(domain=[0, 1], nice=False)
     )
     # greedy: drop only a label that would overlap its neighbour (the default drops every other one)
-    y_axis = alt.Axis(
-        labelExpr=MONEY_LABEL, labelOverlap="greedy", **({"values": [1, 2]} if log_scale else {})
-    )
+    ticks: dict[str, Any] = {"values": [1, 2]} if log_scale else {}
+    y_axis = alt.Axis(labelExpr=MONEY_LABEL, labelOverlap="greedy", **ticks)
     fan = alt.NamedData("fan")
     filled = alt.Chart(fan).transform_filter(alt.datum.series == series[0]).encode(x=x, color=colour)
     layers: list[Any] = [
@@ -348,7 +347,9 @@ def round_to_grid(x: float, *, up: bool) -> float:
     return max(m for m in marks if m <= x * (1 + 1e-12))
 
 
-def fan_chart(fan: pd.DataFrame, history: pd.DataFrame, targets: pd.DataFrame, **kw: Any) -> alt.LayerChart:
+def fan_chart(
+    fan: pd.DataFrame, history: pd.DataFrame, targets: pd.DataFrame, **kw: Any
+) -> alt.TopLevelMixin:
     """:func:`fan_spec` as an Altair chart."""
     return to_altair(fan_spec(fan, history, targets, **kw))
 
@@ -359,7 +360,7 @@ SIGNED_MUSD = "(datum.{f} < 0 ? '−$' : '+$') + format(abs(datum.{f}), ',.0f') 
 """A Vega expression writing a change in US$ millions with its sign: +$120m, −$35m."""
 
 
-def _contribution_layout(n: int) -> alt.LayerChart:
+def _contribution_layout(n: int) -> alt.TopLevelMixin:
     bars = (
         alt.Chart(alt.NamedData("contributions"))
         .transform_calculate(
@@ -409,7 +410,7 @@ def contribution_spec(df: pd.DataFrame) -> dict[str, Any]:
     return with_data(spec, {"contributions": df, "zero": pd.DataFrame({"x": [0.0]})})
 
 
-def contribution_chart(df: pd.DataFrame) -> alt.LayerChart:
+def contribution_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
     return to_altair(contribution_spec(df))
 
 
@@ -431,7 +432,7 @@ TWO_LINES = (
 """A legend label over two lines when it is long (the wedge chart sits in a narrow column)."""
 
 
-def _wedge_layout(first: int, last: int, height: int) -> alt.LayerChart:
+def _wedge_layout(first: int, last: int, height: int) -> alt.TopLevelMixin:
     """Stacked areas (each lever's mean part of scenario minus baseline), the mean difference
     as a black line and its 10th-90th percentile band as dashed lines."""
     labels = [lv.label for lv in LEVERS]
@@ -518,14 +519,14 @@ def wedge_spec(
     return with_data(spec, {"wedges": wedges, "band": band})
 
 
-def wedge_chart(wedges: pd.DataFrame, band: pd.DataFrame, **kw: Any) -> alt.LayerChart:
+def wedge_chart(wedges: pd.DataFrame, band: pd.DataFrame, **kw: Any) -> alt.TopLevelMixin:
     return to_altair(wedge_spec(wedges, band, **kw))
 
 
 # --------------------------------------------------------------------------- compare
 
 
-def _compare_layout(names: tuple[str, ...]) -> alt.LayerChart:
+def _compare_layout(names: tuple[str, ...]) -> alt.TopLevelMixin:
     k = len(names)
     scale = alt.Scale(domain=list(names), range=(COMPARE_COLOURS * 2)[:k])
     colour = alt.Color(
@@ -566,7 +567,7 @@ def compare_spec(df: pd.DataFrame) -> dict[str, Any]:
     return with_data(_layout(_compare_layout, names), {"paths": df})
 
 
-def compare_chart(df: pd.DataFrame) -> alt.LayerChart:
+def compare_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
     return to_altair(compare_spec(df))
 
 

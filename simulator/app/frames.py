@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,9 @@ def fan_frame(series: Mapping[str, Projection], engine: Engine) -> pd.DataFrame:
     """
     base_year = engine.base_year
     base_value = dict(engine.history())[base_year]
-    names, years, cols = [], [], {c: [] for c in BAND_COLUMNS}
+    names: list[str] = []
+    years: list[np.ndarray] = []
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in BAND_COLUMNS}
     for name, p in series.items():
         n = len(p.years) + 1
         names += [name] * n
@@ -293,7 +296,7 @@ def wedge_frames(
     """
     fy = np.concatenate([[base_year], years]).astype(np.int64)
     n = len(fy)
-    rows = {"fiscal_year": np.tile(fy, len(LEVERS)), "lever": [], "label": [], "mean": []}
+    rows: dict[str, Any] = {"fiscal_year": np.tile(fy, len(LEVERS)), "lever": [], "label": [], "mean": []}
     for lv in LEVERS:
         rows["lever"] += [lv.name] * n
         rows["label"] += [lv.label] * n
@@ -351,7 +354,11 @@ Choices = dict[float, dict[int, list[Target]]]
 
 def chosen_targets(choices: Choices, chosen: Mapping[float, int | None]) -> list[Target]:
     """The target statement each card uses: the chosen deadline's first statement."""
-    return [by_year[chosen[a]][0] for a, by_year in choices.items() if chosen.get(a) in by_year]
+    return [
+        by_year[year][0]
+        for a, by_year in choices.items()
+        if (year := chosen.get(a)) is not None and year in by_year
+    ]
 
 
 def setting_text(name: str, scenario: Scenario) -> str:

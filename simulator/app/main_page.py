@@ -100,7 +100,8 @@ def deadline_choices(engine: Engine) -> Choices:
     for amount in compute.HEADLINE_AMOUNTS:
         by_year: dict[int, list[Target]] = {}
         for t in deadline_options(engine.data.targets, amount, engine.base_year):
-            by_year.setdefault(t.deadline_fy, []).append(t)
+            if t.deadline_fy is not None:  # deadline_options keeps dated statements only
+                by_year.setdefault(t.deadline_fy, []).append(t)
         out[amount] = by_year
     return out
 
@@ -126,7 +127,7 @@ def views(choices: Choices, defaults: Defaults) -> list[session.View]:
 
 def _on_preset(defaults: Defaults, found: dict[str, Scenario]) -> None:
     name = st.session_state.get(sidebar.PRESET_KEY)
-    preset = found.get(name)
+    preset = found.get(name) if name is not None else None
     session.load(
         preset, defaults, origin="a shipped scenario" if preset else "", preset=name if preset else None
     )
