@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from simulator.app import data_page, main_page, model_page, session, track_record, what_it_takes
+from simulator.app import data_page, main_page, model_page, page_run, session, track_record, what_it_takes
 
 
 def pages() -> list[st.Page]:
     """The app's pages, in menu order (the one place to add a page)."""
     return [
-        st.Page(
-            main_page.page, title="Scenario", icon=":material/trending_up:", url_path="scenario", default=True
-        ),
+        main_page.scenario_page(),
         st.Page(what_it_takes.page, title="What it takes", icon=":material/flag:", url_path="what-it-takes"),
         st.Page(
             model_page.page, title="Model and calibration", icon=":material/functions:", url_path="model"
@@ -29,6 +27,7 @@ def pages() -> list[st.Page]:
             icon=":material/history:",
             url_path="track-record",
         ),
+        main_page.root_page(),
     ]
 
 
@@ -38,7 +37,7 @@ def run() -> None:
         page_title="Pakistan IT exports: policy simulator", page_icon=":material/trending_up:", layout="wide"
     )
     session.keep_alive()
-    st.navigation(pages()).run()
+    page_run.run(st.navigation(pages()))
 
 
 if __name__ == "__main__":  # `streamlit run` runs this file as __main__ (`simulator app`)

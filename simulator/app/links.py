@@ -37,6 +37,9 @@ from simulator.errors import InputError, InputErrors
 from simulator.levers import ASSUMPTION_BY_NAME, LEVER_BY_NAME, LEVERS
 from simulator.scenario import BASELINE, LeverPath, Scenario, validate_scenario
 
+SCENARIO_PATH = "scenario"
+"""The scenario page's address under the app's root (``/scenario``): what every link names. The
+root address forwards to it, keeping the query (:func:`simulator.app.main_page.root`)."""
 PRESET = "preset"
 BASE = "base"
 START, RAMP = "start", "ramp"
@@ -52,6 +55,19 @@ class LinkContext:
     first_year: int
     presets: Mapping[str, Scenario]
     """Shipped scenarios by name, resolved (the baseline left out)."""
+
+
+def scenario_address(url: str) -> str:
+    """The scenario page's address for the app the address ``url`` belongs to (the root or any of
+    its pages, query or not): ``http://host/app/model?x=1`` -> ``http://host/app/scenario``.
+
+    A page's address is one path segment below the app's root (Streamlit allows no ``/`` in a
+    page's ``url_path``), so the root is ``url`` less its last segment unless ``url`` ends in
+    ``/``.
+    """
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    root = path.rsplit("/", 1)[0] if "/" in path.split("://", 1)[-1] else path
+    return f"{root}/{SCENARIO_PATH}"
 
 
 def is_scenario_key(key: str) -> bool:

@@ -256,9 +256,10 @@ def desired_query(scenario: Scenario, ctx: links.LinkContext, views: Sequence[Vi
 
 
 def share_link(query: Mapping[str, list[str]]) -> str:
-    """The full address of this view (the page's own address when known, else the query alone)."""
+    """The full address of this view on the scenario page (:func:`links.scenario_address`), or
+    the query alone when the app's address is not known."""
     text = urlencode(query, doseq=True, safe=".:,/")
-    base = (st.context.url or "").split("?", 1)[0]
+    base = links.scenario_address(st.context.url) if st.context.url else ""
     return f"{base}?{text}" if text else (base or "(the app's address: the baseline has no parameters)")
 
 
