@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import subprocess
 import sys
@@ -26,11 +27,19 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(
-    script: Path = APP, *, cwd: Path = REPO, log: Path | None = None, timeout: float = 60.0
+    script: Path = APP,
+    *,
+    cwd: Path = REPO,
+    log: Path | None = None,
+    timeout: float = 60.0,
+    env: dict[str, str] | None = None,
+    started: list[subprocess.Popen] | None = None,
 ) -> Iterator[str]:
     """``streamlit run script`` on 127.0.0.1 and a free port; yields its address.
 
-    Waits until ``/_stcore/health`` answers ``ok``; stops the server (by its PID) on exit.
+    ``env`` is added to this process's environment for the server; the server's process is
+    appended to ``started`` if given (to read its memory). Waits until ``/_stcore/health``
+    answers ``ok``; stops the server (by its PID) on exit.
     """
     port = free_port()
     cmd = [
@@ -49,7 +58,11 @@ def streamlit_server(
         "false",
     ]
     out = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
+    )
+    if started is not None:
+        started.append(proc)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
