@@ -478,6 +478,10 @@ def _translate(err: ErrorDetails) -> _Translated | None:
     ctx: dict = err.get("ctx", {}) or {}
     if "[key]" in loc:  # a mapping key of the wrong type: name the mapping, not ".[key]"
         return loc[: loc.index("[key]") - 1], _NOT_A_YEAR_KEY, value, None
+    if etype == "invalid_key":  # pydantic: "Keys should be strings"
+        parent = loc[:-1]
+        choices = _choices_for(parent)
+        return loc, _NUMBER_KEY, value, ", ".join(choices) if choices else None
     if value is None and etype in _TYPE_PROBLEMS:
         return loc, _NO_VALUE, None, None
     if etype in _RANGE_PROBLEMS:
@@ -525,6 +529,10 @@ def _type_problem(etype: str, loc: list[str]) -> str | None:
 
 
 _NOT_A_YEAR_KEY = "has a key that is not a fiscal year (a whole number)"
+_NUMBER_KEY = (
+    "is a number used as a key where a field's name belongs (names are words; only a lever's "
+    "`values` take years as keys)"
+)
 _NO_VALUE = "has no value; give one, or remove the field to keep what the base scenario says"
 _TYPE_PROBLEMS = {
     "float_parsing": "must be a number",
