@@ -1042,3 +1042,99 @@ def test_another_page_can_read_the_sidebars_scenario():
     at.run()
     assert not at.exception
     assert at.text[0].value == repr({"tech_zones": LeverPath(value=40, start=default_start_year(FIRST))})
+
+
+# --------------------------------------------------------------------------- under load, settings, address
+
+
+def test_a_run_is_measured_with_every_array_it_holds_once(engine):
+    s = scenario({"name": "x", "levers": {"tech_zones": 40}})
+    run = compute.run(s)
+    before = compute.run_nbytes(run)
+    parts = run.contributions()
+    grown = compute.run_nbytes(run)
+    assert grown >= before + sum(v.nbytes for v in parts.values())
+    run.contributions_at(2030)  # views of what is there: nothing new to count
+    assert compute.run_nbytes(run) == grown
+    draws = run.projection.draws
+    assert compute.projection_nbytes(run.projection) < grown + draws.nbytes  # the draws are the engine's
+
+
+def test_the_app_caches_are_bounded_and_expire(engine):
+    for cache in (compute._runs(), compute._baselines(), compute.engine().draws_cache):
+        assert cache.max_bytes is not None and cache.ttl == compute.IDLE_SECONDS
+    compute.run(scenario({"name": "x", "levers": {"tech_zones": 41}}))
+    assert compute._runs().expire(now=1e12) >= 1 and compute._runs().stats().entries == 0
+
+
+def test_links_name_the_scenario_page_whatever_page_they_are_made_on():
+    for url in ("http://h:8501/", "http://h:8501", "http://h:8501/scenario", "http://h:8501/model?x=1"):
+        assert links.scenario_address(url) == "http://h:8501/scenario"
+    assert links.scenario_address("http://h/app/scenario#top") == "http://h/app/scenario"
+
+
+def test_the_root_address_opens_the_scenario_page_with_the_whole_query():
+    at = new_app(preset="tech-zones-60", utm_source="x", compare=["preset=blueprint-package", "seed=3"])
+    at.run()
+    assert not at.exception
+    q = at.query_params
+    assert (q["preset"], q["utm_source"]) == ("tech-zones-60", "x")
+    assert list(q["compare"]) == ["preset=blueprint-package", "seed=3"]  # a repeated key kept whole
+    assert any("Scenario: tech-zones-60" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "shown"),
+    [
+        ("SIMULATOR_DRAWS", "lots", "SIMULATOR_DRAWS"),
+        ("SIMULATOR_DATA_DIR", "/etc/hostname", "names a file, not a folder"),
+        ("SIMULATOR_RUN_LOG", "/tmp", "names a folder, not a file"),
+    ],
+)
+def test_a_bad_setting_is_an_error_box_not_a_traceback(monkeypatch, variable, value, shown):
+    from simulator.app import page_run
+
+    monkeypatch.setenv(variable, value)
+    compute.settings.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.run()  # the check runs before any page (simulator.app.page_run), so it covers them all
+        assert not at.exception, at.exception
+        assert any(shown in e.value and "settings" in e.value for e in at.error), [e.value for e in at.error]
+    finally:
+        monkeypatch.delenv(variable)
+        compute.settings.clear()
+        page_run.setting_warnings.clear()
+
+
+def test_an_unknown_simulator_variable_is_a_warning_with_did_you_mean(monkeypatch):
+    from simulator.app import page_run
+
+    monkeypatch.setenv("SIMULATOR_DRAW", "500")
+    page_run.setting_warnings.clear()
+    try:
+        at = new_app()
+        at.run()
+        assert not at.exception
+        assert any(
+            "SIMULATOR_DRAW" in w.value and "did you mean SIMULATOR_DRAWS" in w.value for w in at.warning
+        )
+    finally:
+        monkeypatch.delenv("SIMULATOR_DRAW")
+        page_run.setting_warnings.clear()
+
+
+def test_the_run_log_gets_one_line_per_page_run(monkeypatch, tmp_path):
+    log = tmp_path / "runs.jsonl"
+    monkeypatch.setenv("SIMULATOR_RUN_LOG", str(log))
+    compute.settings.clear()
+    try:
+        at = new_app()
+        at.run()
+        at.run()
+    finally:
+        monkeypatch.delenv("SIMULATOR_RUN_LOG")
+        compute.settings.clear()
+    rows = [json.loads(line) for line in log.read_text().splitlines()]
+    assert len(rows) >= 2 and {r["outcome"] for r in rows} <= {"finished", "RerunException"}
+    assert rows[-1]["outcome"] == "finished" and rows[-1]["page"] == "scenario" and rows[-1]["seconds"] > 0

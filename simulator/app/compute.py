@@ -13,13 +13,30 @@ it depends on (see ``benchmarks/bench_app_latency.py``):
   recently seen scenarios, so moving a slider back and forth is instant.
 
 The baselines and projections are kept in two :class:`~simulator.cache.BoundedCache` objects
-shared by every session, keyed through the engine's key and bounded by entries and bytes.
+shared by every session, keyed through the engine's key and bounded by entries and bytes. The bytes
+are every array a value holds now (:func:`held_nbytes`; a projection grows as the page asks for
+its parts), measured again on each use. Memory is bounded for a busy server and given back by an
+idle one (``benchmarks/bench_app_load.py`` measures both):
+
+* the draws, the baselines and the projections together keep at most :data:`DRAWS_BYTES` +
+  2 x :data:`BYTES_KEPT`; a value unused for :data:`IDLE_SECONDS` is dropped by a sweeper thread
+  (:func:`sweeper`), which then asks the C allocator to return the freed pages to the system;
+* at most :data:`COMPUTING` projections are computed at once (two cores; more only adds arrays in
+  flight, not speed), so thirty sessions moving sliders at once do not hold thirty sets of
+  half-made arrays;
+* a session keeps no projection of its own: ``st.session_state`` holds scenarios (small) and the
+  compare set (at most six scenarios), and every number is read from the shared caches.
 
 Everything here is a thin wrapper: the numbers come from :mod:`simulator.engine`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import logging
+import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,7 +45,7 @@ import streamlit as st
 from simulator import model
 from simulator.cache import BoundedCache
 from simulator.data import Target
-from simulator.engine import Engine, Projection, TargetOdds, draws_key
+from simulator.engine import Draws, Engine, Projection, TargetOdds, draws_key
 from simulator.errors import InputError
 from simulator.scenario import Scenario, baseline_scenario
 from simulator.settings import Settings, load_settings
@@ -37,9 +54,20 @@ HEADLINE_AMOUNTS: tuple[float, ...] = (10_000.0, 15_000.0, 25_000.0)
 """The targets the app draws and gives a card each (US$ m): the $10B, $15B and $25B of the
 official statements in ``calibration/data/targets.csv``."""
 BASELINES_KEPT, RUNS_KEPT = 8, 32
-BYTES_KEPT = 256 * 2**20
-"""Each of the two caches keeps at most this many bytes of projections (an estimate: the
-arrays a projection holds once its statistics are computed)."""
+BYTES_KEPT = 128 * 2**20
+"""Each of the two caches keeps at most this many bytes of projections (every array they hold:
+a projection of the default 10,000 draws to FY2040 with its lever contributions holds about
+15 MB, one of 50,000 draws five times that)."""
+DRAWS_BYTES = 128 * 2**20
+"""The engine's draws cache in the app (the command line keeps its own larger default): 10,000
+draws to FY2040 take about 2 MB, 200,000 draws to FY2050 about 90 MB."""
+IDLE_SECONDS = 30.0
+"""A kept value not used for this long is dropped (a visitor who comes back recomputes it)."""
+SWEEP_SECONDS = 5.0
+COMPUTING = 2
+"""Projections computed at the same time, at most."""
+LOG = logging.getLogger(__name__)
+_computing = threading.BoundedSemaphore(COMPUTING)
 
 
 @st.cache_resource(show_spinner=False)
@@ -50,8 +78,11 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner="Loading the data and the fitted model...")
 def engine() -> Engine:
-    """The engine for the bundled (or configured) data and fitted parameters."""
-    return Engine.from_settings(settings())
+    """The engine for the bundled (or configured) data and fitted parameters, its draws cache
+    bounded for a server (:data:`DRAWS_BYTES`, :data:`IDLE_SECONDS`) and swept (:func:`sweeper`)."""
+    e = Engine.from_settings(settings(), draws_cache_bytes=DRAWS_BYTES, draws_cache_ttl=IDLE_SECONDS)
+    sweeper()
+    return e
 
 
 @dataclass
@@ -107,35 +138,92 @@ def _column(fx: model.Effects, j: int) -> model.Effects:
     return model.Effects({k: v[:, j : j + 1] for k, v in fx.by_lever.items()})
 
 
+def held_nbytes(value: object, shared: tuple[object, ...] = ()) -> int:
+    """Bytes of every numpy array ``value`` holds, through dicts, lists, tuples and the attributes
+    of objects, each array's memory counted once (a view counts the array it views); nothing is
+    counted in or through the objects in ``shared`` (kept and counted elsewhere)."""
+    skip = {id(x) for x in shared}
+    for x in shared:
+        if isinstance(x, Draws):
+            skip.update(id(a) for a in x.arrays())
+    seen: set[int] = set()
+    total, stack = 0, [value]
+    while stack:
+        x = stack.pop()
+        if id(x) in skip or id(x) in seen or isinstance(x, (type, str, bytes, int, float)):
+            continue
+        seen.add(id(x))
+        if isinstance(x, np.ndarray):
+            root = x
+            while isinstance(root.base, np.ndarray):
+                root = root.base
+            if root is not x:
+                stack.append(root)
+            else:
+                total += x.nbytes
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif hasattr(x, "__dict__") and not callable(x):
+            stack.extend(vars(x).values())
+    return total
+
+
 def projection_nbytes(p: Projection) -> int:
     """Bytes of the arrays a projection holds so far (its draws are the engine's, counted there)."""
-    shared = (p.engine, p.draws, p.scenario)
-    return sum(_nbytes(v) for v in vars(p).values() if not any(v is x for x in shared))
-
-
-def _nbytes(value: object) -> int:
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, dict):
-        return sum(_nbytes(v) for v in value.values())
-    if isinstance(value, model.Effects):
-        return _nbytes(value.by_lever)
-    return 0
+    return held_nbytes(p, (p.engine, p.draws, p.scenario))
 
 
 def run_nbytes(r: Run) -> int:
-    """Bytes a run adds to its (separately kept) baseline."""
-    return 0 if r.projection is r.baseline else projection_nbytes(r.projection)
+    """Bytes a run adds to its (separately kept) baseline: its projection unless that is the
+    baseline, and the lever contributions it has worked out."""
+    p = r.projection
+    return held_nbytes(r, (r.baseline, p.engine, p.draws, r.scenario))
 
 
 @st.cache_resource(show_spinner=False)
 def _baselines() -> BoundedCache[Projection]:
-    return BoundedCache(max_entries=BASELINES_KEPT, max_bytes=BYTES_KEPT, size=projection_nbytes)
+    return BoundedCache(
+        max_entries=BASELINES_KEPT, max_bytes=BYTES_KEPT, size=projection_nbytes, ttl=IDLE_SECONDS
+    )
 
 
 @st.cache_resource(show_spinner=False)
 def _runs() -> BoundedCache[Run]:
-    return BoundedCache(max_entries=RUNS_KEPT, max_bytes=BYTES_KEPT, size=run_nbytes)
+    return BoundedCache(max_entries=RUNS_KEPT, max_bytes=BYTES_KEPT, size=run_nbytes, ttl=IDLE_SECONDS)
+
+
+def sweep() -> int:
+    """Drop the values nobody has used for :data:`IDLE_SECONDS`; give freed memory back."""
+    dropped = _runs().expire() + _baselines().expire() + engine().draws_cache.expire()
+    if dropped:
+        _release_free_memory()
+    return dropped
+
+
+@st.cache_resource(show_spinner=False)
+def sweeper() -> threading.Thread:
+    """One daemon thread per server calling :func:`sweep` every :data:`SWEEP_SECONDS`."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(SWEEP_SECONDS)
+            try:
+                sweep()
+            except Exception:  # the sweeper must outlive any one failure; the page still works
+                LOG.exception("sweeping the app's caches failed")
+
+    t = threading.Thread(target=loop, name="simulator-cache-sweeper", daemon=True)
+    t.start()
+    return t
+
+
+def _release_free_memory() -> None:
+    """glibc keeps freed memory in each thread's arena (Streamlit runs every session in its own
+    thread); ``malloc_trim`` returns the free pages to the system. Elsewhere: nothing to do."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def run(scenario: Scenario) -> Run:
@@ -148,8 +236,10 @@ def run(scenario: Scenario) -> Run:
     key = draws_key(scenario, s)
 
     def project(what: Scenario) -> Projection:
-        p = e.project(what, e.cached_draws(scenario, s))
-        _ = p.stats
+        draws = e.cached_draws(scenario, s)  # outside the semaphore: another thread may be making them
+        with _computing:
+            p = e.project(what, draws)
+            _ = p.stats
         return p
 
     def make() -> Run:
