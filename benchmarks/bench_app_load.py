@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -62,6 +63,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process, all its threads (``/proc/PID/stat``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Sampler:
@@ -140,7 +147,8 @@ class Session:
                 if what == "slider":
                     self.sliders[el.slider.label] = el.slider
                 elif what == "exception":
-                    self.errors.append(f"{el.exception.type}: {el.exception.message[:200]}")
+                    trace = " | ".join(el.exception.stack_trace[-3:])
+                    self.errors.append(f"{el.exception.type}: {el.exception.message[:200]} at {trace}")
             elif kind == "page_not_found":
                 self.errors.append("page not found")
             elif kind == "script_finished":
@@ -196,10 +204,12 @@ def pct(xs: list[float], q: float) -> float:
     return xs[min(len(xs) - 1, max(0, round(q * (len(xs) - 1))))]
 
 
-def report(name: str, sessions: list[Session], runs: list[dict], peak: float) -> None:
+def report(
+    name: str, sessions: list[Session], runs: list[dict], peak: float, cpu: float, wall: float
+) -> None:
     done = [r for r in runs if r["outcome"] == "finished"]
     secs = [r["seconds"] * 1000 for r in done]
-    cpu = [r["cpu_seconds"] * 1000 for r in done]
+    thread_cpu = [r["cpu_seconds"] * 1000 for r in done]
     rt = [x * 1000 for s in sessions for x in s.round_trips]
     errors = [e for s in sessions for e in s.errors]
     print(f"{name}_sessions: {len(sessions)}")
@@ -208,11 +218,13 @@ def report(name: str, sessions: list[Session], runs: list[dict], peak: float) ->
         print(f"{name}_server_run_median_ms: {statistics.median(secs):.0f}")
         print(f"{name}_server_run_p95_ms: {pct(secs, 0.95):.0f}")
         print(f"{name}_server_run_max_ms: {max(secs):.0f}")
-        print(f"{name}_server_cpu_median_ms: {statistics.median(cpu):.0f}")
-        print(f"{name}_server_cpu_p95_ms: {pct(cpu, 0.95):.0f}")
+        print(f"{name}_server_thread_cpu_median_ms: {statistics.median(thread_cpu):.0f}")
+        print(f"{name}_server_thread_cpu_p95_ms: {pct(thread_cpu, 0.95):.0f}")
     if rt:
         print(f"{name}_client_round_trip_median_ms: {statistics.median(rt):.0f}")
         print(f"{name}_client_round_trip_p95_ms: {pct(rt, 0.95):.0f}")
+    print(f"{name}_server_process_cpu_per_run_ms: {1000 * cpu / max(1, len(runs)):.0f} (all threads)")
+    print(f"{name}_server_process_cpu_share: {cpu / wall:.2f} cores over {wall:.0f} s")
     print(f"{name}_errors: {len(errors)}" + (f" (first: {errors[0]})" if errors else ""))
     print(f"{name}_peak_rss_mb: {peak:.0f}")
     sys.stdout.flush()
@@ -251,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
                 plan.append(("links_draws50000", args.links, "draws=50000&seed={i}", LINK_MOVES))
             for name, n, query, moves in plan:
                 sampler.mark()
-                since = time.time()
+                since, cpu0 = time.time(), cpu_seconds(pid)
                 if "{i}" in query:
                     sessions = asyncio.run(_link_phase(base, n, query, moves, args.think, args.seed))
                 else:
@@ -259,7 +271,9 @@ def main(argv: list[str] | None = None) -> int:
                 time.sleep(1.0)
                 peak = sampler.peak()
                 overall = max(overall, peak)
-                report(name, sessions, read_log(log, since), peak)
+                report(
+                    name, sessions, read_log(log, since), peak, cpu_seconds(pid) - cpu0, time.time() - since
+                )
             sampler.close()
             print(f"peak_rss_mb: {overall:.0f}")
             time.sleep(args.settle)
