@@ -21,9 +21,9 @@ idle one (``benchmarks/bench_app_load.py`` measures both):
 * the draws, the baselines and the projections together keep at most :data:`DRAWS_BYTES` +
   2 x :data:`BYTES_KEPT`; a value unused for :data:`IDLE_SECONDS` is dropped by a sweeper thread
   (:func:`sweeper`), which then asks the C allocator to return the freed pages to the system;
-* at most :data:`COMPUTING` projections are computed at once (two cores; more only adds arrays in
-  flight, not speed), so thirty sessions moving sliders at once do not hold thirty sets of
-  half-made arrays;
+* at most :data:`COMPUTING` sets of draws, projections or lever contributions are computed at
+  once (two cores; more only adds arrays in flight, not speed), so ten visitors opening a link
+  with 50,000 draws at once do not hold ten sets of half-made arrays;
 * a session keeps no projection of its own: ``st.session_state`` holds scenarios (small) and the
   compare set (at most six scenarios), and every number is read from the shared caches.
 
@@ -65,7 +65,7 @@ IDLE_SECONDS = 30.0
 """A kept value not used for this long is dropped (a visitor who comes back recomputes it)."""
 SWEEP_SECONDS = 5.0
 COMPUTING = 2
-"""Projections computed at the same time, at most."""
+"""Draws, projections or contributions computed at the same time, at most."""
 LOG = logging.getLogger(__name__)
 _computing = threading.BoundedSemaphore(COMPUTING)
 
@@ -107,9 +107,11 @@ class Run:
         :func:`simulator.model.decompose` as :meth:`Projection.contributions`, on the effects
         both projections already hold (memoised: the wedge chart redraws without recomputing)."""
         if -1 not in self._contributions:
-            self._contributions[-1] = model.decompose(
-                self.projection.draws.log_core, self.projection.effects, self.baseline.effects
-            )
+            with _computing:
+                whole = model.decompose(
+                    self.projection.draws.log_core, self.projection.effects, self.baseline.effects
+                )
+            self._contributions[-1] = whole
         return self._contributions[-1]
 
     def contributions_at(self, year: int) -> dict[str, np.ndarray]:
@@ -125,11 +127,12 @@ class Run:
             if -1 in self._contributions:  # every year is there already
                 self._contributions[year] = {k: v[:, j] for k, v in self._contributions[-1].items()}
                 return self._contributions[year]
-            parts = model.decompose(
-                self.projection.draws.log_core[:, j : j + 1],
-                _column(self.projection.effects, j),
-                _column(self.baseline.effects, j),
-            )
+            with _computing:
+                parts = model.decompose(
+                    self.projection.draws.log_core[:, j : j + 1],
+                    _column(self.projection.effects, j),
+                    _column(self.baseline.effects, j),
+                )
             self._contributions[year] = {k: v[:, 0] for k, v in parts.items()}
         return self._contributions[year]
 
@@ -236,7 +239,10 @@ def run(scenario: Scenario) -> Run:
     key = draws_key(scenario, s)
 
     def project(what: Scenario) -> Projection:
-        draws = e.cached_draws(scenario, s)  # outside the semaphore: another thread may be making them
+        # A thread computing a key holds a slot, so one waiting for it (holding a slot too) never
+        # waits for a thread that waits for a slot: no deadlock, and at most COMPUTING at work.
+        with _computing:
+            draws = e.cached_draws(scenario, s)
         with _computing:
             p = e.project(what, draws)
             _ = p.stats
