@@ -1,16 +1,19 @@
 """The "What it takes" page's tables and chart data: pure functions of the analysis results.
 
 Each returns a :class:`pandas.DataFrame` (long form for the charts in
-:mod:`simulator.app.wit_charts`), so the tests check them without a browser.
+:mod:`simulator.app.wit_charts`), so the tests check them without a browser; the tables' column
+settings are here too (:func:`answer_columns`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import streamlit as st
 
 from simulator.analysis.attribution import Attribution, wedges
-from simulator.analysis.goal_seek import GoalSeek, Package
+from simulator.analysis.goal_seek import GoalSeek
+from simulator.analysis.moves import format_change
 from simulator.analysis.sensitivity import Input, SobolResult, Tornado
 from simulator.engine import Projection
 from simulator.levers import LEVER_BY_NAME
@@ -19,40 +22,74 @@ RAISES, LOWERS = "raises exports", "lowers exports"
 """The waterfall's ``kind`` of a lever's bar (the others are ``level``)."""
 
 
+def answer_columns(year: int) -> dict[str, object]:
+    """Column settings of the goal-seek tables: the answer columns first and narrow, so they are
+    readable without scrolling at 1024 pixels; the long unit last."""
+    return {
+        "Lever": st.column_config.TextColumn("Lever", width=230, pinned=True),
+        "Least move alone": st.column_config.TextColumn(
+            "Least move alone", width=110, help="Added to the scenario's path (units in the last column)"
+        ),
+        "Move": st.column_config.TextColumn("Move", width=80, help="Added to the scenario's path"),
+        "P there": st.column_config.TextColumn("P there", width=70),
+        "P at the far end": st.column_config.TextColumn(
+            "P far end", width=75, help="With the lever moved to the far end of its range"
+        ),
+        "Share of range": st.column_config.TextColumn("Share of range", width=100),
+        f"FY{year} now": st.column_config.NumberColumn(
+            f"FY{year} now",
+            format="%g",
+            width=90,
+            help="The lever's value in the deadline year, as the scenario has it",
+        ),
+        f"FY{year} then": st.column_config.NumberColumn(
+            f"FY{year} then",
+            format="%g",
+            width=90,
+            help="The lever's value in the deadline year with the move",
+        ),
+        "Unit": st.column_config.TextColumn("Unit", width="medium"),
+    }
+
+
 def lever_answers_frame(result: GoalSeek) -> pd.DataFrame:
-    """One row per lever: current setting, least setting alone (or not reachable), probabilities."""
+    """One row per lever: the least move alone (or not reachable), the probabilities, the lever's
+    value in the deadline year as the scenario has it and with the move, its unit."""
+    year = result.goal.deadline_fy
     rows = []
     for a in result.levers:
-        lv = a.lever
-        if a.value is None:
-            answer = "not reachable alone"
-        else:
-            answer = f"{'at least' if lv.direction > 0 else 'at most'} {a.value:g}"
         rows.append(
             {
-                "Lever": lv.label,
-                "Range": lv.range_text,
-                "Now": a.current,
-                "Least setting alone": answer,
+                "Lever": a.lever.label,
+                "Least move alone": "not reachable alone"
+                if a.move is None
+                else format_change(a.lever, a.move),
                 "P there": a.p_value,
                 "P at the far end": a.p_best,
+                f"FY{year} now": a.scenario_value,
+                f"FY{year} then": a.value,
+                "Unit": a.lever.unit,
             }
         )
     return pd.DataFrame(rows)
 
 
-def package_frame(pkg: Package) -> pd.DataFrame:
-    """The levers the package moves: now, package value, and the move as a share of the range."""
+def package_frame(result: GoalSeek) -> pd.DataFrame:
+    """The levers the package moves: the move, the lever's value in the deadline year with it and
+    as the scenario has it, the move as a share of the range, the unit."""
+    pkg = result.package
+    space, year = result.model.space, result.goal.deadline_fy
     rows = []
-    for name, v in pkg.moved().items():
+    for name, move in (pkg.moved() if pkg is not None else {}).items():
         lv = LEVER_BY_NAME[name]
         rows.append(
             {
                 "Lever": lv.label,
-                "Now": pkg.current[name],
-                "Package": v,
+                "Move": format_change(lv, move),
+                f"FY{year} then": space.value_in(lv, move, year),
+                f"FY{year} now": space.value_in(lv, 0.0, year),
+                "Share of range": move / (lv.max - lv.min),
                 "Unit": lv.unit,
-                "Move (share of range)": abs(v - pkg.current[name]) / (lv.max - lv.min),
             }
         )
     return pd.DataFrame(rows)

@@ -1,0 +1,65 @@
+"""The "What it takes" page and the Scenario page's session: the scenario built there, and a
+package opened there.
+
+Goal seek may start from the scenario the user has built in the Scenario page's sidebar
+(:func:`sidebar_scenario`: the same scenario that page shows, read from the session it keeps), and
+the package it finds opens on the Scenario page in one click (:func:`open_on_scenario_page`: it is
+loaded into that page's sidebar as a preset or an upload would be). A link carries the sidebar's
+scenario as the Scenario page's own link parameters (:func:`scenario_query`,
+:func:`scenario_from_link`), so it gives the same answer in a new session.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import parse_qsl, urlencode
+
+import streamlit as st
+
+from simulator.app import main_page, session, sidebar
+from simulator.app.state import DEFAULT_NAME, scenario_from_controls, scenario_from_query, scenario_to_query
+from simulator.engine import Engine
+from simulator.errors import InputErrors
+from simulator.scenario import Scenario
+
+SCENARIO_PAGE = "scenario"
+"""The Scenario page's ``url_path`` (``streamlit_app.pages``)."""
+
+
+def sidebar_scenario(engine: Engine) -> Scenario | None:
+    """The scenario the Scenario page's sidebar stands for in this session; ``None`` when that
+    page has not been opened in this session (its sidebar then holds nothing of the user's)."""
+    if not st.session_state.get(session.INITIALISED):
+        return None
+    defaults = main_page.make_defaults(engine)
+    controls = sidebar.read_controls(defaults)
+    try:
+        return scenario_from_controls(controls, session.loaded(), defaults)
+    except InputErrors:  # a bad name: the Scenario page says so and uses the default name
+        return scenario_from_controls(replace(controls, name=DEFAULT_NAME), session.loaded(), defaults)
+
+
+def scenario_query(scenario: Scenario) -> str:
+    """The Scenario page's link parameters for ``scenario``, as one query string."""
+    return urlencode(scenario_to_query(scenario), safe=".:,/")
+
+
+def scenario_from_link(text: str, engine: Engine) -> Scenario:
+    """The scenario a ``scenario=`` link parameter carries, read as the Scenario page reads a link
+    (:class:`~simulator.errors.InputErrors` names each problem)."""
+    params = dict(parse_qsl(text, keep_blank_values=True))
+    return scenario_from_query(params, first_year=engine.first_projection_year, source="link (scenario=)")
+
+
+def adopt(scenario: Scenario, engine: Engine) -> None:
+    """Make ``scenario`` the Scenario page's scenario in this session (its sidebar shows it)."""
+    defaults = main_page.make_defaults(engine)
+    st.session_state[session.INITIALISED] = True
+    session.load(scenario, defaults)
+
+
+def open_on_scenario_page(scenario: Scenario, engine: Engine) -> None:
+    """Load ``scenario`` into the Scenario page's sidebar and go there (fan chart, cards, share link)."""
+    adopt(scenario, engine)
+    session.notify("success", f"Opened the goal-seek package '{scenario.name}' from the What it takes page.")
+    st.switch_page(st.Page(main_page.page, url_path=SCENARIO_PAGE, default=True))
