@@ -157,6 +157,7 @@ def test_sensitivity_small_run(tmp_path, capsys):
     assert main([*args, "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "Sobol indices: N = 16, 176 model runs x 100 shock paths" in text
+    assert "central-case odds" in text and "not the odds, which draw every input" in text
     rows = read_csv(out)
     assert list(rows[0]) == list(SENSITIVITY_COLUMNS)
     assert {r["method"] for r in rows} == {"tornado", "sobol"}
