@@ -200,7 +200,7 @@ def test_starting_from_a_scenario_that_already_reaches(engine):
     assert any(
         "already reaches $10B by FY2029" in s.value and "no move is needed" in s.value for s in at.success
     )
-    assert not at.dataframe  # no table of moves
+    assert not at.table  # no table of moves
 
 
 def test_the_apps_package_is_the_command_lines(engine):
@@ -213,7 +213,7 @@ def test_the_apps_package_is_the_command_lines(engine):
     assert pkg.moved()
     text = f"Probability with the package: **{pkg.p_value:.1%}**; distance {pkg.distance:.4f}"
     assert any(m.value.startswith(text) for m in at.markdown)
-    shown = at.dataframe[1].value
+    shown = at.table[1].value
     assert list(shown["Move"]) == [f"{v:+g}" for v in pkg.moved().values()]
     assert at.query_params["ramp"] in ("2", ["2"])
 

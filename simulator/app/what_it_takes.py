@@ -34,8 +34,7 @@ from simulator.app.page_parts import csv_download, engine_or_stop
 from simulator.app.wit_charts import sobol_chart, tornado_chart, waterfall_chart, wedge_chart
 from simulator.app.wit_compute import seek, sensitivity
 from simulator.app.wit_frames import (
-    answer_columns,
-    as_percent_text,
+    as_display_text,
     lever_answers_frame,
     package_frame,
     sobol_frame,
@@ -126,12 +125,7 @@ def _lever_answers(result: GoalSeek) -> None:
         + ", the other levers as in the scenario. 'Not reachable alone': even the far end of the "
         "lever's documented range falls short."
     )
-    frame = lever_answers_frame(result)
-    st.dataframe(
-        as_percent_text(frame, ["P there", "P at the far end"]),
-        hide_index=True,
-        column_config=answer_columns(result.goal.deadline_fy),
-    )
+    st.table(as_display_text(lever_answers_frame(result), ["P there", "P at the far end"]).set_index("Lever"))
 
 
 def _package(result: GoalSeek, q: Question, engine: Engine) -> None:
@@ -150,11 +144,7 @@ def _package(result: GoalSeek, q: Question, engine: Engine) -> None:
             f"probability is {pkg.p_best:.1%}."
         )
         return
-    st.dataframe(
-        as_percent_text(package_frame(result), ["Share of range"]),
-        hide_index=True,
-        column_config=answer_columns(result.goal.deadline_fy),
-    )
+    st.table(as_display_text(package_frame(result), ["Share of range"]).set_index("Lever"))
     st.markdown(
         f"Probability with the package: **{pkg.p_value:.1%}**; distance {pkg.distance:.4f}: {pkg.nearness()}."
     )
@@ -166,14 +156,14 @@ def _package(result: GoalSeek, q: Question, engine: Engine) -> None:
 def _package_actions(scenario: Scenario, q: Question, engine: Engine) -> None:
     c1, c2 = st.columns(2)
     if c1.button(
-        "Open the package on the Scenario page",
+        "Open on the Scenario page",
         icon=":material/open_in_new:",
         help="Loads the package into the Scenario page's sidebar: fan chart, cards and share link.",
         key="wit_open_package",
     ):
         wit_session.open_on_scenario_page(scenario, engine)
     c2.download_button(
-        "Download the package (scenario YAML)",
+        "Download the package (YAML)",
         data=dump_scenario(scenario),
         file_name=f"{scenario.name}.yaml",
         mime="application/yaml",

@@ -1,15 +1,15 @@
 """The "What it takes" page's tables and chart data: pure functions of the analysis results.
 
 Each returns a :class:`pandas.DataFrame` (long form for the charts in
-:mod:`simulator.app.wit_charts`), so the tests check them without a browser; the tables' column
-settings are here too (:func:`answer_columns`).
+:mod:`simulator.app.wit_charts`), so the tests check them without a browser. The goal-seek tables put the
+answer columns first and are shown as static tables that wrap (:func:`as_display_text`), so the
+answers are readable at 1024 pixels without scrolling sideways.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from simulator.analysis.attribution import Attribution, wedges
 from simulator.analysis.goal_seek import GoalSeek
@@ -20,36 +20,6 @@ from simulator.levers import LEVER_BY_NAME
 
 RAISES, LOWERS = "raises exports", "lowers exports"
 """The waterfall's ``kind`` of a lever's bar (the others are ``level``)."""
-
-
-def answer_columns(year: int) -> dict[str, object]:
-    """Column settings of the goal-seek tables: the answer columns first and narrow, so they are
-    readable without scrolling at 1024 pixels; the long unit last."""
-    return {
-        "Lever": st.column_config.TextColumn("Lever", width=230, pinned=True),
-        "Least move alone": st.column_config.TextColumn(
-            "Least move alone", width=110, help="Added to the scenario's path (units in the last column)"
-        ),
-        "Move": st.column_config.TextColumn("Move", width=80, help="Added to the scenario's path"),
-        "P there": st.column_config.TextColumn("P there", width=70),
-        "P at the far end": st.column_config.TextColumn(
-            "P far end", width=75, help="With the lever moved to the far end of its range"
-        ),
-        "Share of range": st.column_config.TextColumn("Share of range", width=100),
-        f"FY{year} now": st.column_config.NumberColumn(
-            f"FY{year} now",
-            format="%g",
-            width=90,
-            help="The lever's value in the deadline year, as the scenario has it",
-        ),
-        f"FY{year} then": st.column_config.NumberColumn(
-            f"FY{year} then",
-            format="%g",
-            width=90,
-            help="The lever's value in the deadline year with the move",
-        ),
-        "Unit": st.column_config.TextColumn("Unit", width="medium"),
-    }
 
 
 def lever_answers_frame(result: GoalSeek) -> pd.DataFrame:
@@ -101,6 +71,25 @@ def as_percent_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for c in columns:
         out[c] = [("—" if v is None or pd.isna(v) else f"{v:.1%}") for v in frame[c]]
+    return out
+
+
+def as_display_text(frame: pd.DataFrame, percent: list[str]) -> pd.DataFrame:
+    """Every cell as text, for a static table that wraps instead of scrolling sideways: shares in
+    ``percent`` as percentages, other numbers as written (``45.2``), a dash where there is none."""
+    out = as_percent_text(frame, percent)
+    for c in out.columns:
+        if c not in percent:
+            out[c] = [
+                (
+                    "—"
+                    if v is None or (isinstance(v, float) and pd.isna(v))
+                    else f"{v:g}"
+                    if isinstance(v, int | float)
+                    else str(v)
+                )
+                for v in out[c]
+            ]
     return out
 
 

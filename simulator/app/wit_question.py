@@ -57,7 +57,7 @@ class Question:
     @property
     def start_label(self) -> str:
         if self.start_name == SIDEBAR:
-            return f"your scenario from the Scenario page ({self.scenario.name})"
+            return f"the scenario from the Scenario page ({self.scenario.name})"
         if self.start_name == CURRENT:
             return "current policy (the baseline)"
         return f"the scenario {self.start_name}"
@@ -107,7 +107,7 @@ def _starting_point(engine: Engine, goal: Goal, starts: dict[str, Scenario]) -> 
         list(starts),
         key=WIDGET["from"],
         format_func=lambda k: (
-            f"Your scenario from the Scenario page ({starts[k].name})" if k == SIDEBAR else k
+            f"The scenario from the Scenario page ({starts[k].name})" if k == SIDEBAR else k
         ),
         help="Its lever paths, assumptions and trend stay as they are; the moves found here are added "
         "to its lever paths.",
@@ -204,7 +204,7 @@ def _adopt_linked_scenario(engine: Engine, params: dict[str, str]) -> list[str]:
     except InputErrors as exc:
         params.pop("from")
         return [f"scenario={text!r}: {e}" for e in exc.errors]
-    wit_session.adopt(scenario, engine)
+    wit_session.adopt(scenario)
     return []
 
 

@@ -26,11 +26,15 @@ SCENARIO_PAGE = "scenario"
 """The Scenario page's ``url_path`` (``streamlit_app.pages``)."""
 
 
+LINKED = "_wit_linked_scenario"
+"""The scenario a ``from=sidebar`` link carried, while the Scenario page has not been opened."""
+
+
 def sidebar_scenario(engine: Engine) -> Scenario | None:
-    """The scenario the Scenario page's sidebar stands for in this session; ``None`` when that
-    page has not been opened in this session (its sidebar then holds nothing of the user's)."""
+    """The scenario the Scenario page's sidebar stands for in this session (or, before that page
+    is opened, the one a link carried); ``None`` when there is neither."""
     if not st.session_state.get(session.INITIALISED):
-        return None
+        return st.session_state.get(LINKED)
     defaults = main_page.make_defaults(engine)
     controls = sidebar.read_controls(defaults)
     try:
@@ -51,15 +55,21 @@ def scenario_from_link(text: str, engine: Engine) -> Scenario:
     return scenario_from_query(params, first_year=engine.first_projection_year, source="link (scenario=)")
 
 
-def adopt(scenario: Scenario, engine: Engine) -> None:
-    """Make ``scenario`` the Scenario page's scenario in this session (its sidebar shows it)."""
-    defaults = main_page.make_defaults(engine)
-    st.session_state[session.INITIALISED] = True
-    session.load(scenario, defaults)
+def adopt(scenario: Scenario) -> None:
+    """Start from ``scenario`` as the sidebar's (it came with a link; the Scenario page's own
+    session, once opened, takes over)."""
+    st.session_state[LINKED] = scenario
 
 
 def open_on_scenario_page(scenario: Scenario, engine: Engine) -> None:
-    """Load ``scenario`` into the Scenario page's sidebar and go there (fan chart, cards, share link)."""
-    adopt(scenario, engine)
+    """Show ``scenario`` on the Scenario page (fan chart, cards, share link) and go there.
+
+    If that page has run in this session its sidebar is set to the scenario, as a preset would
+    set it; otherwise the page opens with the scenario's link, which it reads as any link.
+    """
+    page = st.Page(main_page.page, url_path=SCENARIO_PAGE, default=True)
     session.notify("success", f"Opened the goal-seek package '{scenario.name}' from the What it takes page.")
-    st.switch_page(st.Page(main_page.page, url_path=SCENARIO_PAGE, default=True))
+    if st.session_state.get(session.INITIALISED):
+        session.load(scenario, main_page.make_defaults(engine))
+        st.switch_page(page)
+    st.switch_page(page, query_params=scenario_to_query(scenario))
