@@ -201,6 +201,10 @@ class Observation(CsvRow):
     source_org: str
     url: str
     note: str = ""
+    status: Literal["", "conflict", "lower_bound"] = ""
+    """Empty for a measurement. ``conflict``: a figure set aside by the source-conflict rule;
+    ``lower_bound``: printed as "more than". Either is kept for the record and never used as a
+    value or a vintage (:attr:`is_value`)."""
 
     _ym = field_validator("period_start", "period_end", mode="before")(
         lambda v: v if isinstance(v, YearMonth) else YearMonth.parse(str(v))
@@ -236,6 +240,11 @@ class Observation(CsvRow):
         if self.published is not None and self.published.first_day < date(e.year, e.month, 1):
             raise FieldError("published", str(self.published), "is before the end of the period")
         return self
+
+    @property
+    def is_value(self) -> bool:
+        """True for a measurement the vintage rule may use; False for a row set aside (``status``)."""
+        return not self.status
 
     @property
     def months(self) -> int:
@@ -662,9 +671,14 @@ def vintage_key(o: Observation) -> tuple:
 
 
 def latest_vintages(observations: Iterable[Observation]) -> dict[tuple[YearMonth, YearMonth], Observation]:
-    """The figure that represents each period: its latest vintage (see :func:`vintage_key`)."""
+    """The figure that represents each period: its latest vintage (see :func:`vintage_key`).
+
+    Rows set aside by their ``status`` (a source conflict, a lower bound) never represent a period.
+    """
     best: dict[tuple[YearMonth, YearMonth], Observation] = {}
     for o in observations:
+        if not o.is_value:
+            continue
         k = (o.period_start, o.period_end)
         if k not in best or vintage_key(o) > vintage_key(best[k]):
             best[k] = o
@@ -702,10 +716,13 @@ def year_to_date(observations: Iterable[Observation]) -> dict[int, dict[int, flo
 
 
 def revision_pairs(observations: Iterable[Observation]) -> list[tuple[Observation, Observation]]:
-    """(first print, latest print) for every period with two or more dated vintages."""
+    """(first print, latest print) for every period with two or more dated vintages.
+
+    Rows set aside by their ``status`` are not vintages: a source conflict is not a revision.
+    """
     groups: dict[tuple[YearMonth, YearMonth], list[Observation]] = {}
     for o in observations:
-        if o.published is not None:
+        if o.published is not None and o.is_value:
             groups.setdefault((o.period_start, o.period_end), []).append(o)
     pairs = []
     for g in groups.values():

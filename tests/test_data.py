@@ -45,7 +45,6 @@ def test_latest_vintage_represents_each_year(data):
 
 
 def test_vintage_rule_prefers_dated_then_later_then_official():
-    rows = _obs_rows()
     body = [
         "2019-07,2019-12,2020,653,ict_services,2020-01-21,SBP,https://a.example/1,first",
         "2019-07,2019-12,2020,684,ict_services,2021-01,SBP,https://a.example/2,revised",
@@ -53,14 +52,14 @@ def test_vintage_rule_prefers_dated_then_later_then_official():
         "2020-07,2021-06,2021,2123,ict_services,2021-07-20,press,https://a.example/4,",
         "2020-07,2021-06,2021,2108,ict_services,2021-07-20,PBS,https://a.example/5,",
     ]
-    obs = _load_obs(rows[0], body)
+    obs = _load_obs(_obs_header(), body)
     latest = {(str(k[0]), str(k[1])): o.value_musd for k, o in latest_vintages(obs).items()}
     assert latest[("2019-07", "2019-12")] == 684
     assert latest[("2020-07", "2021-06")] == 2108
 
 
 def test_year_to_date_sums_single_months_when_no_ytd_figure():
-    header = _obs_rows()[0]
+    header = _obs_header()
     body = [
         "2025-07,2025-07,2026,300,ict_services,2025-08-20,SBP,https://a.example/1,",
         "2025-08,2025-08,2026,310,ict_services,2025-09-20,SBP,https://a.example/2,",
@@ -73,6 +72,40 @@ def test_year_to_date_sums_single_months_when_no_ytd_figure():
 def test_revision_pairs_use_dated_vintages(data):
     pairs = {(a.period_label, a.value_musd, b.value_musd) for a, b in revision_pairs(data.observations)}
     assert ("FY2019", 1090, 1192) in pairs
+
+
+def test_rows_with_a_status_are_neither_values_nor_vintages():
+    """A source conflict is not a revision and a lower bound is not a value (README, `status`)."""
+    header = [*_obs_header(), "status"]
+    body = [
+        "2024-07,2024-07,2025,286,ict_services,2024-08-10,MoITT,https://a.example/1,,",
+        "2024-07,2024-07,2025,297,ict_services,2024-08-20,PBS,https://a.example/2,,conflict",
+        "2024-07,2024-07,2025,286,ict_services,2025-08-20,MoITT,https://a.example/3,,",
+        "2024-07,2025-02,2025,2480,ict_services,2025-03,SBP,https://a.example/4,more than,lower_bound",
+    ]
+    obs = _load_obs(header, body)
+    assert [o.is_value for o in obs] == [True, False, True, False]
+    latest = {(str(k[0]), str(k[1])): o.value_musd for k, o in latest_vintages(obs).items()}
+    assert latest == {("2024-07", "2024-07"): 286}  # the bound represents nothing
+    assert [(a.value_musd, b.value_musd) for a, b in revision_pairs(obs)] == [(286, 286)]
+    assert year_to_date(obs) == {2025: {1: 286}}
+
+
+def test_bundled_conflicts_bounds_and_dates(data):
+    """The resolutions recorded in the README hold in the bundled data."""
+    assert all(o.published is not None for o in data.observations)  # every row dated
+    set_aside = {(o.period_label, o.value_musd, o.status) for o in data.observations if not o.is_value}
+    assert set_aside == {
+        ("Jul 2023", 224.95, "conflict"),
+        ("Jul 2024", 297, "conflict"),
+        ("Jul-Feb FY2025", 2480, "lower_bound"),
+    }
+    latest = {o.period_label: o for o in latest_vintages(data.observations).values()}
+    assert latest["Jul 2023"].value_musd == 214
+    assert latest["Jul 2024"].value_musd == 286
+    assert latest["Jul-Feb FY2025"].is_value and latest["Jul-Feb FY2025"].value_musd == 2480
+    set_aside_rows = {o.line for o in data.observations if not o.is_value}
+    assert not any({a.line, b.line} & set_aside_rows for a, b in revision_pairs(data.observations))
 
 
 def test_lever_history_paths_pad_with_first_value_and_default():
@@ -105,6 +138,7 @@ BROKEN = [
     (OBSERVATIONS_FILE, "published", "2009-01-01", ["published", "before the end of the period"]),
     (OBSERVATIONS_FILE, "published", "last year", ["published", "YYYY-MM-DD"]),
     (OBSERVATIONS_FILE, "definition", "broad_incl_freelance", ["definition", "ict_services"]),
+    (OBSERVATIONS_FILE, "status", "estimate", ["status", "estimate", "conflict", "lower_bound"]),
     (OBSERVATIONS_FILE, "url", "www.example.com", ["url", "http"]),
     (OBSERVATIONS_FILE, "source_org", " ", ["source_org", "publishing organisation"]),
     (TARGETS_FILE, "amount_musd", "0", ["amount_musd", "positive"]),
@@ -161,7 +195,7 @@ def test_wrong_number_of_cells(data_copy: Path):
     rows = list(csv.reader(path.open(encoding="utf-8")))
     rows[3] = rows[3][:-2]
     _write(path, rows)
-    with pytest.raises(InputError, match=r"line 4: has 7 cells but the header has 9"):
+    with pytest.raises(InputError, match=r"line 4: has 8 cells but the header has 10"):
         load_dataset(data_copy)
 
 
@@ -305,6 +339,11 @@ def _full_year_row(rows: list[list[str]], year: int, latest: bool = False) -> in
         i for i, r in enumerate(rows) if r[2] == str(year) and r[0].endswith("-07") and r[1].endswith("-06")
     ]
     return found[-1] if latest else found[0]
+
+
+def _obs_header() -> list[str]:
+    """The bundled header without the optional ``status`` column (rows of nine cells)."""
+    return [h for h in _obs_rows()[0] if h != "status"]
 
 
 def _obs_rows() -> list[list[str]]:
