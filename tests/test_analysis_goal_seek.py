@@ -276,3 +276,11 @@ def test_more_certainty_needs_more_effort(engine, settings):
     assert None not in values
     assert values == sorted(values)
     assert values[0] < values[-1]
+
+
+def test_a_kept_result_does_not_keep_the_search_memory(engine, settings):
+    """The app keeps goal-seek results: the lever effects computed for the search are dropped."""
+    goal = resolve_goal(engine, target_id="t5b_fy2026_govt")
+    res = goal_seek(ReachModel.build(engine, goal, settings, draws=1000), 0.8)
+    assert res.package.evaluations > 10
+    assert len(res.model._effects) == 0

@@ -222,6 +222,8 @@ def goal_seek(
             budget=budget,
             on_progress=(lambda f: on_progress(share + (1 - share) * f)) if on_progress else None,
         )
+    p_scenario = model.probability({})
+    model.release()
     return GoalSeek(
         goal=model.goal,
         p_required=p,
@@ -230,7 +232,7 @@ def goal_seek(
         draws=model.n,
         seed=model.draws.seed,
         base=model.base.name,
-        p_scenario=model.probability({}),
+        p_scenario=p_scenario,
         reached_in_history=model.reached_in_history,
         levers=answers,
         package=pkg,

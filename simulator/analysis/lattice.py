@@ -192,16 +192,18 @@ def _cut(vertices: np.ndarray, u: np.ndarray, top: np.ndarray) -> np.ndarray:
     return np.concatenate([kept, _not_above(children, kept)])
 
 
-def _not_above(points: np.ndarray, others: np.ndarray) -> np.ndarray:
-    """The ``points`` not at or above one of ``others`` nor strictly above another point."""
-    if len(others):
-        covered = np.zeros(len(points), dtype=bool)
-        for start in range(0, len(others), 4096):
-            block = others[start : start + 4096]
-            covered |= np.all(block[None, :, :] <= points[:, None, :], axis=2).any(axis=1)
-        points = points[~covered]
-    if len(points) < 2:
-        return points
-    le = np.all(points[None, :, :] <= points[:, None, :], axis=2)  # le[a, b]: b <= a
-    np.fill_diagonal(le, False)
-    return points[~le.any(axis=1)]
+def _not_above(points: np.ndarray, others: np.ndarray, block: int = 512) -> np.ndarray:
+    """The ``points`` not at or above one of ``others`` nor strictly above another point (in
+    blocks, so memory stays small however many vertices there are)."""
+    keep = np.ones(len(points), dtype=bool)
+    pool = np.concatenate([others, points]) if len(others) else points
+    for start in range(0, len(points), block):
+        chunk = points[start : start + block]
+        for s2 in range(0, len(pool), 8 * block):
+            part = pool[s2 : s2 + 8 * block]
+            le = np.all(part[None, :, :] <= chunk[:, None, :], axis=2)  # le[a, b]: part b <= point a
+            if s2 + len(part) > len(others):  # a point is not above itself (the points are unique)
+                own = np.arange(s2, s2 + len(part)) >= len(others)
+                le &= ~(np.all(part[None, :, :] == chunk[:, None, :], axis=2) & own[None, :])
+            keep[start : start + block] &= ~le.any(axis=1)
+    return points[keep]

@@ -34,7 +34,8 @@ from simulator.scenario import Scenario, baseline_scenario
 from simulator.settings import Settings
 
 EFFECTS_KEPT_BYTES = 128 * 2**20
-"""Lever effects kept per model (one array of draws x years per lever and move)."""
+"""Lever effects kept per model during a search (one array of draws x years per lever and move);
+:meth:`ReachModel.release` drops them when the search is done."""
 
 
 def needed_count(p: float, n: int) -> int:
@@ -177,6 +178,11 @@ class ReachModel:
             return out
 
         return self._effects.get((lever.name, float(delta)), make)
+
+    def release(self) -> None:
+        """Forget the lever effects kept for the search (a kept result then holds no more than
+        its draws); later evaluations compute them again."""
+        self._effects.clear()
 
     def margins(self, moves: Mapping[str, float]) -> np.ndarray:
         """Per draw, ``max over years up to the deadline of ln(exports / amount)``."""
