@@ -128,10 +128,10 @@ def one_lever(model: ReachModel, lever: Lever, p: float) -> LeverAnswer:
         return model.reaches({lever.name: float(grid[k])}, p)
 
     p_scenario = model.probability({})
-    if model.reaches({}, p):
-        return answer(0, p_scenario, p_scenario)
     top = len(grid) - 1
     p_best = model.probability({lever.name: float(grid[top])})
+    if model.reaches({}, p):
+        return answer(0, p_scenario, p_best)
     if not reaches(top):
         return answer(None, None, p_best)
     k = first_true(0, top, reaches)
