@@ -13,6 +13,7 @@ import numpy as np
 
 from calibration.backtest import backtest, score
 from calibration.fit import fit
+from calibration.nowcast import MONTH_NAMES, Z80, period_label
 from simulator.data import load_dataset
 from simulator.errors import InputError, InputErrors
 from simulator.levers import ASSUMPTIONS
@@ -164,24 +165,64 @@ def report(p: FittedParams) -> str:
         lines.append(f"  FY{r.fiscal_year} {r.actual:8,.0f} {r.predicted:9,.0f} {r.error_pct:+6.1f}%{ahead}")
     one = [r.error_pct for r in p.in_sample if r.years_ahead == 1]
     lines.append(f"  mean absolute one-year error {np.mean(np.abs(one)):.1f}%")
-    lines += ["", "Seasonality: share of the full year reported by the end of each fiscal month"]
+    lines += ["", *seasonality_report(p)]
     lines += [
-        f"  {'JASONDJFMAM'[s.months - 1]} (month {s.months:2d})  {s.share_mean * 100:5.1f}%  "
-        f"sd {s.share_sd:.3f}  n={s.n_years}"
-        for s in p.seasonality
-    ]
-    r = p.revisions
-    lines += [
-        "",
-        f"Revisions of year-to-date and monthly first prints: {r.n_pairs} pairs, "
-        f"mean {r.log_mean * 100:+.2f}%, "
-        f"sd {r.log_sd * 100:.2f}%",
         "",
         "Stated assumptions (not estimated; central values used in the fit):",
     ]
     lines += [f"  {a.name:40s} {a.central:g} {a.unit} (range {a.low:g}-{a.high:g})" for a in ASSUMPTIONS]
     lines += ["", "Notes"] + [f"  - {n}" for n in p.notes]
     return "\n".join(lines)
+
+
+def band_text(log_mean: float, log_sd: float) -> str:
+    """The 80% interval of a log-normal as dollars and as percentages of its median."""
+    lo, mid, hi = np.exp(log_mean + np.array([-Z80, 0.0, Z80]) * log_sd)
+    return (
+        f"{mid:9,.0f}  [{lo:,.0f}, {hi:,.0f}]  ({(lo / mid - 1) * 100:+.1f}% / {(hi / mid - 1) * 100:+.1f}%)"
+    )
+
+
+def seasonality_report(p: FittedParams) -> list[str]:
+    """Seasonal shares, revisions and the nowcast by month, for the fit report."""
+    r = p.revisions
+    ytd, full = r.year_to_date, r.full_year
+    lines = [
+        f"Revisions, latest over first print: year-to-date and monthly figures {ytd.n_pairs} pairs, "
+        f"mean {ytd.log_mean * 100:+.2f}%, sd {ytd.log_sd * 100:.2f}%; full years {full.n_pairs} pairs, "
+        f"mean {full.log_mean * 100:+.2f}%, sd {full.log_sd * 100:.2f}% (the nowcast adds both)",
+    ]
+    s = p.seasonality
+    if s is None:
+        return lines
+    lines += [
+        "",
+        f"Seasonality: share of the full year reported by the end of each fiscal month, all months jointly "
+        f"({s.n_years} complete years; each year-to-date figure over the full year of its own vintage)",
+        f"  level of monthly exports: random-walk steps of sd {s.level_sd:.3f}; figure noise sd "
+        f"{s.figure_sd:.4f} (ln points)",
+        "  month         share   sd     years   nowcast band (80%) once every month through it is known",
+    ]
+    for x in s.shares:
+        lo, hi = (np.exp(np.array([-Z80, Z80]) * x.nowcast_log_sd) - 1) * 100
+        lines.append(
+            f"  {MONTH_NAMES[x.months - 1]} (month {x.months:2d})  {x.share_mean * 100:5.1f}%  "
+            f"{x.share_sd:.3f}  {x.n_years:3d}     {lo:+.1f}% / {hi:+.1f}%"
+        )
+    nc = p.nowcast
+    if nc is not None:
+        ytd = {f.months: f.ytd_musd for f in nc.figures}
+        lines += [
+            "",
+            f"Nowcast of FY{nc.fiscal_year} as its months arrived (US$ m; median [80% interval])",
+            "  through            figure    implied full year",
+        ]
+        lines += [
+            f"  {period_label(nc.fiscal_year, st.months):16s} {ytd[st.months]:8,.0f}  "
+            f"{band_text(st.log_mean, st.log_sd)}"
+            for st in nc.by_month
+        ]
+    return lines
 
 
 def _backtest(data, args) -> int:

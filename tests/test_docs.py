@@ -43,10 +43,37 @@ def test_slowdown_verdict(params):
 
 def test_revisions(params):
     n, mean, sd = quoted(r"\((\d+) pairs: \+([\d.]+)% on average, spread ([\d.]+)%\)")
-    r = params.revisions
+    r = params.revisions.year_to_date
     assert int(n) == r.n_pairs
     assert float(mean) == pytest.approx(r.log_mean * 100, abs=0.005)
     assert float(sd) == pytest.approx(r.log_sd * 100, abs=0.05)
+    n, mean, sd = quoted(r"\((\d+) full-year pairs: \+([\d.]+)% on average, spread ([\d.]+)%")
+    r = params.revisions.full_year
+    assert (int(n), float(mean), float(sd)) == (
+        r.n_pairs,
+        round(r.log_mean * 100, 2),
+        round(r.log_sd * 100, 1),
+    )
+
+
+def test_seasonality_and_band_by_month(params):
+    kappa, eta, n = quoted(
+        r"steps of \$\\kappa = ([\d.]+)\$, figure noise\s+\$\\eta = ([\d.]+)\$, from (\d+) complete"
+    )
+    s = params.seasonality
+    assert (float(kappa), float(eta), int(n)) == (round(s.level_sd, 3), round(s.figure_sd, 4), s.n_years)
+    bands = quoted(
+        r"is -([\d.]+)%/\+([\d.]+)% after July,\s+-([\d.]+)%/\+([\d.]+)% after December and "
+        r"-([\d.]+)%/\+([\d.]+)% after May"
+    )
+    expected = []
+    for m in (1, 6, 11):
+        sd = s.shares[m - 1].nowcast_log_sd
+        expected += [
+            round((1 - np.exp(-1.2815515655446004 * sd)) * 100, 1),
+            round((np.exp(1.2815515655446004 * sd) - 1) * 100, 1),
+        ]
+    assert [float(b) for b in bands] == expected
 
 
 def test_fy2010_sensitivity(data, params):
