@@ -1,4 +1,5 @@
-"""``python -m calibration fit [--until FY2022]`` and ``python -m calibration backtest [--json]``."""
+"""``python -m calibration fit [--until FY2022]`` and
+``python -m calibration backtest [--vintage latest|real-time] [--json]``."""
 
 from __future__ import annotations
 
@@ -11,7 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
-from calibration.backtest import backtest, score
+from calibration.backtest import (
+    MONTHS_AFTER,
+    backtest,
+    nowcast_backtest,
+    real_time_backtest,
+    score,
+    score_nowcasts,
+)
 from calibration.fit import fit
 from calibration.nowcast import MONTH_NAMES, Z80, period_label
 from simulator.data import load_dataset
@@ -64,6 +72,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="lever values in the forecast years: recorded (conditional forecast) or held at the origin's",
     )
     b.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws per origin (default 10000)")
+    b.add_argument(
+        "--vintage",
+        choices=("latest", "real-time"),
+        default="latest",
+        help="latest: the latest figures up to each origin year (pseudo-real-time); real-time: only the "
+        "figures published by each origin day, with the nowcast from the year-to-date figures known then",
+    )
+    b.add_argument(
+        "--months-after",
+        type=int,
+        choices=range(0, 13),
+        default=MONTHS_AFTER,
+        metavar="N",
+        help=f"real-time origin: the end of the N-th month after the origin year ends (0-12, default "
+        f"{MONTHS_AFTER}: 30 September)",
+    )
+    b.add_argument(
+        "--nowcast",
+        action="store_true",
+        help="instead, the nowcast's own real-time record: at every month's end, the nowcast of the "
+        "year in progress from the figures published by then, against the year's latest figure",
+    )
     return p
 
 
@@ -225,9 +255,44 @@ def seasonality_report(p: FittedParams) -> list[str]:
     return lines
 
 
-def _backtest(data, args) -> int:
-    rows = backtest(data, draws=args.draws, levers=args.levers)
+def _nowcast_backtest(data, args) -> int:
+    rows = nowcast_backtest(data)
     if args.json:
+        print(json.dumps([r.as_dict() for r in rows], indent=2))
+        return 0
+    print(
+        "The nowcast in real time: at the end of every month, the full year in progress from the "
+        "figures published by then (fit on them too), against its latest figure.\n"
+    )
+    print("as of        year    months    figure    actual       p10       p50       p90")
+    for r in rows:
+        print(
+            f"{r.as_of}  FY{r.fiscal_year}  {r.months:6d}  {r.ytd_musd:8,.0f}  {r.actual:8,.0f}  "
+            f"{r.p10:8,.0f}  {r.p50:8,.0f}  {r.p90:8,.0f}"
+        )
+    print(
+        "\nmonths known   n   mean abs. % error   80% interval held the actual   median width of the interval"
+    )
+    for s in score_nowcasts(rows):
+        print(
+            f"{s.months[0]:5d}-{s.months[1]:<5d} {s.n:4d}   {s.mae_pct:17.1f}%   "
+            f"{s.coverage_80 * 100:16.0f}% of {s.n:<3d}         {s.median_band_pct:5.1f}%"
+        )
+    return 0
+
+
+def _backtest(data, args) -> int:
+    if args.nowcast:
+        return _nowcast_backtest(data, args)
+    latest = backtest(data, draws=args.draws, levers=args.levers)
+    rows, skipped = latest, []
+    if args.vintage == "real-time":
+        rows, skipped = real_time_backtest(
+            data, draws=args.draws, levers=args.levers, months_after=args.months_after
+        )
+    if args.json:
+        for note in skipped:
+            print(f"note: origin skipped: {note}", file=sys.stderr)
         print(json.dumps([r.as_dict() for r in rows], indent=2))
         return 0
     mode = (
@@ -235,13 +300,44 @@ def _backtest(data, args) -> int:
         if args.levers == "actual"
         else "the levers stay at their values in the origin year"
     )
-    print(f"Rolling-origin backtest ({mode}); pseudo-real-time: latest vintages up to each origin.\n")
-    print("origin  target  horizon    actual       p10       p50       p90     naive")
+    if args.vintage == "latest":
+        print(f"Rolling-origin backtest ({mode}); pseudo-real-time: latest vintages up to each origin.\n")
+        print("origin  target  horizon    actual       p10       p50       p90     naive")
+        for r in rows:
+            print(
+                f"FY{r.origin_fy}  FY{r.target_fy}  {r.horizon:5d}  {r.actual:9,.0f} {r.p10:9,.0f} "
+                f"{r.p50:9,.0f} {r.p90:9,.0f} {r.naive:9,.0f}"
+            )
+        _print_scores(rows)
+        return 0
+    print(
+        f"Rolling-origin backtest ({mode}); real time: at each origin day only the figures published by "
+        "then, the fit on them and the nowcast from the year-to-date figures known then; scored against "
+        "the latest figures.\n"
+    )
+    for note in skipped:
+        print(f"Skipped: {note}")
+    print(
+        "\norigin  as of       base    nowcast  target  horizon    actual       p10       p50"
+        "       p90     naive"
+    )
     for r in rows:
+        nc = f"{r.nowcast_months:2d} months" if r.nowcast_months else "      none"
         print(
-            f"FY{r.origin_fy}  FY{r.target_fy}  {r.horizon:5d}  {r.actual:9,.0f} {r.p10:9,.0f} {r.p50:9,.0f} "
-            f"{r.p90:9,.0f} {r.naive:9,.0f}"
+            f"FY{r.origin_fy}  {r.as_of}  FY{r.base_fy}  {nc}  FY{r.target_fy}  {r.horizon:5d}  "
+            f"{r.actual:9,.0f} {r.p10:9,.0f} {r.p50:9,.0f} {r.p90:9,.0f} {r.naive:9,.0f}"
         )
+    if not rows:
+        print("No origin had enough figures published to fit.")
+        return 0
+    _print_scores(rows)
+    same = {r.origin_fy for r in rows}
+    print(f"\nThe same origins (FY{min(same)}-FY{max(same)}) with the latest vintages (pseudo-real-time):")
+    _print_scores([r for r in latest if r.origin_fy in same])
+    return 0
+
+
+def _print_scores(rows) -> None:
     print("\nhorizon   n   mean abs. % error: model   naive   80% interval held the actual")
     for s in score(rows):
         verdict = "beats" if s.mae_model_pct < s.mae_naive_pct else "does not beat"
@@ -249,7 +345,6 @@ def _backtest(data, args) -> int:
             f"{s.horizon:7d} {s.n:3d}   {s.mae_model_pct:21.1f}%  {s.mae_naive_pct:5.1f}%   "
             f"{s.coverage_80 * 100:5.0f}% of {s.n}   (model {verdict} naive)"
         )
-    return 0
 
 
 if __name__ == "__main__":

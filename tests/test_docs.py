@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from calibration.backtest import backtest, score
+from calibration.backtest import backtest, nowcast_backtest, real_time_backtest, score, score_nowcasts
 from calibration.fit import fit
 from simulator.data import Dataset
 
@@ -74,6 +74,37 @@ def test_seasonality_and_band_by_month(params):
             round((np.exp(1.2815515655446004 * sd) - 1) * 100, 1),
         ]
     assert [float(b) for b in bands] == expected
+
+
+def test_real_time_backtest_figures(data):
+    text = quoted(r"On the four that remain \(FY2021-FY2024\), (.*?)\(4, 3 and 2 forecasts\)")[0]
+    nums = [float(x) for x in re.findall(r"([\d.]+)%", re.sub(r"80%\s+interval", "interval", text))]
+    rows, _ = real_time_backtest(data)
+    rt = score(rows)
+    same = score([r for r in backtest(data) if r.origin_fy in {x.origin_fy for x in rows}])
+    expected = [
+        rt[0].mae_model_pct,
+        rt[0].mae_naive_pct,
+        same[0].mae_model_pct,
+        same[0].mae_naive_pct,
+        rt[1].mae_model_pct,
+        same[1].mae_model_pct,
+        rt[2].mae_model_pct,
+        same[2].mae_model_pct,
+    ]
+    assert nums[:8] == pytest.approx(expected, abs=0.06)
+    assert nums[8:] == pytest.approx([x.coverage_80 * 100 for x in rt], abs=0.5)
+    assert [x.n for x in rt] == [4, 3, 2]
+
+
+def test_nowcast_record_figures(data):
+    text = quoted(r"With one to three months known (.*?)These are (\d+)\s+nowcasts")
+    sc = score_nowcasts(nowcast_backtest(data))
+    found = re.findall(r"([\d.]+)%\D*?(\d+)\s+of\s+(\d+)", re.sub(r"80%\s+interval", "interval", text[0]))
+    assert [(float(a), int(b), int(c)) for a, b, c in found] == [
+        (round(x.mae_pct, 1), round(x.coverage_80 * x.n), x.n) for x in sc
+    ]
+    assert int(text[1]) == sum(x.n for x in sc)
 
 
 def test_fy2010_sensitivity(data, params):

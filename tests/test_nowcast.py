@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import shutil
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calibration.__main__ import main as calibration_main
+from calibration.backtest import (
+    nowcast_backtest,
+    score_nowcasts,
+)
 from calibration.fit import fit
 from calibration.nowcast import (
+    MIN_YEARS,
     SeasonalModel,
     design,
     estimate_nowcast,
@@ -231,3 +237,18 @@ def test_fit_report_shows_the_band_by_month(data_copy, capsys):
     assert "nowcast band (80%) once every month through it is known" in out
     assert "Nowcast of FY2026 as its months arrived" in out
     assert "Jul FY2026" in out and "Jul-Aug FY2026" in out
+
+
+def test_nowcast_backtest_sees_only_what_was_published(tmp_path, data):
+    cum = np.cumsum(FLOWS)
+    years = {fy: 1000.0 * 1.15 ** (fy - 2012) for fy in range(2012, 2020)}
+    d = write_data(tmp_path / "d", data.directory, seasonal_rows(years, {fy: cum for fy in years}))
+    rows = nowcast_backtest(d)
+    assert rows and {r.fiscal_year for r in rows} == set(range(2012 + MIN_YEARS, 2020))
+    for r in rows:
+        # a figure through month m is published on the 20th of the month after
+        assert r.ytd_musd == pytest.approx(years[r.fiscal_year] * cum[r.months - 1])
+        end = month_end(r.fiscal_year, r.months)
+        assert date.fromisoformat(r.as_of) >= date(end.year + (end.month == 12), end.month % 12 + 1, 20)
+        assert r.p10 <= r.actual <= r.p90  # identical seasons: the truth is inside
+    assert score_nowcasts(rows)[0].coverage_80 == 1.0
