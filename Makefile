@@ -3,7 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+ADDRESS ?= 127.0.0.1
 PORT   ?= 8501
+# `make run` listens on this machine only; `make run ADDRESS=0.0.0.0 PORT=8080` serves on every
+# network interface (see README, "Serving on a network").
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format fit backtest bench clean
@@ -20,9 +23,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create or update .venv with the package and its test tools
 
-run: install ## start the app on http://localhost:8501 with the bundled data
-	$(BIN)/streamlit run streamlit_app.py --server.port $(PORT) --server.headless true \
-		--browser.gatherUsageStats false
+run: install ## start the app on http://127.0.0.1:8501 with the bundled data (options: ADDRESS=, PORT=)
+	$(BIN)/streamlit run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
 
 test: install ## run the whole test suite (browser tests skip when Chromium is missing)
 	$(BIN)/python -m pytest

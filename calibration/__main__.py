@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
 from calibration.backtest import (
     MONTHS_AFTER,
@@ -23,10 +22,11 @@ from calibration.backtest import (
 from calibration.fit import fit
 from calibration.nowcast import MONTH_NAMES, Z80, period_label
 from simulator.data import load_dataset
-from simulator.errors import InputError, InputErrors
+from simulator.errors import InputError, InputErrors, OutputError
 from simulator.levers import ASSUMPTIONS
+from simulator.output import write_text_atomic
 from simulator.params import DEFAULT_PARAMS_PATH, FittedParams, dump_params
-from simulator.settings import load_settings
+from simulator.settings import load_settings, unknown_variables
 
 
 def _fiscal_year(text: str) -> int:
@@ -99,6 +99,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    for warning in unknown_variables():
+        print(f"warning: {warning}", file=sys.stderr)
     try:
         data_dir = args.data_dir if args.data_dir is not None else load_settings().data_dir
         data = load_dataset(data_dir)
@@ -109,13 +111,23 @@ def main(argv: list[str] | None = None) -> int:
         for e in exc.errors:
             print(f"error: {e}", file=sys.stderr)
         return 1
-    except InputError as exc:
+    except (InputError, OutputError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted (Ctrl-C); nothing was written", file=sys.stderr)
+        return 130
 
 
 def _fit(data, args) -> int:
-    params = fit(data, until=args.until)
+    try:
+        params = fit(data, until=args.until)
+    except ValidationError as exc:  # a NaN or an infinity where the parameter file needs a number
+        where = ".".join(str(x) for x in exc.errors()[0]["loc"])
+        raise InputError(
+            f"the fit produced a value that is not a finite number ({where}); nothing was written. "
+            "Check the data for a degenerate series (constant values, a single year)"
+        ) from None
     out = args.out
     if out is None:
         out = (
@@ -131,23 +143,16 @@ def _fit(data, args) -> int:
             return 1
         print(f"{out} is up to date")
         return 0
-    write_atomic(out, text)
+    if out.is_dir():
+        raise InputError("is a folder; give a file name", file=out, allowed="a .json file name")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError.from_os_error(exc, out) from None
+    write_text_atomic(out, text)  # a temporary file renamed when complete: a crash leaves the old file
     print(report(params))
     print(f"\nwrote {out}")
     return 0
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path`` and rename it, so a crash leaves the old file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def report(p: FittedParams) -> str:

@@ -30,12 +30,13 @@ from scipy import optimize, stats
 from calibration.nowcast import estimate_nowcast
 from simulator import __version__, model
 from simulator.data import (
+    MIN_FULL_YEARS,
     Dataset,
     annual_series,
-    first_history_year,
-    lever_history_paths,
+    require_full_years,
 )
 from simulator.errors import InputError
+from simulator.lever_history import lever_history
 from simulator.levers import ASSUMPTIONS
 from simulator.params import (
     SCHEMA_VERSION,
@@ -50,7 +51,8 @@ from simulator.params import (
 )
 
 SELECTION_THRESHOLD = 0.05
-MIN_POINTS = 3
+MIN_POINTS = MIN_FULL_YEARS
+"""The loader's rule (:func:`simulator.data.require_full_years`), applied again after ``--until``."""
 
 
 # --------------------------------------------------------------------------- likelihoods
@@ -141,11 +143,9 @@ def central_assumptions() -> dict[str, np.ndarray]:
 
 def history_effects(data: Dataset, years: np.ndarray) -> tuple[model.Effects, np.ndarray]:
     """Lever effects at central assumptions for ``years``, from the lever history."""
-    first = min(first_history_year(data.lever_history) or int(years[0]), int(years[0]))
-    timeline = np.arange(first, int(years[-1]) + 1)
-    paths = {k: np.asarray(v) for k, v in lever_history_paths(data.lever_history, timeline).items()}
-    cols = (years - first).astype(np.intp)
-    return model.effects(model.exposures(paths), central_assumptions(), cols), timeline
+    history = lever_history(data.lever_history, int(years[0]), int(years[-1]))
+    fx = model.effects(history.exposures, central_assumptions(), history.columns(years))
+    return fx, history.years
 
 
 def core_levels(data: Dataset, years: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, model.Effects]:
@@ -160,13 +160,8 @@ def fit(data: Dataset, *, until: int | None = None) -> FittedParams:
     """Fit the trend, seasonality, revisions and nowcast; return the fitted-parameter record."""
     if until is not None:
         data = data.until(until)
+    require_full_years(data.observations, field="until" if until is not None else None, value=until)
     series = annual_series(data.observations)
-    if len(series) < MIN_POINTS:
-        raise InputError(
-            f"the fit needs at least {MIN_POINTS} full fiscal years of exports; found {len(series)}",
-            field="until" if until is not None else None,
-            value=until,
-        )
     years = np.array([y for y, _ in series])
     values = np.array([o.value_musd for _, o in series])
     base_year = int(years[-1])

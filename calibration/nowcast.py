@@ -162,7 +162,7 @@ def share_observations(data: Dataset, base_year: int) -> tuple[list[ShareObserva
     known = {id(o): k for o, k in zip(obs, known_dates(obs), strict=True)}
     full: dict[int, list[Observation]] = {}
     for o in obs:
-        if o.is_full_year and o.fiscal_year <= base_year:
+        if o.is_full_year and o.is_value and o.fiscal_year <= base_year:
             full.setdefault(o.fiscal_year, []).append(o)
     out, notes = [], []
     for fy, cum in sorted(cumulative_figures(obs).items()):

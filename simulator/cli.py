@@ -15,30 +15,45 @@ Exit codes
 0
     everything went well;
 1
-    some scenarios failed (each is listed at the end with its error; the others still ran);
+    some scenarios failed (each is listed at the end with its error; the others still ran), or
+    the results could not be written (a full disk, no permission: one line naming the file;
+    nothing partial is left and earlier results are unchanged);
 2
     bad usage: an unknown option, a bad value for an option, an output folder that would be
-    mixed with an earlier run, or a bad setting.
+    mixed with an earlier run, or a bad setting;
+130, 143
+    interrupted by Ctrl-C (SIGINT) or SIGTERM, at any point including start-up: one line, no
+    traceback; the results being written are discarded.
 
-A user mistake is reported as a message, never as a traceback.
+A user mistake is reported as a message, never as a traceback. A ``SIMULATOR_*`` environment
+variable that is not a setting gets a warning on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
+import os
+import signal
 import sys
-from collections.abc import Sequence
-from types import ModuleType
+import threading
+from collections.abc import Iterator, Sequence
+from types import FrameType, ModuleType
 
 from simulator import __version__
-from simulator.errors import InputError, InputErrors
+from simulator.errors import InputError, InputErrors, OutputError
 
 COMMANDS: list[str] = ["run", "validate", "levers", "compare", "goal_seek", "attribute", "sensitivity"]
 """Modules of :mod:`simulator.commands`, in the order ``--help`` lists them."""
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_CODES = "exit codes: 0 all went well, 1 some scenarios failed (listed at the end), 2 bad usage."
+EXIT_SIGNAL_BASE = 128
+"""An interrupted command exits with 128 + the signal's number: 130 for Ctrl-C, 143 for SIGTERM."""
+EXIT_CODES = (
+    "exit codes: 0 all went well, 1 some scenarios failed (listed at the end) or the results could not "
+    "be written, 2 bad usage, 130/143 interrupted (Ctrl-C/SIGTERM)."
+)
 
 DESCRIPTION = (
     "Policy-scenario simulator for Pakistan's IT (ICT-services) exports: run scenario files, "
@@ -80,26 +95,79 @@ def _parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
     return build_parser()
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised in the main process so that it unwinds exactly like Ctrl-C."""
+
+    signum = signal.SIGTERM
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Handle SIGTERM like Ctrl-C while the block runs (main thread only; restored after).
+
+    A process forked inside the block (a worker of ``--jobs``) that receives SIGTERM dies of it
+    as usual instead of unwinding: its lifecycle is the pool's business, not the command's.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    main_pid = os.getpid()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != main_pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def interrupted(command: str, exc: KeyboardInterrupt) -> int:
+    """One line for Ctrl-C or SIGTERM; the exit code 128 + the signal's number."""
+    signum = exc.signum if isinstance(exc, Terminated) else signal.SIGINT
+    name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    print(f"{command}: interrupted ({name})", file=sys.stderr)
+    return EXIT_SIGNAL_BASE + int(signum)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse ``argv`` (default: ``sys.argv[1:]``), run the command and return its exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    parser = _parser_for(argv)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # --help, --version or a usage error: argparse has printed why
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    args.argv = argv
-    try:
-        return int(args._command_module.run(args))
-    except (InputError, InputErrors) as exc:
-        print(f"simulator {args.command}: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"simulator {args.command}: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # output piped into `head` and closed early: not an error
-        _silence_stdout()
-        return EXIT_OK
+    command = "simulator"
+    with sigterm_as_interrupt():
+        try:
+            parser = _parser_for(argv)
+            try:
+                args = parser.parse_args(argv)
+            except SystemExit as exc:  # --help, --version or a usage error: argparse has printed why
+                return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+            args.argv = argv
+            command = f"simulator {args.command}"
+            _warn_unknown_settings(command)
+            return int(args._command_module.run(args))
+        except (InputError, InputErrors) as exc:
+            print(f"{command}: error: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+        except OutputError as exc:
+            print(f"{command}: error: {exc}", file=sys.stderr)
+            return EXIT_FAILED
+        except KeyboardInterrupt as exc:
+            return interrupted(command, exc)
+        except BrokenPipeError:  # output piped into `head` and closed early: not an error
+            _silence_stdout()
+            return EXIT_OK
+
+
+def _warn_unknown_settings(command: str) -> None:
+    from simulator.settings import unknown_variables
+
+    for warning in unknown_variables():
+        print(f"{command}: warning: {warning}", file=sys.stderr)
 
 
 def _silence_stdout() -> None:
@@ -115,7 +183,10 @@ def _silence_stdout() -> None:
 
 def run() -> None:
     """Console-script entry point (``simulator`` and ``python -m simulator``)."""
-    from simulator.runtime import tune_allocator
+    try:
+        from simulator.runtime import tune_allocator
 
-    tune_allocator()  # process-wide, so only here and not in main(): workers forked later inherit it
+        tune_allocator()  # process-wide, so only here and not in main(): workers forked later inherit it
+    except KeyboardInterrupt as exc:  # Ctrl-C while starting up: one line, not a traceback
+        sys.exit(interrupted("simulator", exc))
     sys.exit(main())

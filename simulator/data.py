@@ -23,8 +23,10 @@ import calendar
 import csv
 import hashlib
 import io
+import itertools
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -43,6 +45,29 @@ LEVER_HISTORY_FILE = "lever_history.csv"
 
 SOURCE_RANK = {"PBS": 0, "SBP": 0, "MoITT": 1, "PSEB": 1, "MoF": 1}
 """Tie-break between figures published on the same date: statistics offices first."""
+
+# Sane ranges of the data files' cells. They catch typos and non-numbers (``inf``, ``nan``,
+# ``1e300``), not unusual but real figures: they are bounds on what a row can mean, not model
+# parameters.
+FISCAL_YEARS = (1948, 2100)
+"""Fiscal years a row may be about (observations, targets' deadlines, lever history): from
+Pakistan's first fiscal year (July 1947 to June 1948) to 2100."""
+MAX_MUSD = 1_000_000.0
+"""Largest amount a row may state, US$ m (US$1 trillion): over 250 times the FY2025 figure
+(3,810) and 30 times the largest target stated (30,000); it stops ``1e300``, not a real figure."""
+FIRST_PUBLICATION = date(1947, 8, 14)
+"""Earliest publication date a row may give; the latest is today (:func:`load_dataset`)."""
+
+MIN_FULL_YEARS = 3
+"""Full fiscal years the model needs: two increments, so that the size of the yearly shocks has
+at least one degree of freedom (see :func:`require_full_years`)."""
+
+CONFIRMED_MARKER = "confirmed:"
+"""A full-year row whose note starts with this is exempt from the jump check
+(:func:`check_full_year_jumps`): the curator has checked the figure against its source."""
+JUMP_FACTOR = 2.0
+"""A full-year figure is refused when its yearly change from a neighbouring year, in log points,
+is more than this many times the largest yearly change between the other full years on record."""
 
 
 # --------------------------------------------------------------------------- value types
@@ -118,6 +143,38 @@ def optional_date(v: object) -> PartialDate | None:
     return PartialDate.parse(str(v))
 
 
+def check_slug(v: str) -> str:
+    if not re.fullmatch(r"[a-z0-9_]+", v):
+        raise ValueError("must use lower-case letters, digits and underscores only")
+    return v
+
+
+def check_published(v: PartialDate | None) -> PartialDate | None:
+    """A publication date no earlier than :data:`FIRST_PUBLICATION` (the future is refused on
+    loading, against an injectable today)."""
+    if v is not None and v.first_day < FIRST_PUBLICATION:
+        raise ValueError(f"must be a date from {FIRST_PUBLICATION.isoformat()} (independence) on")
+    return v
+
+
+def check_amount(v: float) -> float:
+    """An amount in US$ millions: a finite number above 0 and at most :data:`MAX_MUSD`."""
+    if not math.isfinite(v):
+        raise ValueError("must be a finite number (an amount in US$ millions)")
+    if not v > 0:
+        raise ValueError("must be a positive amount in US$ millions")
+    if v > MAX_MUSD:
+        raise ValueError(f"is larger than any plausible figure (at most {MAX_MUSD:,.0f} US$ m)")
+    return v
+
+
+def check_fiscal_year(v: int) -> int:
+    lo, hi = FISCAL_YEARS
+    if not lo <= v <= hi:
+        raise ValueError(f"must be a fiscal year between {lo} and {hi}")
+    return v
+
+
 def check_url(v: str) -> str:
     v = v.strip()
     if not re.match(r"https?://\S+$", v):
@@ -142,6 +199,10 @@ class CsvRow(BaseModel):
 
 
 class Observation(CsvRow):
+    """One published figure. Ranges: ``fiscal_year`` in :data:`FISCAL_YEARS`; ``value_musd``
+    finite, above 0, at most :data:`MAX_MUSD`; ``published`` from :data:`FIRST_PUBLICATION` to
+    today; a full-year figure within the jump limit (:func:`check_full_year_jumps`)."""
+
     period_start: YearMonth
     period_end: YearMonth
     fiscal_year: int
@@ -151,19 +212,19 @@ class Observation(CsvRow):
     source_org: str
     url: str
     note: str = ""
+    status: Literal["", "conflict", "lower_bound"] = ""
+    """Empty for a measurement. ``conflict``: a figure set aside by the source-conflict rule;
+    ``lower_bound``: printed as "more than". Either is kept for the record and never used as a
+    value or a vintage (:attr:`is_value`)."""
 
     _ym = field_validator("period_start", "period_end", mode="before")(
         lambda v: v if isinstance(v, YearMonth) else YearMonth.parse(str(v))
     )
     _pub = field_validator("published", mode="before")(optional_date)
+    _pub_range = field_validator("published")(check_published)
     _url = field_validator("url")(check_url)
-
-    @field_validator("value_musd")
-    @classmethod
-    def _positive(cls, v: float) -> float:
-        if not v > 0:
-            raise ValueError("must be a positive amount in US$ millions")
-        return v
+    _amount = field_validator("value_musd")(check_amount)
+    _fy = field_validator("fiscal_year")(check_fiscal_year)
 
     @field_validator("source_org")
     @classmethod
@@ -192,8 +253,18 @@ class Observation(CsvRow):
         return self
 
     @property
+    def is_value(self) -> bool:
+        """True for a measurement the vintage rule may use; False for a row set aside (``status``)."""
+        return not self.status
+
+    @property
     def months(self) -> int:
         return self.period_end.fiscal_month - self.period_start.fiscal_month + 1
+
+    @property
+    def confirmed(self) -> bool:
+        """The curator marked the figure as checked (note starting with :data:`CONFIRMED_MARKER`)."""
+        return self.note.strip().lower().startswith(CONFIRMED_MARKER)
 
     @property
     def is_full_year(self) -> bool:
@@ -216,6 +287,10 @@ _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 
 
 class Target(CsvRow):
+    """One stated target. Ranges: ``amount_musd`` finite, above 0, at most :data:`MAX_MUSD`;
+    ``deadline_fy`` in :data:`FISCAL_YEARS` or empty; ``said_on`` from :data:`FIRST_PUBLICATION`
+    to today."""
+
     id: str
     amount_musd: float
     deadline_fy: int | None
@@ -229,7 +304,10 @@ class Target(CsvRow):
     note: str = ""
 
     _said = field_validator("said_on", mode="before")(optional_date)
+    _said_range = field_validator("said_on")(check_published)
     _url = field_validator("url")(check_url)
+    _slug = field_validator("id")(check_slug)
+    _amount = field_validator("amount_musd")(check_amount)
 
     @field_validator("deadline_fy", mode="before")
     @classmethod
@@ -238,26 +316,10 @@ class Target(CsvRow):
             return None
         return v
 
-    @field_validator("id")
-    @classmethod
-    def _slug(cls, v: str) -> str:
-        if not re.fullmatch(r"[a-z0-9_]+", v):
-            raise ValueError("must use lower-case letters, digits and underscores only")
-        return v
-
-    @field_validator("amount_musd")
-    @classmethod
-    def _positive(cls, v: float) -> float:
-        if not v > 0:
-            raise ValueError("must be a positive amount in US$ millions")
-        return v
-
     @field_validator("deadline_fy")
     @classmethod
     def _fy(cls, v: int | None) -> int | None:
-        if v is not None and not 2000 <= v <= 2100:
-            raise ValueError("must be a fiscal year between 2000 and 2100")
-        return v
+        return check_fiscal_year(v) if v is not None else None
 
     @property
     def label(self) -> str:
@@ -266,6 +328,10 @@ class Target(CsvRow):
 
 
 class LeverValue(CsvRow):
+    """A lever's value in one year. Ranges: ``fiscal_year`` in :data:`FISCAL_YEARS`; ``value``
+    finite and within the lever's declared range; ``published`` from :data:`FIRST_PUBLICATION`
+    to today."""
+
     lever: str
     fiscal_year: int
     value: float
@@ -276,6 +342,15 @@ class LeverValue(CsvRow):
     note: str
 
     _pub = field_validator("published", mode="before")(optional_date)
+    _pub_range = field_validator("published")(check_published)
+    _fy = field_validator("fiscal_year")(check_fiscal_year)
+
+    @field_validator("value")
+    @classmethod
+    def _finite(cls, v: float) -> float:
+        if not math.isfinite(v):
+            raise ValueError("must be a finite number")
+        return v
 
     @field_validator("lever")
     @classmethod
@@ -319,6 +394,8 @@ def read_rows(path: Path, model: type[CsvRow]) -> list:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -418,12 +495,21 @@ class Dataset:
         raise KeyError(target_id)
 
 
-def load_dataset(directory: str | Path | None = None) -> Dataset:
-    """Load and validate the three data files in ``directory`` (default: the bundled data)."""
+def load_dataset(directory: str | Path | None = None, *, today: date | None = None) -> Dataset:
+    """Load and validate the three data files in ``directory`` (default: the bundled data).
+
+    Beyond each row's own checks: no publication date after ``today`` (default:
+    ``date.today()``), at least :data:`MIN_FULL_YEARS` full fiscal years, and no full-year
+    figure beyond the jump limit (:func:`check_full_year_jumps`).
+    """
     d = Path(directory) if directory is not None else DEFAULT_DATA_DIR
+    today = today if today is not None else date.today()
     obs = read_rows(d / OBSERVATIONS_FILE, Observation)
     targets = read_rows(d / TARGETS_FILE, Target)
     levers = read_rows(d / LEVER_HISTORY_FILE, LeverValue)
+    _check_not_after(d / OBSERVATIONS_FILE, obs, "published", today)
+    _check_not_after(d / TARGETS_FILE, targets, "said_on", today)
+    _check_not_after(d / LEVER_HISTORY_FILE, levers, "published", today)
     _check_unique(d / TARGETS_FILE, targets, lambda t: t.id, "id")
     _check_unique(d / LEVER_HISTORY_FILE, levers, lambda r: (r.lever, r.fiscal_year), "fiscal_year")
     _check_unique(
@@ -432,16 +518,137 @@ def load_dataset(directory: str | Path | None = None) -> Dataset:
         lambda o: (o.period_start, o.period_end, o.value_musd, o.source_org, str(o.published)),
         "value_musd",
     )
-    if not any(o.is_full_year for o in obs):
-        raise InputError(
-            "has no full fiscal-year figure; the model needs at least two", file=d / OBSERVATIONS_FILE
-        )
+    require_full_years(obs, file=d / OBSERVATIONS_FILE)
+    check_full_year_jumps(obs, file=d / OBSERVATIONS_FILE)
     _check_lever_years(d / LEVER_HISTORY_FILE, levers)
     digest = hashlib.sha256()
     for name in (OBSERVATIONS_FILE, TARGETS_FILE, LEVER_HISTORY_FILE):
         digest.update(name.encode())
         digest.update((d / name).read_bytes())
     return Dataset(tuple(obs), tuple(targets), tuple(levers), d, digest.hexdigest())
+
+
+def require_full_years(
+    observations: Iterable[Observation],
+    *,
+    file: Path | None = None,
+    field: str | None = None,
+    value: object = None,
+) -> None:
+    """The one rule for how much data the model needs: :data:`MIN_FULL_YEARS` full fiscal years.
+
+    Raises an :class:`InputError` (blaming ``file``, or ``field`` and ``value``: the fit's
+    ``--until``) saying how many there are.
+    """
+    years = [y for y, _ in annual_series(observations)]
+    if len(years) >= MIN_FULL_YEARS:
+        return
+    found = f"only {', '.join(f'FY{y}' for y in years)}" if years else "none"
+    raise InputError(
+        f"the model needs at least {MIN_FULL_YEARS} full fiscal years of exports "
+        f"(to fit the trend and the size of its yearly shocks); found {found}",
+        file=file,
+        field=field,
+        value=value,
+    )
+
+
+def _check_not_after(path: Path, rows: Iterable, field: str, today: date) -> None:
+    for r in rows:
+        d = getattr(r, field)
+        if d is not None and d.first_day > today:
+            raise InputError(
+                f"is after today ({today.isoformat()}); a figure cannot be published in the future",
+                file=path,
+                line=r.line,
+                field=field,
+                value=str(d),
+            )
+
+
+@dataclass(frozen=True)
+class YearStep:
+    """The change between two full fiscal years, per year: ``rate`` in log points a year."""
+
+    first: int
+    last: int
+    rate: float
+
+    @property
+    def factor(self) -> float:
+        return math.exp(self.rate)
+
+
+def _steps(series: dict[int, float]) -> list[YearStep]:
+    ys = sorted(series)
+    return [YearStep(a, b, abs(math.log(series[b] / series[a])) / (b - a)) for a, b in itertools.pairwise(ys)]
+
+
+def check_full_year_jumps(observations: Sequence[Observation], *, file: Path | None = None) -> None:
+    """Refuse a full-year figure that jumps beyond any growth on record (a typo such as 38100 for 3810).
+
+    The limit comes from the data, leaving out the year being checked so that a bad figure
+    cannot raise its own bar: take the full-year series (latest vintage of each year) without
+    that year, and its largest yearly change between neighbouring years in absolute log points
+    (the FY2020-FY2021 rise, x1.46, in the bundled data). A figure of that year (any vintage)
+    whose yearly change from either neighbouring year is more than :data:`JUMP_FACTOR` times
+    that, in log points, is over the limit (about x2.1 or /2.1 in one year with the bundled data;
+    the largest genuine change, FY2021, is within it). A bad figure also inflates its neighbours'
+    limits, so of the figures over their limit the one furthest over it is named; rows whose
+    note starts with :data:`CONFIRMED_MARKER`, and changes to them, are exempt.
+
+    Changes are compared per year, so a figure far from its neighbours in time is checked
+    loosely: FY2010, six years before the next full year, could be off by a factor of ten
+    unnoticed. Its source row says it is an isolated anchor.
+    """
+    latest_rows = dict(annual_series(observations))
+    latest = {y: o.value_musd for y, o in latest_rows.items()}
+    worst: tuple[float, Observation, int, YearStep, YearStep] | None = None
+    for o in observations:
+        if not o.is_full_year or o.confirmed:
+            continue
+        others = {y: v for y, v in latest.items() if y != o.fiscal_year}
+        steps = _steps(others)
+        if not steps:
+            continue
+        record = max(steps, key=lambda s: s.rate)
+        earlier = [y for y in others if y < o.fiscal_year]
+        later = [y for y in others if y > o.fiscal_year]
+        for y in ([max(earlier)] if earlier else []) + ([min(later)] if later else []):
+            if latest_rows[y].confirmed:
+                continue  # the change to a confirmed figure is confirmed too
+            step = _steps({y: others[y], o.fiscal_year: o.value_musd})[0]
+            score = step.rate / record.rate if record.rate > 0 else math.inf
+            if score > JUMP_FACTOR and (worst is None or score > worst[0]):
+                worst = (score, o, y, step, record)
+    if worst is None:
+        return
+    _, o, y, step, record = worst
+    neighbour = latest[y]
+    raise InputError(
+        f"FY{o.fiscal_year} at {o.value_musd:,.6g} is {_times(o.value_musd / neighbour)} FY{y}'s "
+        f"{neighbour:,.6g}{_per_year(step)}, a change beyond the limit of "
+        f"x{math.exp(JUMP_FACTOR * record.rate):.2f} a year: the largest yearly change between the other "
+        f"full years on record (x{record.factor:.2f}, FY{record.first}-FY{record.last}) "
+        f"{_power(JUMP_FACTOR)}. Correct the figure, or if it is right start its note with "
+        f"'{CONFIRMED_MARKER}'",
+        file=file,
+        line=o.line,
+        field="value_musd",
+    )
+
+
+def _per_year(step: YearStep) -> str:
+    gap = step.last - step.first
+    return f" (x{step.factor:.2f} a year over {gap} years)" if gap > 1 else ""
+
+
+def _power(k: float) -> str:
+    return "squared" if k == 2 else f"to the power {k:g}"
+
+
+def _times(ratio: float) -> str:
+    return f"{ratio:.3g} times" if ratio >= 1 else f"1/{1 / ratio:.3g} of"
 
 
 def _check_unique(path: Path, rows: Iterable, key, field: str) -> None:
@@ -491,9 +698,14 @@ def vintage_key(o: Observation) -> tuple:
 
 
 def latest_vintages(observations: Iterable[Observation]) -> dict[tuple[YearMonth, YearMonth], Observation]:
-    """The figure that represents each period: its latest vintage (see :func:`vintage_key`)."""
+    """The figure that represents each period: its latest vintage (see :func:`vintage_key`).
+
+    Rows set aside by their ``status`` (a source conflict, a lower bound) never represent a period.
+    """
     best: dict[tuple[YearMonth, YearMonth], Observation] = {}
     for o in observations:
+        if not o.is_value:
+            continue
         k = (o.period_start, o.period_end)
         if k not in best or vintage_key(o) > vintage_key(best[k]):
             best[k] = o
@@ -566,10 +778,13 @@ def year_to_date(observations: Iterable[Observation]) -> dict[int, dict[int, flo
 
 
 def revision_pairs(observations: Iterable[Observation]) -> list[tuple[Observation, Observation]]:
-    """(first print, latest print) for every period with two or more dated vintages."""
+    """(first print, latest print) for every period with two or more dated vintages.
+
+    Rows set aside by their ``status`` are not vintages: a source conflict is not a revision.
+    """
     groups: dict[tuple[YearMonth, YearMonth], list[Observation]] = {}
     for o in observations:
-        if o.published is not None:
+        if o.published is not None and o.is_value:
             groups.setdefault((o.period_start, o.period_end), []).append(o)
     pairs = []
     for g in groups.values():

@@ -9,7 +9,8 @@ own, so differences between scenarios are differences of policy, not of luck.
 
 The draws (parameters, shocks and the core path) do not depend on the levers: they are made once
 per (seed, draws, assumptions, trend, horizon) by :meth:`Engine.draws` and reused by every
-scenario and by the baseline.
+scenario and by the baseline. :meth:`Engine.cached_draws` keeps recently used draws (bounded by
+entries and bytes, safe to share between threads), keyed by :func:`draws_key`.
 """
 
 from __future__ import annotations
@@ -19,18 +20,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
-from scipy import special
 
 from simulator import model
-from simulator.data import (
-    Dataset,
-    Target,
-    annual_series,
-    first_history_year,
-    lever_history_paths,
-    load_dataset,
-)
+from simulator.cache import BoundedCache
+from simulator.data import Dataset, Target, annual_series, load_dataset
 from simulator.errors import InputError
+from simulator.lever_history import lever_history
 from simulator.levers import ASSUMPTIONS
 from simulator.params import DriftPosterior, FittedParams, load_params
 from simulator.scenario import (
@@ -58,10 +53,6 @@ def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.nd
     left = low + np.sqrt(u * width * (mode - low))
     right = high - np.sqrt((1.0 - u) * width * (high - mode))
     return np.where(u < cut, left, right)
-
-
-def normal_ppf(u: np.ndarray) -> np.ndarray:
-    return special.ndtri(u)
 
 
 # --------------------------------------------------------------------------- draws
@@ -93,11 +84,67 @@ class Draws:
     """Each draw's posterior deviation of the trend from its estimate."""
     trend_override: TrendOverride = field(default_factory=TrendOverride)
 
+    def arrays(self) -> list[np.ndarray]:
+        """Every array held (for the cache's byte count and to make shared draws read-only)."""
+        named = [v for v in vars(self).values() if isinstance(v, np.ndarray)]
+        return named + list(self.assumptions.values())
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.arrays())
+
+
+@dataclass(frozen=True)
+class DrawsKey:
+    """Everything :meth:`Engine.draws` depends on (no lever is in it): the draws' cache key."""
+
+    n: int
+    seed: int
+    horizon: int
+    triples: tuple[tuple[str, tuple[float, float, float]], ...]
+    trend: tuple[tuple[str, float], ...]
+
+
+def draws_key(
+    scenario: Scenario,
+    settings: Settings,
+    *,
+    horizon: int | None = None,
+    n: int | None = None,
+    seed: int | None = None,
+) -> DrawsKey:
+    """The draws a scenario needs: its own draws, seed and horizon where it sets them, else the
+    run's ``settings``; an explicit ``horizon``, ``n`` or ``seed`` wins over both."""
+
+    def pick(given: int | None, own: int | None, run: int) -> int:
+        return given if given is not None else own if own is not None else run
+
+    return DrawsKey(
+        n=pick(n, scenario.draws, settings.draws),
+        seed=pick(seed, scenario.seed, settings.seed),
+        horizon=pick(horizon, scenario.horizon, settings.horizon),
+        triples=tuple(sorted(assumption_triples(scenario).items())),
+        trend=tuple(sorted(scenario.trend.model_dump(exclude_none=True).items())),
+    )
+
+
+DRAWS_CACHE_ENTRIES = 8
+DRAWS_CACHE_BYTES = 512 * 2**20
+"""The engine keeps at most 8 sets of draws and 512 MiB of them (10,000 draws to FY2040 take
+about 3 MB; the largest allowed, 200,000 draws to FY2050, about 90 MB)."""
+
 
 class Engine:
     """Projections from one dataset and one set of fitted parameters."""
 
-    def __init__(self, data: Dataset, params: FittedParams):
+    def __init__(
+        self,
+        data: Dataset,
+        params: FittedParams,
+        *,
+        draws_cache_entries: int = DRAWS_CACHE_ENTRIES,
+        draws_cache_bytes: int = DRAWS_CACHE_BYTES,
+    ):
         if params.data_until is not None:
             data = data.until(params.data_until)
         if params.data_sha256 != data.sha256:
@@ -116,16 +163,17 @@ class Engine:
         self.params = params
         self.base_year = params.sample.base_year
         self.sample_first_year = params.sample.first_year
-        first_lever_year = first_history_year(data.lever_history) or self.sample_first_year
-        self.first_year = min(first_lever_year, self.sample_first_year)
-        self.history_years = np.arange(self.first_year, self.base_year + 1)
-        self.history_paths = {
-            k: np.asarray(v) for k, v in lever_history_paths(data.lever_history, self.history_years).items()
-        }
-        self._exposure_history = model.exposures(self.history_paths)
+        history = lever_history(data.lever_history, self.sample_first_year, self.base_year)
+        self.first_year = int(history.years[0])
+        self.history_years = history.years
+        self.history_paths = history.paths
+        self._exposure_history = history.exposures
         points = {p.fiscal_year: p.value_musd for p in params.sample.points}
         self.reported_first = points[self.sample_first_year]
         self.reported_base = points[self.base_year]
+        self.draws_cache: BoundedCache[Draws] = BoundedCache(
+            max_entries=draws_cache_entries, max_bytes=draws_cache_bytes, size=_draws_nbytes
+        )
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> Engine:
@@ -311,12 +359,34 @@ class Engine:
         return z
 
     def draws_for(self, scenario: Scenario, settings: Settings) -> Draws:
+        """New draws for ``scenario`` under ``settings`` (not cached: :meth:`cached_draws` is)."""
+        return self._draws_of(draws_key(scenario, settings))
+
+    def cached_draws(
+        self,
+        scenario: Scenario,
+        settings: Settings,
+        *,
+        horizon: int | None = None,
+        n: int | None = None,
+        seed: int | None = None,
+    ) -> Draws:
+        """The draws for ``scenario`` under ``settings`` (see :func:`draws_key` for the overrides),
+        made once and shared by every caller that needs the same ones, from any thread.
+
+        Shared draws are read-only: a caller that changed them would change every other
+        caller's projections.
+        """
+        key = draws_key(scenario, settings, horizon=horizon, n=n, seed=seed)
+        return self.draws_cache.get(key, lambda: _read_only(self._draws_of(key)))
+
+    def _draws_of(self, key: DrawsKey) -> Draws:
         return self.draws(
-            n=scenario.draws if scenario.draws is not None else settings.draws,
-            seed=scenario.seed if scenario.seed is not None else settings.seed,
-            horizon=scenario.horizon if scenario.horizon is not None else settings.horizon,
-            triples=assumption_triples(scenario),
-            trend=scenario.trend,
+            n=key.n,
+            seed=key.seed,
+            horizon=key.horizon,
+            triples=dict(key.triples),
+            trend=TrendOverride(**dict(key.trend)),
         )
 
     # ---- projection
@@ -369,19 +439,33 @@ class Engine:
         return start, (hist[self.base_year] / hist[start]) ** (1.0 / n) - 1.0
 
 
+def _draws_nbytes(draws: Draws) -> int:
+    return draws.nbytes
+
+
+def _read_only(draws: Draws) -> Draws:
+    for a in draws.arrays():
+        a.flags.writeable = False
+    return draws
+
+
 # --------------------------------------------------------------------------- results
 
 
 @dataclass(frozen=True)
 class TargetOdds:
+    """A target's odds. ``p_by_deadline`` and ``p_never`` are ``None`` when they cannot be
+    computed, and ``not_computed`` says why (no deadline; a horizon before the deadline)."""
+
     target: Target
     p_by_deadline: float | None
     year_p10: int | None
     year_p50: int | None
     year_p90: int | None
-    p_never: float
+    p_never: float | None
     reached_in_history: int | None
     required_cagr: float | None
+    not_computed: str | None = None
 
 
 class Projection:
@@ -476,11 +560,16 @@ class Projection:
         if reached is not None:
             ok = target.deadline_fy is None or reached <= target.deadline_fy
             return TargetOdds(target, 1.0 if ok else 0.0, reached, reached, reached, 0.0, reached, required)
+        p10, p50, p90, p_never = self.reach_summary(target.amount_musd, baseline=baseline)
+        horizon = int(self.years[-1])
+        if target.deadline_fy is None:
+            return TargetOdds(target, None, p10, p50, p90, p_never, None, required, "no deadline stated")
+        if target.deadline_fy > horizon:  # paths stop before the deadline: the odds would be understated
+            why = f"not computed: the horizon (FY{horizon}) ends before the deadline (FY{target.deadline_fy})"
+            return TargetOdds(target, None, p10, p50, p90, None, None, required, why)
         first = self.first_reach(target.amount_musd, baseline=baseline)
-        p = None if target.deadline_fy is None else float(np.mean(first <= target.deadline_fy))
-        return TargetOdds(
-            target, p, *self.reach_summary(target.amount_musd, baseline=baseline), None, required
-        )
+        p = float(np.mean(first <= target.deadline_fy))
+        return TargetOdds(target, p, p10, p50, p90, p_never, None, required)
 
     def contributions(self) -> dict[str, np.ndarray]:
         """Each lever's part of (scenario - baseline), per draw and year; they add up exactly."""

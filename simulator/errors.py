@@ -71,3 +71,26 @@ class InputErrors(Exception):
     def __init__(self, errors: list[InputError]):
         self.errors = errors
         super().__init__("\n".join(str(e) for e in errors))
+
+
+class OutputError(Exception):
+    """Writing a result failed (a full disk, no permission, ...); nothing partial was left behind.
+
+    Not a usage mistake: the command line reports it in one line and exits with code 1.
+    """
+
+    def __init__(self, file: str | Path, reason: str):
+        self.file, self.reason = str(file), reason
+        super().__init__(str(self))
+
+    @classmethod
+    def from_os_error(cls, exc: OSError, file: str | Path) -> OutputError:
+        reason = exc.strerror or str(exc) or type(exc).__name__
+        if exc.errno is not None:
+            reason += f" (errno {exc.errno})"
+        return cls(file, reason)
+
+    def __str__(self) -> str:
+        return (
+            f"cannot write {self.file}: {self.reason}; nothing was written and earlier results are unchanged"
+        )

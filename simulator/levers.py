@@ -109,8 +109,10 @@ LEVERS: tuple[Lever, ...] = (
         step=1,
         direction=1,
         default_source=(
-            "MoITT FY2025 review (19 July 2025): 23 Special Technology Zones cited; the wording "
-            "is ambiguous between notified and operating zones."
+            "MoITT FY2025 review (19 July 2025): 23 Special Technology Zones, hosting over 18,000 "
+            "professionals. The lever counts zones notified by STZA (cumulative, at the end of each "
+            "fiscal year) throughout: 5 by June 2022, 12 before the August 2024 notification of four "
+            "more, 23 by June 2025; current policy notifies no further zone."
         ),
         effect=(
             "Each zone adds net export earnings (US$ m a year), phased in over three years "
@@ -118,7 +120,8 @@ LEVERS: tuple[Lever, ...] = (
         ),
         lag_years=2,
         history=(
-            "calibration/data/lever_history.csv (STZA counts: 0 until FY2021, 12 by FY2024, 16 in FY2025)"
+            "calibration/data/lever_history.csv (zones notified by STZA at the end of each fiscal year: "
+            "0 until FY2021, 5 in FY2022 and FY2023, 12 in FY2024, 23 in FY2025)"
         ),
         assumptions=(
             Assumption(
@@ -130,13 +133,19 @@ LEVERS: tuple[Lever, ...] = (
                 high=20,
                 bounds=(0, 100),
                 source=(
-                    "derived: STZA counted more than 15,000 professionals in 12 zones (Aug 2024), "
-                    "about 1,250 a zone; ICT exports per tech worker are about $6,000-13,000 "
-                    "(FY2025 exports of $3.81B over 300,000-600,000 workers); assumption: half of "
-                    "zone activity is new rather than moved from elsewhere, giving about $6M. The "
-                    "high end allows zones that attract new export-oriented firms. STZA's own claim "
-                    "of $350M a year from four new zones (about $87M each) is an unverified "
-                    "projection and lies outside the range."
+                    "derived: MoITT counted over 18,000 professionals in 23 notified zones (July "
+                    "2025). ICT exports per tech worker are $6,350-12,700 (FY2025 exports of $3.81B "
+                    "over 300,000-600,000 workers); assumption: half of zone activity is new rather "
+                    "than moved from elsewhere. Per notified zone that is 18,000 / 23 = 783 "
+                    "professionals, or $2.5-5.0M (783 x $6,350-12,700 x 0.5). This parameter is per "
+                    "zone at full effect, and 11 of the 23 zones were notified during FY2025 and "
+                    "count a third (the phase-in below): FY2025 had (5 + 12 + 23) / 3 = 13.3 zones "
+                    "at full effect, 1,350 professionals each, or $4.3-8.6M. The central $6M lies "
+                    "inside that range and is kept (the August 2024 count, over 15,000 in 12 zones, "
+                    "gave $4.0-7.9M per notified zone). The low end allows less new activity; the "
+                    "high end zones that attract new export-oriented firms. STZA's claim of $350M a "
+                    "year from the four zones notified in August 2024 (about $87M each) is an "
+                    "unverified projection and lies outside the range."
                 ),
             ),
         ),
@@ -150,7 +159,7 @@ LEVERS: tuple[Lever, ...] = (
                 "developer investment to be spent over 2-4 years, Aug 2024)",
             ),
         ),
-        reference_points=(("FY2025 (16 zones)", 16), ("STZA 2022 plan (16)", 16)),
+        reference_points=(("FY2024 (12 notified)", 12), ("STZA 2022 plan (16)", 16)),
     ),
     Lever(
         name="formal_channel_share",
@@ -285,21 +294,26 @@ LEVERS: tuple[Lever, ...] = (
         label="Startup and venture funding",
         group="Venture capital",
         unit="US$ m a year",
-        default=43,
+        default=74,
         min=0,
         max=1000,
         step=1,
         direction=1,
         default_source=(
-            "Telenor / i2i / STZA policy brief (8 July 2025): $43M raised by startups in 2024 "
-            "(equity-only trackers give $22.5-37M)."
+            "i2i Capital Landscape Brief 2024-2025 (early 2026): $74M raised by startups in 2025 in "
+            "16 deals, 89% of it in hybrid equity-debt rounds ($34M in 2024). The lever counts i2i's "
+            "total of announced rounds, equity and debt, in every year of its history; "
+            "equity-only trackers give less (Data Darbar: $22.5M in 2024)."
         ),
         effect=(
             "Funding builds a stock of startup capital (20% of it used up each year); two years "
             "after it is raised, each dollar of that stock yields export earnings."
         ),
         lag_years=2,
-        history="calibration/data/lever_history.csv (calendar-year totals, 2013-2024; $350M in 2021)",
+        history=(
+            "calibration/data/lever_history.csv (i2i calendar-year totals, 2013-2025; $350M in 2021; "
+            "2018 and 2019 from other trackers, no i2i total found)"
+        ),
         assumptions=(
             Assumption(
                 name="vc_funding.export_yield",
@@ -307,13 +321,20 @@ LEVERS: tuple[Lever, ...] = (
                 unit="US$ per US$",
                 low=0.02,
                 central=0.1,
-                high=0.4,
+                high=0.2,
                 bounds=(0, 2),
                 source=(
-                    "assumption: most funded Pakistani startups (fintech, e-commerce, logistics) "
-                    "sell at home; export-oriented software and services startups are a minority. "
-                    "The 2023 export strategy's claim that a $1B startup fund adds $1B of exports "
-                    "(a yield of 1) is far above this range."
+                    "assumption: most funded Pakistani startups sell at home. E-commerce, fintech and "
+                    "health took $81.4M of the $102.7M raised in Q2 2022 (79%, i2i) and fintech $52M "
+                    "of $60.2M in Q2 2025 (86%, i2i); 14 of the 386 startups the National Incubation "
+                    "Centres supported reached international markets (MoITT, Aug 2025). If at most "
+                    "a fifth of the capital sits in export-oriented firms, each earning at most its "
+                    "capital in exports a year, the yield is at most 0.2. The high end was 0.4 until "
+                    "this review: 0.4 x the $722M of startup capital counted in FY2025 (funding to "
+                    "2022, 20% a year used up) credited startups with $289M, 7.6% of FY2025 exports; "
+                    "at 0.2 it is $144M "
+                    "(3.8%), at the central 0.1 $72M (1.9%). The 2023 export strategy's claim that "
+                    "a $1B startup fund adds $1B of exports (a yield of 1) is far above this range."
                 ),
             ),
         ),
@@ -326,7 +347,7 @@ LEVERS: tuple[Lever, ...] = (
                 source="assumption: a funding round is spent over about five years",
             ),
         ),
-        reference_points=(("2021 peak", 350), ("2023", 75)),
+        reference_points=(("2021 peak", 350), ("2024", 34)),
     ),
     Lever(
         name="talent_pipeline",

@@ -19,7 +19,9 @@ DEFAULT_PARAMS_PATH = Path(__file__).resolve().parent.parent / "calibration" / "
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys and non-finite numbers (``NaN``, ``Infinity``, ``1e400``) are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class AnnualPoint(_Strict):
@@ -218,6 +220,11 @@ def load_params(path: str | Path | None = None) -> FittedParams:
         raise InputError(
             "fitted-parameter file not found; run `python -m calibration fit` to create it", file=p
         ) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not the fitted-parameter file (a .json file)", file=p) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise InputError(f"cannot read the fitted-parameter file: {reason}", file=p) from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -233,5 +240,8 @@ def load_params(path: str | Path | None = None) -> FittedParams:
 
 
 def dump_params(params: FittedParams) -> str:
-    """The file's text: stable key order and formatting, so a re-fit on the same data is byte-identical."""
-    return json.dumps(params.model_dump(mode="json"), indent=2, sort_keys=False) + "\n"
+    """The file's text: stable key order and formatting, so a re-fit on the same data is byte-identical.
+
+    Strict JSON: a non-finite number raises ``ValueError`` instead of writing ``NaN``/``Infinity``.
+    """
+    return json.dumps(params.model_dump(mode="json"), indent=2, sort_keys=False, allow_nan=False) + "\n"

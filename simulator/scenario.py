@@ -33,11 +33,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from simulator.errors import InputError, InputErrors
 from simulator.levers import ASSUMPTION_BY_NAME, ASSUMPTIONS, LEVER_BY_NAME, LEVERS, Assumption, Lever
-from simulator.settings import MAX_DRAWS, MAX_HORIZON, MIN_DRAWS
+from simulator.settings import MAX_DRAWS, MAX_HORIZON, MAX_SEED, MIN_DRAWS
 
 BASELINE = "baseline"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
@@ -51,6 +51,10 @@ Number = Annotated[float, Strict()]
 """A number: an int or a float, never a string or a boolean ("40" and true are mistakes)."""
 Whole = Annotated[int, Strict()]
 
+# Optional fields are typed without ``| None`` and default to None: a field left out means "not
+# changed", but a field written with no value (``tech_zones:``, YAML null) is refused ("has no
+# value") instead of silently meaning current policy.
+
 
 # --------------------------------------------------------------------------- levers
 
@@ -63,10 +67,10 @@ class LeverPath(_Strict):
     given, current policy before the first, the last value after it).
     """
 
-    value: Number | None = None
-    start: Whole | None = Field(None, description="first fiscal year of the change")
+    value: Number = None  # type: ignore[assignment]
+    start: Whole = Field(None, description="first fiscal year of the change")  # type: ignore[assignment]
     ramp_years: Whole = Field(0, ge=0, le=30, description="years to reach the value (0 or 1: at once)")
-    values: dict[int, Number] | None = None
+    values: dict[int, Number] = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def _one_form(self) -> LeverPath:
@@ -134,7 +138,7 @@ def _levers_model() -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for lv in LEVERS:
         fields[lv.name] = (
-            Annotated[LeverSetting, AfterValidator(_check_lever(lv))] | None,
+            Annotated[LeverSetting, AfterValidator(_check_lever(lv))],
             Field(
                 None, description=f"{lv.label} ({lv.unit}), {lv.range_text}; current policy {lv.default:g}"
             ),
@@ -155,10 +159,10 @@ class AssumptionOverride(_Strict):
     ``high`` together set the triangular distribution; ``fixed`` removes the uncertainty.
     """
 
-    low: Number | None = None
-    central: Number | None = None
-    high: Number | None = None
-    fixed: Number | None = None
+    low: Number = None  # type: ignore[assignment]
+    central: Number = None  # type: ignore[assignment]
+    high: Number = None  # type: ignore[assignment]
+    fixed: Number = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
     def _form(self) -> AssumptionOverride:
@@ -213,7 +217,7 @@ def _assumptions_model() -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for a in ASSUMPTIONS:
         fields[_field_name(a.name)] = (
-            Annotated[AssumptionOverride | Number, AfterValidator(_check_assumption(a))] | None,
+            Annotated[AssumptionOverride | Number, AfterValidator(_check_assumption(a))],
             Field(None, alias=a.name, description=f"{a.label} ({a.unit})"),
         )
     return create_model(
@@ -230,13 +234,13 @@ Assumptions = _assumptions_model()
 class TrendOverride(_Strict):
     """Overrides of the calibrated trend: each field replaces what the fit gives."""
 
-    growth_pct: Number | None = Field(
+    growth_pct: Number = Field(  # type: ignore[assignment]
         None, ge=-10, le=40, description="central trend growth of the core, % a year (calibrated by default)"
     )
-    slowdown_per_doubling: Number | None = Field(
+    slowdown_per_doubling: Number = Field(  # type: ignore[assignment]
         None, ge=0, le=20, description="points of growth lost each time the sector doubles (0 = no slowdown)"
     )
-    shock_scale: Number | None = Field(
+    shock_scale: Number = Field(  # type: ignore[assignment]
         None, ge=0, le=3, description="multiplies the calibrated size of yearly shocks (1 = as calibrated)"
     )
 
@@ -253,9 +257,9 @@ class Scenario(_Strict):
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     assumptions: Assumptions = Field(default_factory=Assumptions)  # type: ignore[valid-type]
     trend: TrendOverride = Field(default_factory=TrendOverride)
-    draws: Whole | None = Field(None, ge=MIN_DRAWS, le=MAX_DRAWS)
-    seed: Whole | None = Field(None, ge=0)
-    horizon: Whole | None = Field(None, le=MAX_HORIZON)
+    draws: Whole = Field(None, ge=MIN_DRAWS, le=MAX_DRAWS)  # type: ignore[assignment]
+    seed: Whole = Field(None, ge=0, le=MAX_SEED)  # type: ignore[assignment]
+    horizon: Whole = Field(None, le=MAX_HORIZON)  # type: ignore[assignment]
 
     @field_validator("horizon")
     @classmethod
@@ -373,71 +377,10 @@ def translate_errors(exc: ValidationError, data: dict, source: str | None) -> li
     out: list[InputError] = []
     seen: set[str] = set()
     for err in exc.errors():
-        loc = [str(p) for p in err["loc"] if not _is_union_tag(p)]
-        loc = [_dotted_assumption(p) for p in loc]
-        ctx = err.get("ctx", {}) or {}
-        etype = err["type"]
-        value = err.get("input")
-        allowed = None
-        problem = err["msg"]
-        if etype in ("lever_range", "year_range", "assumption_range"):
-            sub = str(ctx.get("path", ""))
-            if sub and sub not in loc[-1:]:
-                loc = [*loc, *sub.split(".")]
-            value, allowed = ctx.get("value"), ctx.get("allowed")
-            problem = {
-                "lever_range": "is outside the lever's range",
-                "year_range": "is outside the model's years",
-                "assumption_range": "is outside the allowed range",
-            }[etype]
-        elif etype == "extra_forbidden":
-            key = loc[-1]
-            parent = loc[:-1]
-            choices = _choices_for(parent)
-            problem = "is not a known field"
-            hint = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
-            if hint:
-                problem += f"; did you mean '{hint[0]}'?"
-            allowed = ", ".join(choices)
-            value = None
-        elif etype == "missing":
-            problem = "is required"
-            value = None
-        elif etype.startswith(("greater_than", "less_than")):
-            allowed = _bound_text(etype, ctx)
-            problem = "is out of range"
-        elif etype in ("lever_form", "assumption_form"):
-            value = None
-        elif etype in ("float_parsing", "float_type") and isinstance(value, dict):
-            continue  # a mapping failed the number branch of a union; the mapping branch says why
-        elif etype in ("float_parsing", "float_type") and len(loc) == 2 and loc[0] == "levers":
-            problem = "must be a number, or a mapping with `value` (and `start`, `ramp_years`) or `values`"
-        elif etype in ("model_type", "dict_type") and len(loc) == 2 and loc[0] in ("levers", "assumptions"):
-            continue  # a scalar failed the mapping branch; the number branch says why
-        elif etype in (
-            "float_parsing",
-            "float_type",
-            "int_parsing",
-            "int_type",
-            "int_from_float",
-            "string_type",
-            "dict_type",
-            "model_type",
-            "bool_type",
-        ):
-            problem = {
-                "float_parsing": "must be a number",
-                "float_type": "must be a number",
-                "int_parsing": "must be a whole number",
-                "int_type": "must be a whole number",
-                "int_from_float": "must be a whole number",
-                "string_type": "must be text",
-                "dict_type": "must be a mapping",
-                "model_type": "must be a mapping",
-                "bool_type": "must be true or false",
-            }[etype]
-        elif etype == "string_pattern_mismatch":
-            problem = "must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+        found = _translate(err)
+        if found is None:
+            continue
+        loc, problem, value, allowed = found
         path = ".".join(loc)
         # a union reports each branch; keep the first message per path
         if path in seen:
@@ -445,6 +388,87 @@ def translate_errors(exc: ValidationError, data: dict, source: str | None) -> li
         seen.add(path)
         out.append(InputError(problem, file=source, field=path or None, value=value, allowed=allowed))
     return out
+
+
+_Translated = tuple[list[str], str, object, str | None]
+"""(field path, problem, value shown, what is allowed) of one error."""
+
+
+def _translate(err: ErrorDetails) -> _Translated | None:
+    """One pydantic error in the user's words; ``None`` for a union branch's noise."""
+    loc = [_dotted_assumption(str(p)) for p in err["loc"] if not _is_union_tag(p)]
+    etype, value = err["type"], err.get("input")
+    ctx: dict = err.get("ctx", {}) or {}
+    if "[key]" in loc:  # a mapping key of the wrong type: name the mapping, not ".[key]"
+        return loc[: loc.index("[key]") - 1], _NOT_A_YEAR_KEY, value, None
+    if value is None and etype in _TYPE_PROBLEMS:
+        return loc, _NO_VALUE, None, None
+    if etype in _RANGE_PROBLEMS:
+        sub = str(ctx.get("path", ""))
+        if sub and sub not in loc[-1:]:
+            loc = [*loc, *sub.split(".")]
+        return loc, _RANGE_PROBLEMS[etype], ctx.get("value"), ctx.get("allowed")
+    if etype == "extra_forbidden":
+        return _unknown_field(loc)
+    if etype == "missing":
+        return loc, "is required", None, None
+    if etype.startswith(("greater_than", "less_than")):
+        return loc, "is out of range", value, _RANGES.get(".".join(loc)) or _bound_text(etype, ctx)
+    if etype in ("lever_form", "assumption_form"):
+        return loc, err["msg"], None, None
+    if _union_branch_noise(etype, value, loc):
+        return None
+    return loc, _type_problem(etype, loc) or err["msg"], value, None
+
+
+def _unknown_field(loc: list[str]) -> _Translated:
+    key, parent = loc[-1], loc[:-1]
+    choices = _choices_for(parent)
+    problem = "is not a known field"
+    hint = difflib.get_close_matches(key, choices, n=1, cutoff=0.6)
+    if hint:
+        problem += f"; did you mean '{hint[0]}'?"
+    return loc, problem, None, ", ".join(choices)
+
+
+def _union_branch_noise(etype: str, value: object, loc: list[str]) -> bool:
+    """A branch of a number-or-mapping union that failed because the other branch applies."""
+    if etype in ("float_parsing", "float_type") and isinstance(value, dict):
+        return True  # a mapping failed the number branch; the mapping branch says why
+    # a scalar failed the mapping branch of a lever or an assumption; the number branch says why
+    return etype in ("model_type", "dict_type") and len(loc) == 2 and loc[0] in ("levers", "assumptions")
+
+
+def _type_problem(etype: str, loc: list[str]) -> str | None:
+    if etype in ("float_parsing", "float_type") and len(loc) == 2 and loc[0] == "levers":
+        return "must be a number, or a mapping with `value` (and `start`, `ramp_years`) or `values`"
+    if etype == "string_pattern_mismatch":
+        return "must be 1-64 letters, digits, '-', '_' or '.', starting with a letter or digit"
+    return _TYPE_PROBLEMS.get(etype)
+
+
+_NOT_A_YEAR_KEY = "has a key that is not a fiscal year (a whole number)"
+_NO_VALUE = "has no value; give one, or remove the field to keep what the base scenario says"
+_TYPE_PROBLEMS = {
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "string_type": "must be text",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "bool_type": "must be true or false",
+}
+_RANGE_PROBLEMS = {
+    "lever_range": "is outside the lever's range",
+    "year_range": "is outside the model's years",
+    "assumption_range": "is outside the allowed range",
+}
+_RANGES = {
+    "seed": f"a whole number from 0 to {MAX_SEED} (2^63-1)",
+}
+"""What a field allows, where its one violated bound would not say it well."""
 
 
 def _is_union_tag(p: object) -> bool:

@@ -11,10 +11,12 @@ from streamlit.testing.v1 import AppTest
 
 from simulator.analysis.attribution import attribute
 from simulator.analysis.goal_seek import ReachModel, goal_seek
-from simulator.analysis.goals import resolve_goal
+from simulator.analysis.goals import Goal, resolve_goal
 from simulator.analysis.sensitivity import OddsModel, odds_sobol, tornado, uncertain_inputs
 from simulator.analysis.track_record import past_targets
 from simulator.app import what_it_takes as wit
+from simulator.app import wit_charts, wit_frames, wit_query
+from simulator.levers import LEVER_BY_NAME, LEVERS
 from simulator.scenario import baseline_scenario
 
 WIT = "from simulator.app.what_it_takes import page\npage()"
@@ -81,29 +83,29 @@ def test_waterfall_adds_up(engine, seek_result):
     goal, model, result = seek_result
     projection = engine.project(model.scenario(result.package.moved()), model.draws)
     a = attribute(projection, goal)
-    df = wit.waterfall_frame(a)
+    df = wit_frames.waterfall_frame(a)
     steps = df[df["kind"] != "level"]
     # each bar starts where the previous ended, and the last lever ends at the scenario's mean
     assert np.allclose(steps["start"].to_numpy()[1:], steps["end"].to_numpy()[:-1])
     assert steps["end"].iloc[-1] == pytest.approx(a.scenario_mean / 1000)
     assert df["end"].iloc[0] == pytest.approx(a.baseline_mean / 1000)
-    wedge = wit.wedge_frame(projection)
+    wedge = wit_frames.wedge_frame(projection)
     last = wedge[wedge["fiscal_year"] == goal.deadline_fy]
     assert last["y1"].max() == pytest.approx(a.scenario_mean / 1000, rel=1e-9)
-    spec = wit.waterfall_chart(df, goal).to_dict()
+    spec = wit_charts.waterfall_chart(df, goal).to_dict()
     assert spec["layer"][0]["mark"]["type"] == "bar"
 
 
 def test_lever_and_package_frames(seek_result):
     _, _, result = seek_result
-    levers = wit.lever_answers_frame(result)
+    levers = wit_frames.lever_answers_frame(result)
     assert len(levers) == 6
     assert (levers["Least setting alone"] == "not reachable alone").all()
     assert levers["Range"].iloc[0] == "0 to 60 zones"
-    pkg = wit.package_frame(result.package)
-    assert set(pkg["Lever"]) == {wit.LEVER_BY_NAME[k].label for k in result.package.moved()}
+    pkg = wit_frames.package_frame(result.package)
+    assert set(pkg["Lever"]) == {LEVER_BY_NAME[k].label for k in result.package.moved()}
     assert ((pkg["Move (share of range)"] > 0) & (pkg["Move (share of range)"] <= 1)).all()
-    shown = wit.as_percent_text(levers, ["P there", "P at the far end"])
+    shown = wit_frames.as_percent_text(levers, ["P there", "P at the far end"])
     for raw, text in zip(levers["P there"], shown["P there"], strict=True):
         assert text == ("—" if raw is None or pd.isna(raw) else f"{raw:.1%}")
     assert all(t.endswith("%") for t in shown["P at the far end"])
@@ -114,15 +116,15 @@ def test_tornado_and_sobol_frames(engine, settings):
     inputs, _ = uncertain_inputs(engine, baseline_scenario())
     model = OddsModel(engine, baseline_scenario(), [goal], inputs, shocks=200, seed=1)
     (t,) = tornado(model)
-    tf = wit.tornado_frame(t, inputs)
+    tf = wit_frames.tornado_frame(t, inputs)
     assert len(tf) == 2 * len(inputs)
     assert (tf["central"] == t.y_central).all()
     assert tf.sort_values("rank")["input"].iloc[0] == t.bars[0].label
     (s,) = odds_sobol(model, n=32, seed=1)
-    sf = wit.sobol_frame(s)
+    sf = wit_frames.sobol_frame(s)
     assert len(sf) == 2 * len(inputs)
     assert (sf["lo"] <= sf["value"]).all() and (sf["value"] <= sf["hi"]).all()
-    spec = wit.sobol_chart(sf, s).to_dict()
+    spec = wit_charts.sobol_chart(sf, s).to_dict()
     assert "95% intervals" in json.dumps(spec)
 
 
@@ -151,13 +153,19 @@ def test_link_reproduces_the_view():
 def test_query_round_trip(engine):
     options = wit._goal_options(engine)
     goal = next(g for g in options.values() if g is not None and g.key == "t15b_fy2030_govt")
-    q = wit.query_from_view(goal, 0.66, "blueprint-package", 2027, ["tech_zones"])
-    values, problems = wit.view_from_query(q, options, [wit.CURRENT, "blueprint-package"], 2026, 2040)
+    q = wit_query.query_from_view(goal, 0.66, "blueprint-package", 2027, ["tech_zones"])
+    values, problems = wit_query.view_from_query(
+        q, options, [wit_query.CURRENT, "blueprint-package"], 2026, 2040
+    )
     assert not problems
     assert options[values["wit_target"]] == goal
     assert values["wit_probability"] == 0.66 and values["wit_start"] == "blueprint-package"
     assert values["wit_start_year"] == 2027 and values["wit_levers"] == ["tech_zones"]
-    own = wit.query_from_view(wit.Goal(12_500, 2031), 0.5, wit.CURRENT, 2026, [lv.name for lv in wit.LEVERS])
+    own = wit_query.query_from_view(
+        Goal(12_500, 2031), 0.5, wit_query.CURRENT, 2026, [lv.name for lv in LEVERS]
+    )
     assert own == {"target": "own", "amount": "12.5", "deadline": "2031", "p": "0.5", "start": "2026"}
-    _, problems = wit.view_from_query({"p": "0.7", "levers": "zones"}, options, [wit.CURRENT], 2026, 2040)
+    _, problems = wit_query.view_from_query(
+        {"p": "0.7", "levers": "zones"}, options, [wit_query.CURRENT], 2026, 2040
+    )
     assert len(problems) == 2

@@ -7,9 +7,9 @@ import csv
 import pytest
 
 from simulator.analysis.attribution import ATTRIBUTION_COLUMNS
+from simulator.analysis.goal_seek import GOAL_SEEK_COLUMNS
 from simulator.analysis.sensitivity import SENSITIVITY_COLUMNS
 from simulator.cli import main
-from simulator.commands.goal_seek import COLUMNS as GOAL_SEEK_COLUMNS
 
 
 @pytest.fixture(autouse=True)

@@ -51,7 +51,7 @@ def test_outcome_follows_the_data_not_the_targets_file(data_copy):
     path = data_copy / "observations.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     lines.append(
-        "2021-07,2022-06,2022,3600,ict_services,2099-01-01,SBP,https://example.org/revision,test revision"
+        "2021-07,2022-06,2022,3600,ict_services,2025-01-01,SBP,https://example.org/revision,test revision,"
     )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     p = by_id(past_targets(load_dataset(data_copy)))["t3p5b_fy2022_haque"]

@@ -461,6 +461,8 @@ def test_other_pages_run(module):
         obs = at.dataframe[0].value
         assert {"source", "published", "url", "used"} <= set(obs.columns)
         assert (obs["used"] == "yes").sum() >= len(compute.engine().history())
+        set_aside = set(obs.loc[obs["used"].str.startswith("no:"), "used"])
+        assert set_aside == {"no: source conflict", "no: lower bound"}  # kept, marked, not used
 
 
 def test_the_app_refuses_more_draws_than_it_runs_but_names_the_limit():

@@ -12,7 +12,7 @@ import pytest
 
 from calibration.__main__ import main as calibration_main
 from calibration.fit import Increments, drift_estimates, fit, fit_damped, loglik_damped
-from simulator.data import OBSERVATIONS_FILE, load_dataset
+from simulator.data import OBSERVATIONS_FILE, load_dataset, year_to_date
 from simulator.engine import Engine
 from simulator.params import dump_params
 from simulator.scenario import baseline_scenario
@@ -122,7 +122,10 @@ def test_bundled_fit_reports_what_the_data_support(params):
     assert params.sample.first_year == 2010 and params.sample.base_year == 2025
     assert 0.05 < params.trend.sigma < 0.25
     assert any("Not identified by the data" in n for n in params.notes)
-    assert params.nowcast is None
+    # FY2026 has year-to-date figures: its nowcast starts from the latest month reported
+    ytd = year_to_date(load_dataset().observations)[2026]
+    assert params.nowcast is not None and params.nowcast.fiscal_year == 2026
+    assert params.nowcast.months == max(m for m in ytd if m < 12)
 
 
 def test_committed_parameters_are_up_to_date(capsys):
@@ -138,6 +141,7 @@ def test_refit_is_byte_identical(data):
 def test_new_months_feed_the_nowcast_without_code_changes(data_copy: Path, tmp_path: Path):
     """Add FY2026 year-to-date figures to the data file, re-fit: FY2026's projection centres on
     what they imply and narrows."""
+    _drop_fiscal_year(data_copy / OBSERVATIONS_FILE, 2026)  # start from no FY2026 figure
     before_params = fit(load_dataset(data_copy))
     before = Engine(load_dataset(data_copy), before_params).run(
         baseline_scenario(), load_settings(draws=4000)
@@ -154,6 +158,7 @@ def test_new_months_feed_the_nowcast_without_code_changes(data_copy: Path, tmp_p
                 "SBP",
                 "https://example.org/ytd",
                 "test",
+                "",
             ]
         )
     data = load_dataset(data_copy)
@@ -183,6 +188,7 @@ def test_a_new_full_year_moves_the_base_year(data_copy: Path):
                 "SBP",
                 "https://example.org/fy",
                 "test",
+                "",
             ]
         )
     data = load_dataset(data_copy)
@@ -241,3 +247,11 @@ def test_backtest_report_says_whether_the_model_beats_naive(capsys):
     assert "levers stay at their values in the origin year" in out
     assert "naive" in out and ("beats naive" in out or "does not beat naive" in out)
     assert "80% interval held the actual" in out
+
+
+def _drop_fiscal_year(path: Path, fiscal_year: int) -> None:
+    """Remove a fiscal year's rows from an observations file (a copy), keeping everything else."""
+    rows = list(csv.reader(path.open(encoding="utf-8")))
+    col = rows[0].index("fiscal_year")
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f, lineterminator="\n").writerows(r for r in rows if r[col] != str(fiscal_year))

@@ -66,15 +66,16 @@ def test_projection_rows_have_the_documented_columns_history_first(projection, e
 def test_target_rows_have_the_documented_columns(projection, engine):
     text = output.targets_csv([("base", projection)])
     assert text.splitlines()[0] == (
-        "scenario,target_id,amount_musd,deadline_fy,source,p_by_deadline,year_p10,year_p50,year_p90,p_never"
+        "scenario,target_id,amount_musd,deadline_fy,source,p_by_deadline,year_p10,year_p50,year_p90,p_never,"
+        "note"
     )
     rows = parse(text)
     assert [r["target_id"] for r in rows] == [t.id for t in engine.open_targets()]
     for r in rows:
         if r["deadline_fy"] == "":
-            assert r["p_by_deadline"] == ""
+            assert r["p_by_deadline"] == "" and r["note"] == "no deadline stated"
         else:
-            assert 0 <= float(r["p_by_deadline"]) <= 1
+            assert 0 <= float(r["p_by_deadline"]) <= 1 and r["note"] == ""
         assert 0 <= float(r["p_never"]) <= 1
         assert "http" in r["source"]
 
@@ -107,18 +108,19 @@ def test_atomic_file_cleans_up_on_keyboard_interrupt(tmp_path: Path):
 
 
 def test_output_folder_rules(tmp_path: Path):
-    new = output.prepare_out_dir(tmp_path / "a" / "b")
-    assert new.is_dir()
-    output.prepare_out_dir(new)  # empty: fine
+    new = tmp_path / "a" / "b"
+    assert output.check_out_dir(new) == new and not new.exists()  # created when the results are complete
+    new.mkdir(parents=True)
+    output.check_out_dir(new)  # empty: fine
     (new / "projections.csv").write_text("old")
     with pytest.raises(InputError) as info:
-        output.prepare_out_dir(new)
+        output.check_out_dir(new)
     assert "not empty" in str(info.value) and "--overwrite" in str(info.value)
-    assert output.prepare_out_dir(new, overwrite=True) == new
+    assert output.check_out_dir(new, overwrite=True) == new
     afile = tmp_path / "file"
     afile.write_text("x")
     with pytest.raises(InputError, match="not a folder"):
-        output.prepare_out_dir(afile)
+        output.check_out_dir(afile)
 
 
 def test_manifest_is_indented_json(tmp_path: Path):

@@ -150,6 +150,25 @@ up to ``gap_mean_musd`` (amount minus mean baseline exports at the deadline). ``
 positive). All amounts in US$ millions at the goal's deadline year.
 """
 
+ATTRIBUTION_DECIMALS = {
+    **dict.fromkeys(
+        (
+            "amount_musd",
+            "mean_musd",
+            "p10_musd",
+            "p90_musd",
+            "gap_mean_musd",
+            "baseline_mean_musd",
+            "baseline_p50_musd",
+            "scenario_mean_musd",
+            "scenario_p50_musd",
+        ),
+        1,
+    ),
+    "share_of_gap": 4,
+}
+"""Decimals written for the attribution CSV's number columns (US$ m: 1; shares: 4)."""
+
 
 def attribution_rows(projection: Projection, results: Iterable[Attribution]) -> list[dict[str, object]]:
     """Long-form rows with :data:`ATTRIBUTION_COLUMNS`."""

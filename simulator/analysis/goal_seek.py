@@ -60,7 +60,6 @@ from simulator.levers import LEVER_BY_NAME, LEVERS, Lever
 from simulator.scenario import (
     LeverPath,
     Scenario,
-    assumption_triples,
     baseline_scenario,
     validate_scenario,
 )
@@ -165,15 +164,10 @@ class ReachModel:
         draws: int | None = None,
         seed: int | None = None,
     ) -> ReachModel:
-        """Make the draws for ``base`` (its draws and seed, else ``settings``) up to the deadline."""
+        """With the draws for ``base`` (``draws`` and ``seed`` if given, else the scenario's, else
+        ``settings``) up to the deadline, from the engine's cache."""
         b = base if base is not None else baseline_scenario()
-        d = engine.draws(
-            n=draws if draws is not None else b.draws if b.draws is not None else settings.draws,
-            seed=seed if seed is not None else b.seed if b.seed is not None else settings.seed,
-            horizon=goal.deadline_fy,
-            triples=assumption_triples(b),
-            trend=b.trend,
-        )
+        d = engine.cached_draws(b, settings, horizon=goal.deadline_fy, n=draws, seed=seed)
         return cls(engine, goal, d, base=b, start_year=start_year)
 
     @property
@@ -676,8 +670,41 @@ def goal_seek(
     )
 
 
+GOAL_SEEK_COLUMNS = (
+    "goal",
+    "amount_musd",
+    "deadline_fy",
+    "probability_required",
+    "start_year",
+    "draws",
+    "seed",
+    "method",
+    "lever",
+    "unit",
+    "current",
+    "value",
+    "reachable",
+    "probability_at_value",
+    "probability_current",
+    "probability_best_end",
+    "distance",
+)
+"""Columns of the goal-seek CSV (``simulator goal-seek --out`` and the app's download)."""
+
+GOAL_SEEK_DECIMALS = {
+    "amount_musd": 1,
+    "probability_required": 4,
+    "probability_at_value": 4,
+    "probability_current": 4,
+    "probability_best_end": 4,
+    "distance": 6,
+}
+"""Decimals written for the goal-seek CSV's number columns (US$ m: 1; probabilities: 4)."""
+
+
 def goal_seek_rows(result: GoalSeek) -> list[dict[str, object]]:
-    """Long-form rows for CSV: one per lever answer, then one per lever of the package.
+    """Long-form rows for CSV (:data:`GOAL_SEEK_COLUMNS`): one per lever answer, then one per
+    lever of the package.
 
     Columns: ``goal`` (target id or amount_fy), ``amount_musd``, ``deadline_fy``,
     ``probability_required``, ``start_year``, ``draws``, ``seed``, ``method`` (``one_lever`` or

@@ -434,6 +434,19 @@ width of the ``conf_level`` bootstrap interval; ``n``: base sample; ``runs``: mo
 run averages ``shocks`` shock paths. ``note`` says why indices are empty.
 """
 
+SENSITIVITY_DECIMALS = {
+    "amount_musd": 1,
+    "p_low": 4,
+    "p_high": 4,
+    "p_central": 4,
+    "s1": 4,
+    "s1_conf": 4,
+    "st": 4,
+    "st_conf": 4,
+    "conf_level": 2,
+}
+"""Decimals written for the sensitivity CSV's number columns."""
+
 
 def sensitivity_rows(
     tornadoes: Sequence[Tornado], sobols: Sequence[SobolResult], shocks: int, inputs: Sequence[Input]

@@ -4,12 +4,16 @@ A slider release must redraw the chart in well under 150 ms, so the work is spli
 it depends on (see ``benchmarks/bench_app_latency.py``):
 
 * the engine (data and fitted parameters): once per server;
-* the draws (``engine.draws``): only (draws, seed, horizon, assumption triples, trend), never the
-  policy levers, so a lever slider reuses them;
+* the draws: only (draws, seed, horizon, assumption triples, trend), never the policy levers,
+  so a lever slider reuses them; the engine keeps them (:meth:`Engine.cached_draws`, keyed by
+  :func:`simulator.engine.draws_key`);
 * the baseline with the same draws (current policy under the user's assumptions): once per set
   of draws;
 * the scenario's projection and the numbers read off it: per scenario (a few ms); kept for
   recently seen scenarios, so moving a slider back and forth is instant.
+
+The baselines and projections are kept in two :class:`~simulator.cache.BoundedCache` objects
+shared by every session, keyed through the engine's key and bounded by entries and bytes.
 
 Everything here is a thin wrapper: the numbers come from :mod:`simulator.engine`.
 """
@@ -22,19 +26,20 @@ import numpy as np
 import streamlit as st
 
 from simulator import model
+from simulator.cache import BoundedCache
 from simulator.data import Target
-from simulator.engine import Draws, Engine, Projection, TargetOdds
+from simulator.engine import Engine, Projection, TargetOdds, draws_key
 from simulator.errors import InputError
-from simulator.scenario import Scenario, TrendOverride, assumption_triples, baseline_scenario
+from simulator.scenario import Scenario, baseline_scenario
 from simulator.settings import Settings, load_settings
 
 HEADLINE_AMOUNTS: tuple[float, ...] = (10_000.0, 15_000.0, 25_000.0)
 """The targets the app draws and gives a card each (US$ m): the $10B, $15B and $25B of the
 official statements in ``calibration/data/targets.csv``."""
-
-DrawsKey = tuple[
-    int, int, int, tuple[tuple[str, tuple[float, float, float]], ...], tuple[tuple[str, float], ...]
-]
+BASELINES_KEPT, RUNS_KEPT = 8, 32
+BYTES_KEPT = 256 * 2**20
+"""Each of the two caches keeps at most this many bytes of projections (an estimate: the
+arrays a projection holds once its statistics are computed)."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -47,32 +52,6 @@ def settings() -> Settings:
 def engine() -> Engine:
     """The engine for the bundled (or configured) data and fitted parameters."""
     return Engine.from_settings(settings())
-
-
-def draws_key(scenario: Scenario, s: Settings) -> DrawsKey:
-    """Everything ``engine.draws`` depends on, as a hashable key (no lever in it)."""
-    triples = tuple(sorted(assumption_triples(scenario).items()))
-    trend = tuple(sorted(scenario.trend.model_dump(exclude_none=True).items()))
-    return (
-        scenario.draws if scenario.draws is not None else s.draws,
-        scenario.seed if scenario.seed is not None else s.seed,
-        scenario.horizon if scenario.horizon is not None else s.horizon,
-        triples,
-        trend,
-    )
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _draws(key_text: str, _key: DrawsKey) -> Draws:
-    n, seed, horizon, triples, trend = _key
-    return engine().draws(
-        n=n, seed=seed, horizon=horizon, triples=dict(triples), trend=TrendOverride(**dict(trend))
-    )
-
-
-def draws(key: DrawsKey) -> Draws:
-    """The draws for ``key`` (cached; the text of the key is what is hashed, which is cheap)."""
-    return _draws(repr(key), key)
 
 
 @dataclass
@@ -115,21 +94,35 @@ def _column(fx: model.Effects, j: int) -> model.Effects:
     return model.Effects({k: v[:, j : j + 1] for k, v in fx.by_lever.items()})
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
-def _baseline(key_text: str, _key: DrawsKey) -> Projection:
-    p = engine().project(baseline_scenario(), draws(_key))
-    _ = p.stats
-    return p
+def projection_nbytes(p: Projection) -> int:
+    """Bytes of the arrays a projection holds so far (its draws are the engine's, counted there)."""
+    shared = (p.engine, p.draws, p.scenario)
+    return sum(_nbytes(v) for v in vars(p).values() if not any(v is x for x in shared))
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def _run(key_text: str, _key: DrawsKey, _scenario: Scenario) -> Run:
-    base = _baseline(repr(_key), _key)
-    if not _scenario.lever_settings():
-        return Run(_scenario, base, base)
-    p = engine().project(_scenario, draws(_key))
-    _ = p.stats
-    return Run(_scenario, p, base)
+def _nbytes(value: object) -> int:
+    if isinstance(value, np.ndarray):
+        return value.nbytes
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    if isinstance(value, model.Effects):
+        return _nbytes(value.by_lever)
+    return 0
+
+
+def run_nbytes(r: Run) -> int:
+    """Bytes a run adds to its (separately kept) baseline."""
+    return 0 if r.projection is r.baseline else projection_nbytes(r.projection)
+
+
+@st.cache_resource(show_spinner=False)
+def _baselines() -> BoundedCache[Projection]:
+    return BoundedCache(max_entries=BASELINES_KEPT, max_bytes=BYTES_KEPT, size=projection_nbytes)
+
+
+@st.cache_resource(show_spinner=False)
+def _runs() -> BoundedCache[Run]:
+    return BoundedCache(max_entries=RUNS_KEPT, max_bytes=BYTES_KEPT, size=run_nbytes)
 
 
 def run(scenario: Scenario) -> Run:
@@ -138,8 +131,19 @@ def run(scenario: Scenario) -> Run:
     The baseline is current policy with the scenario's draws (its assumptions, trend, seed,
     draws and horizon), so scenario minus baseline is the effect of the levers alone.
     """
-    key = draws_key(scenario, settings())
-    return _run(scenario.model_dump_json() + repr(key), key, scenario)
+    e, s = engine(), settings()
+    key = draws_key(scenario, s)
+
+    def project(what: Scenario) -> Projection:
+        p = e.project(what, e.cached_draws(scenario, s))
+        _ = p.stats
+        return p
+
+    def make() -> Run:
+        base = _baselines().get(key, lambda: project(baseline_scenario()))
+        return Run(scenario, project(scenario) if scenario.lever_settings() else base, base)
+
+    return _runs().get((key, scenario.model_dump_json()), make)
 
 
 def safe_run(scenario: Scenario) -> tuple[Run | None, InputError | None]:

@@ -27,7 +27,8 @@ def page() -> None:
         f"{len(obs)} figures: full years, year-to-date totals and single months, every vintage found. "
         "A period often has several figures (first print, revisions); **used = yes** marks the one that "
         "represents the period: the latest publication, a statistics office before a ministry on the same "
-        "date (`simulator.data.latest_vintages`)."
+        "date (`simulator.data.latest_vintages`). A figure set aside (**no: source conflict**, **no: lower "
+        "bound**) is kept for the record and never used."
     )
     only_used = st.toggle("Show only the figures used", value=False)
     if only_used:

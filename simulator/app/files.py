@@ -2,7 +2,7 @@
 
 Presets are the shipped ``scenarios/*.yaml``; an uploaded file is read by the same strict loader
 as ``simulator run`` (same messages, same size cap, no tag can build an object); the YAML
-download is :func:`~simulator.scenario_files.dump_scenario`, which ``simulator run`` reads back
+download is :func:`~simulator.scenario_writer.dump_scenario`, which ``simulator run`` reads back
 unchanged; the CSV download is :func:`~simulator.output.projections_csv`, byte for byte what
 the command line writes for the same scenario.
 """
@@ -21,13 +21,9 @@ from simulator.engine import Projection
 from simulator.errors import InputError, InputErrors
 from simulator.output import projections_csv, targets_csv
 from simulator.scenario import BASELINE, Scenario
-from simulator.scenario_files import (
-    MAX_FILE_BYTES,
-    dump_scenario,
-    load_scenario_text,
-    resolve,
-    shipped_scenarios,
-)
+from simulator.scenario_files import load_scenario_text, resolve, shipped_scenarios
+from simulator.scenario_writer import dump_scenario
+from simulator.strict_yaml import MAX_FILE_BYTES
 
 
 @st.cache_resource(show_spinner=False, ttl=60)

@@ -145,8 +145,13 @@ def contribution_frame(parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+SET_ASIDE = {"conflict": "no: source conflict", "lower_bound": "no: lower bound"}
+"""How the "used" column names a row set aside by its ``status`` (calibration/data/README.md)."""
+
+
 def observations_frame(data: Dataset) -> pd.DataFrame:
-    """Every observation in the data, marking the vintage that represents its period."""
+    """Every observation in the data, marking the vintage that represents its period and the rows
+    set aside (a source conflict, a lower bound)."""
     latest = {id(o) for o in latest_vintages(data.observations).values()}
     rows = [
         {
@@ -154,7 +159,7 @@ def observations_frame(data: Dataset) -> pd.DataFrame:
             "fiscal_year": o.fiscal_year,
             "months": o.months,
             "value_musd": o.value_musd,
-            "used": "yes" if id(o) in latest else "",
+            "used": "yes" if id(o) in latest else SET_ASIDE.get(o.status, ""),
             "published": str(o.published) if o.published else "undated",
             "source": o.source_org,
             "url": o.url,

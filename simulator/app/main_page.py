@@ -351,7 +351,7 @@ def _cards(
             s = run.odds(target)
             b = run.odds(target, baseline=True)
             delta = None
-            if not is_baseline(scenario):
+            if not is_baseline(scenario) and s.p_by_deadline is not None and b.p_by_deadline is not None:
                 d = (s.p_by_deadline - b.p_by_deadline) * 100
                 delta = f"{d:+.1f} pts vs baseline" if abs(d) < 9.95 else f"{d:+.0f} pts vs baseline"
                 if abs(d) < 0.05:
@@ -367,7 +367,8 @@ def _cards(
                 help=f"Share of the {run.projection.draws.n:,} simulated paths in which reported exports "
                 f"reach {label} in FY{year} or earlier.{baseline_text}",
             )
-            lines = [
+            lines = [f"Odds {s.not_computed}."] if s.not_computed else []
+            lines += [
                 f"Median year reached: **{format_year(s.year_p50, h)}**"
                 + ("" if is_baseline(scenario) else f" (baseline {format_year(b.year_p50, h)})"),
             ]

@@ -27,7 +27,7 @@ from simulator.analysis.track_record import (
     summary,
 )
 from simulator.app.charts import OKABE_ITO, _style
-from simulator.app.what_it_takes import TITLE_ROOM, csv_download, engine_or_stop
+from simulator.app.page_parts import TITLE_ROOM, csv_download, engine_or_stop
 
 MET, MISSED, AFTER = "met", "missed", "stated after the year ended"
 STATUS_COLOURS = {MET: OKABE_ITO["blue"], MISSED: OKABE_ITO["vermillion"], AFTER: "#8C8C8C"}

@@ -12,40 +12,15 @@ from __future__ import annotations
 import argparse
 
 from simulator.analysis import plausibility
-from simulator.analysis.attribution import ATTRIBUTION_COLUMNS, Attribution, attribute, attribution_rows
-from simulator.commands import common
-from simulator.commands.goal_seek import (
-    add_draws_seed,
-    add_goal_options,
-    add_out_option,
-    add_scenario_options,
-    goals_from,
-    scenario_from,
-    target_list,
-    warn_lines,
-    write_csv,
+from simulator.analysis.attribution import (
+    ATTRIBUTION_COLUMNS,
+    ATTRIBUTION_DECIMALS,
+    Attribution,
+    attribute,
+    attribution_rows,
 )
-from simulator.engine import Engine
+from simulator.commands import common
 from simulator.levers import LEVER_BY_NAME
-from simulator.settings import load_settings
-
-DECIMALS = {
-    **dict.fromkeys(
-        (
-            "amount_musd",
-            "mean_musd",
-            "p10_musd",
-            "p90_musd",
-            "gap_mean_musd",
-            "baseline_mean_musd",
-            "baseline_p50_musd",
-            "scenario_mean_musd",
-            "scenario_p50_musd",
-        ),
-        1,
-    ),
-    "share_of_gap": 4,
-}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -59,28 +34,22 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "contributions add up to scenario minus baseline in every draw (LMDI)."
         ),
     )
-    add_scenario_options(p)
-    add_goal_options(p, many=True)
-    add_draws_seed(p)
-    p.add_argument(
-        "--horizon",
-        type=common.bounded_int(2000, 2050, "horizon"),
-        metavar="FY",
-        help="last fiscal year projected (default: SIMULATOR_HORIZON or 2040)",
-    )
-    add_out_option(p, "one row per target and lever, plus the remaining gap")
+    common.add_scenario_options(p)
+    common.add_goal_options(p, many=True)
+    common.add_settings_options(p)
+    common.add_out_option(p, "one row per target and lever, plus the remaining gap")
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings(draws=args.draws, seed=args.seed, horizon=args.horizon)
-    engine = Engine.from_settings(settings)
+    settings = common.settings_from(args)
+    engine = common.engine_for(settings, args)
     if args.list_targets:
-        print(target_list(engine), end="")
+        print(common.target_list(engine), end="")
         return 0
-    scenario = scenario_from(args, engine)
-    draws = engine.draws_for(scenario, settings)
+    scenario = common.scenario_from(args, engine)
+    draws = engine.cached_draws(scenario, settings)
     projection = engine.project(scenario, draws)
-    goals = goals_from(args, engine, horizon=int(draws.years[-1]))
+    goals = common.goals_from(args, engine, horizon=int(draws.years[-1]))
     results = [attribute(projection, g) for g in goals]
     print(
         f"Scenario: {scenario.name}; {draws.n:,} draws, seed {draws.seed}. "
@@ -90,9 +59,10 @@ def run(args: argparse.Namespace) -> int:
         print(table(a), end="")
     warnings = plausibility.check(projection)
     if warnings:
-        print("Plausibility of the scenario's median path:\n" + warn_lines(warnings), end="")
+        print("Plausibility of the scenario's median path:\n" + common.warn_lines(warnings), end="")
     if args.out:
-        write_csv(args.out, attribution_rows(projection, results), ATTRIBUTION_COLUMNS, DECIMALS)
+        rows = attribution_rows(projection, results)
+        common.write_csv(args.out, rows, ATTRIBUTION_COLUMNS, ATTRIBUTION_DECIMALS)
         print(f"wrote {args.out}")
     return 0
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from simulator import output
 from simulator.commands import common
 from simulator.commands.runner import Worker
-from simulator.engine import Engine, Projection, TargetOdds
+from simulator.engine import Projection, TargetOdds
 from simulator.scenario import BASELINE
 from simulator.scenario_files import load_scenarios
 
@@ -42,7 +42,9 @@ TARGET_COLUMNS = (
     "p_diff",
     "year_p50",
     "year_p50_reference",
+    "note",
 )
+"""``note``: why an odds cell is empty (no deadline; a horizon before the deadline)."""
 YEARS_FILE, TARGETS_FILE = "compare_years.csv", "compare_targets.csv"
 DECIMALS = {
     **dict.fromkeys(("mean", "mean_reference", "mean_diff", "p50", "p50_reference", "p50_diff"), 1),
@@ -89,8 +91,8 @@ class Compared:
 
 def run(args: argparse.Namespace) -> int:
     settings = common.settings_from(args)
-    out_dir = output.prepare_out_dir(args.out, overwrite=args.overwrite) if args.out else None
-    engine = Engine.from_settings(settings)
+    out = output.ResultFolder(args.out, overwrite=args.overwrite) if args.out else None
+    engine = common.engine_for(settings, args)
     loaded = load_scenarios(common.expand_paths(args.files), first_year=engine.first_projection_year)
     failures = [(i.source, "\n".join(str(e) for e in i.errors)) for i in loaded if not i.ok]
     good = [i.resolved for i in loaded if i.ok and i.resolved is not None]
@@ -113,12 +115,12 @@ def run(args: argparse.Namespace) -> int:
     print(targets_table(target_rows, others, ref), end="")
     if len({c.projection.draws.seed for c in items}) > 1:
         print("note: the scenarios use different seeds, so the differences include sampling noise")
-    if out_dir is not None:
-        output.write_text_atomic(out_dir / YEARS_FILE, output.format_csv(year_rows, YEAR_COLUMNS, DECIMALS))
-        output.write_text_atomic(
-            out_dir / TARGETS_FILE, output.format_csv(target_rows, TARGET_COLUMNS, DECIMALS)
-        )
-        print(f"wrote {YEARS_FILE}, {TARGETS_FILE} to {out_dir}")
+    if out is not None:
+        with out:
+            out.write_text(YEARS_FILE, output.format_csv(year_rows, YEAR_COLUMNS, DECIMALS))
+            out.write_text(TARGETS_FILE, output.format_csv(target_rows, TARGET_COLUMNS, DECIMALS))
+            out.commit()
+        print(f"wrote {YEARS_FILE}, {TARGETS_FILE} to {out.shown}")
     if failures:
         common.print_errors(f"{len(failures)} of {len(loaded)} scenarios failed:", failures)
         return 1
@@ -180,9 +182,16 @@ def target_diff_rows(c: Compared, ref: Compared) -> list[dict[str, object]]:
                 "p_diff": diff,
                 "year_p50": o.year_p50,
                 "year_p50_reference": r.year_p50,
+                "note": _note(c.name, o, ref.name, r),
             }
         )
     return rows
+
+
+def _note(name: str, o: TargetOdds, ref_name: str, r: TargetOdds) -> str | None:
+    if o.not_computed == r.not_computed:
+        return o.not_computed
+    return "; ".join(f"{n}: {x}" for n, x in ((name, o.not_computed), (ref_name, r.not_computed)) if x)
 
 
 def _bn(x: float) -> str:
@@ -233,10 +242,10 @@ def targets_table(rows: Sequence[dict], others: Sequence[Compared], ref: Compare
         seen.add(key)
         if t.deadline_fy is not None:
             label = f"${t.amount_musd / 1000:g}B by FY{t.deadline_fy}"
-            cells = [label, common.percent(o.p_by_deadline)]
+            cells = [label, _odds(o.p_by_deadline)]
             for c in others:
                 r = by.get((c.name, t.id))
-                cells += [common.percent(r["p_by_deadline"]), _points(r["p_diff"])] if r else ["-", "-"]
+                cells += [_odds(r["p_by_deadline"]), _points(r["p_diff"])] if r else ["-", "-"]
         else:
             cells = [f"${t.amount_musd / 1000:g}B: median year", _year(o.year_p50)]
             for c in others:
@@ -244,7 +253,18 @@ def targets_table(rows: Sequence[dict], others: Sequence[Compared], ref: Compare
                 cells += [_year(r["year_p50"]), _year_diff(r["year_p50"], o.year_p50)] if r else ["-", "-"]
         table.append(cells)
     title = f"odds of each target by its deadline, against '{ref.name}' (difference in percentage points)\n"
-    return title + common.text_table(header, table)
+    text = title + common.text_table(header, table)
+    if any(common.NOT_COMPUTED in cells for cells in table):
+        text += (
+            f"{common.NOT_COMPUTED}: not computed, the scenario's horizon ends before the deadline and the "
+            "odds would be understated; set a later horizon\n"
+        )
+    return text
+
+
+def _odds(p: float | None) -> str:
+    """A dated target's odds; ``None`` means not computed (its horizon ends before the deadline)."""
+    return common.NOT_COMPUTED if p is None else common.percent(p)
 
 
 def _points(d: float | None) -> str:

@@ -9,7 +9,7 @@ import argparse
 import shutil
 import textwrap
 
-from simulator import scenario_files
+from simulator import scenario_reference
 from simulator.levers import LEVERS, Lever
 
 COLUMNS = ("lever", "unit", "default", "range", "source")
@@ -40,10 +40,10 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.update_readme:
-        print(f"updated {scenario_files.update_readme()}")
+        print(f"updated {scenario_reference.update_readme()}")
         return 0
     if args.markdown:
-        print(scenario_files.reference_markdown(), end="")
+        print(scenario_reference.reference_markdown(), end="")
         return 0
     print(lever_table(width=shutil.get_terminal_size((120, 24)).columns))
     return 0

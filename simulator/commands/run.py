@@ -60,39 +60,38 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = common.settings_from(args)
-    out_dir = output.prepare_out_dir(args.out, overwrite=args.overwrite)
-    engine = Engine.from_settings(settings)
+    out = output.ResultFolder(args.out, overwrite=args.overwrite)
+    engine = common.engine_for(settings, args)
     paths = common.expand_paths(args.files)
     loaded = load_scenarios(paths, first_year=engine.first_projection_year)
     jobs = [Job(i, item.resolved, item.source) for i, item in enumerate(loaded) if item.ok and item.resolved]
-    progress = common.Progress(len(loaded), "run", enabled=False if args.quiet else None)
+    progress = common.Progress(len(loaded), "run", unit="scenario", enabled=False if args.quiet else None)
     for item in loaded:
         if not item.ok:
             progress.update(ok=False)
     outcomes: dict[int, Outcome] = {}
-    with (
-        output.AtomicFile(out_dir / output.PROJECTIONS_FILE) as proj,
-        output.AtomicFile(out_dir / output.TARGETS_FILE) as targ,
-    ):
-        proj.write(output.header_line(output.PROJECTION_COLUMNS))
-        targ.write(output.header_line(output.TARGET_COLUMNS))
-        try:
-            for o in run_jobs(jobs, settings, n_jobs=args.jobs, engine=engine):
-                if o.ok:
-                    proj.write(o.projections_csv)
-                    targ.write(o.targets_csv)
-                outcomes[o.index] = _light(o)
-                progress.update(o.ok)
-        finally:
-            progress.close()
-    files = {output.PROJECTIONS_FILE: proj.sha256, output.TARGETS_FILE: targ.sha256}
-    manifest = build_manifest(args, settings, engine, loaded, outcomes, files)
-    output.write_manifest(out_dir / output.MANIFEST_FILE, manifest)
+    with out:
+        with out.open(output.PROJECTIONS_FILE) as proj, out.open(output.TARGETS_FILE) as targ:
+            proj.write(output.header_line(output.PROJECTION_COLUMNS))
+            targ.write(output.header_line(output.TARGET_COLUMNS))
+            try:
+                for o in run_jobs(jobs, settings, n_jobs=args.jobs, engine=engine):
+                    if o.ok:
+                        proj.write(o.projections_csv)
+                        targ.write(o.targets_csv)
+                    outcomes[o.index] = _light(o)
+                    progress.update(o.ok)
+            finally:
+                progress.close()
+        files = {name: out.sha256[name] for name in (output.PROJECTIONS_FILE, output.TARGETS_FILE)}
+        manifest = build_manifest(args, settings, engine, loaded, outcomes, files)
+        out.write_text(output.MANIFEST_FILE, output.manifest_text(manifest))
+        out.commit()
 
     ok = [outcomes[i] for i in sorted(outcomes) if outcomes[i].ok]
     if not args.quiet:
         print(summary_table(ok, engine.open_targets()), end="")
-        print(f"wrote {', '.join(output.OUTPUT_FILES)} to {out_dir}")
+        print(f"wrote {', '.join(output.OUTPUT_FILES)} to {out.shown}")
     failures = failure_list(loaded, outcomes)
     if failures:
         common.print_errors(f"{len(failures)} of {len(loaded)} scenarios failed:", failures)
@@ -139,11 +138,18 @@ def summary_table(outcomes: Sequence[Outcome], targets: Sequence[Target]) -> str
     header.append("warnings")
     rows = []
     notes = []
+    short: dict[int, list[str]] = {}  # horizon -> scenarios with a target deadline after it
     for o in outcomes:
         median = f"${o.median_summary_year / 1000:.2f}B" if o.median_summary_year is not None else "-"
         cells = [o.name, median]
         for g in groups:
-            cells.append(common.percent(o.odds.get(ids[g][0])))
+            if o.horizon is not None and g[1] > o.horizon:
+                cells.append(common.NOT_COMPUTED)
+                names = short.setdefault(o.horizon, [])
+                if o.name not in names:
+                    names.append(o.name)
+            else:
+                cells.append(common.percent(o.odds.get(ids[g][0])))
         cells.append(f"{len(o.warnings)} below" if o.warnings else "")
         rows.append(cells)
         notes.extend(f"  {o.name}: {w}" for w in o.warnings)
@@ -152,6 +158,11 @@ def summary_table(outcomes: Sequence[Outcome], targets: Sequence[Target]) -> str
         f"FY{SUMMARY_YEAR} median: reported ICT-services exports; the other columns: the chance of "
         "reaching each target by its deadline (FY: fiscal year ending in June)\n"
     )
+    for horizon, names in sorted(short.items()):
+        text += (
+            f"{common.NOT_COMPUTED}: not computed, the horizon (FY{horizon}) ends before the deadline "
+            f"and the odds would be understated ({', '.join(names)}); set a later horizon\n"
+        )
     if notes:
         text += "plausibility warnings (growth beyond anything observed):\n" + "\n".join(notes) + "\n"
     return text

@@ -1,9 +1,9 @@
 """Run many resolved scenarios, in one process or a process pool, and stream the results in order.
 
 What to run (a list of :class:`Job`) is separate from how (:func:`run_jobs`, sequential or a
-pool of ``jobs`` processes). Each worker keeps one :class:`Worker`: an engine built once and a
-small cache of draws, because :meth:`Engine.draws_for` is the expensive, lever-independent part
-and scenarios that share (draws, seed, horizon, assumptions, trend) share it. A worker returns
+pool of ``jobs`` processes). Each worker keeps one :class:`Worker`: an engine built once, whose
+cache of draws (:meth:`Engine.cached_draws`) serves the expensive, lever-independent part to
+every scenario that shares (draws, seed, horizon, assumptions, trend). A worker returns
 each scenario's result already formatted as CSV lines plus a few summary numbers, never the
 arrays of draws, so memory stays flat however many scenarios a run has. Results come back in
 the order of the jobs whatever the number of processes, so the CSV files are byte-identical
@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,13 +25,11 @@ from itertools import islice
 from simulator import output
 from simulator.engine import Draws, Engine, Projection
 from simulator.errors import InputError, InputErrors
-from simulator.scenario import Scenario, assumption_triples
+from simulator.scenario import Scenario
 from simulator.settings import Settings
 
 SUMMARY_YEAR = 2030
 """The fiscal year whose median the run summary shows."""
-
-DRAWS_CACHE_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -67,37 +65,20 @@ class Outcome:
 
 
 class Worker:
-    """An engine plus a cache of draws; runs scenarios one at a time."""
+    """An engine (with its cache of draws); runs scenarios one at a time."""
 
     def __init__(self, settings: Settings, engine: Engine | None = None):
         self.settings = settings
         self.engine = engine if engine is not None else Engine.from_settings(settings)
-        self._cache: OrderedDict[tuple, Draws] = OrderedDict()
         self.draws_made = 0
+        """Sets of draws made for this worker's scenarios (the others came from the cache)."""
 
     def draws_for(self, scenario: Scenario) -> Draws:
         """The draws for ``scenario``, shared with earlier scenarios that need the same ones."""
-        key = self.draws_key(scenario)
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-            return hit
-        draws = self.engine.draws_for(scenario, self.settings)
-        self.draws_made += 1
-        self._cache[key] = draws
-        if len(self._cache) > DRAWS_CACHE_SIZE:
-            self._cache.popitem(last=False)
+        made = self.engine.draws_cache.stats().misses
+        draws = self.engine.cached_draws(scenario, self.settings)
+        self.draws_made += self.engine.draws_cache.stats().misses - made
         return draws
-
-    def draws_key(self, scenario: Scenario) -> tuple:
-        s = self.settings
-        return (
-            scenario.draws if scenario.draws is not None else s.draws,
-            scenario.seed if scenario.seed is not None else s.seed,
-            scenario.horizon if scenario.horizon is not None else s.horizon,
-            tuple(sorted(assumption_triples(scenario).items())),
-            tuple(sorted(scenario.trend.model_dump(exclude_none=True).items())),
-        )
 
     def project(self, scenario: Scenario) -> Projection:
         return self.engine.project(scenario, self.draws_for(scenario))

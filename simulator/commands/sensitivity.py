@@ -17,6 +17,7 @@ from simulator.analysis.sensitivity import (
     DEFAULT_N,
     DEFAULT_SHOCKS,
     SENSITIVITY_COLUMNS,
+    SENSITIVITY_DECIMALS,
     OddsModel,
     SobolResult,
     Tornado,
@@ -26,29 +27,7 @@ from simulator.analysis.sensitivity import (
     uncertain_inputs,
 )
 from simulator.commands import common
-from simulator.commands.goal_seek import (
-    add_goal_options,
-    add_out_option,
-    add_scenario_options,
-    goals_from,
-    scenario_from,
-    target_list,
-    write_csv,
-)
 from simulator.engine import Engine
-from simulator.settings import load_settings
-
-DECIMALS = {
-    "amount_musd": 1,
-    "p_low": 4,
-    "p_high": 4,
-    "p_central": 4,
-    "s1": 4,
-    "s1_conf": 4,
-    "st": 4,
-    "st_conf": 4,
-    "conf_level": 2,
-}
 
 
 def power_of_two(text: str) -> int:
@@ -70,8 +49,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
             "indices computed with SALib, with bootstrap confidence intervals."
         ),
     )
-    add_scenario_options(p)
-    add_goal_options(p, many=True)
+    common.add_scenario_options(p)
+    common.add_goal_options(p, many=True)
     p.add_argument(
         "-n",
         "--n",
@@ -88,22 +67,20 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         metavar="M",
         help=f"shock paths each run's probability averages (default {DEFAULT_SHOCKS})",
     )
-    p.add_argument(
-        "--seed", type=common.bounded_int(0, None, "seed"), metavar="S", help="seed (default: SIMULATOR_SEED)"
-    )
+    common.add_settings_options(p, draws=False, horizon=False)
     p.add_argument("--no-sobol", action="store_true", help="the tornado only (fast)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    add_out_option(p, "one row per target, input and method")
+    common.add_out_option(p, "one row per target, input and method")
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = load_settings(seed=args.seed)
+    settings = common.settings_from(args)
     engine = Engine.from_settings(settings)
     if args.list_targets:
-        print(target_list(engine), end="")
+        print(common.target_list(engine), end="")
         return 0
-    scenario = scenario_from(args, engine)
-    goals = goals_from(args, engine)
+    scenario = common.scenario_from(args, engine)
+    goals = common.goals_from(args, engine)
     inputs, fixed = uncertain_inputs(engine, scenario)
     model = OddsModel(engine, scenario, goals, inputs, shocks=args.shocks, seed=settings.seed)
     print(
@@ -119,9 +96,9 @@ def run(args: argparse.Namespace) -> int:
     sobols: list[SobolResult] = []
     if not args.no_sobol:
         runs = args.n * (len(inputs) + 2)
-        bar = common.Progress(100, "sobol", enabled=False if args.quiet else None)
+        bar = common.Progress(100, "sobol", unit="%", enabled=False if args.quiet else None)
         start = time.perf_counter()
-        sobols = odds_sobol(model, n=args.n, seed=settings.seed, on_progress=_ticker(bar))
+        sobols = odds_sobol(model, n=args.n, seed=settings.seed, on_progress=bar.fraction)
         bar.close()
         print(
             f"Sobol indices: N = {args.n}, {runs:,} model runs x {args.shocks:,} shock paths "
@@ -130,19 +107,10 @@ def run(args: argparse.Namespace) -> int:
         for s in sobols:
             print(sobol_table(s, goals_label(tornadoes, s.output)), end="")
     if args.out:
-        write_csv(
-            args.out, sensitivity_rows(tornadoes, sobols, args.shocks, inputs), SENSITIVITY_COLUMNS, DECIMALS
-        )
+        rows = sensitivity_rows(tornadoes, sobols, args.shocks, inputs)
+        common.write_csv(args.out, rows, SENSITIVITY_COLUMNS, SENSITIVITY_DECIMALS)
         print(f"wrote {args.out}")
     return 0
-
-
-def _ticker(bar: common.Progress):
-    def tick(fraction: float) -> None:
-        while bar.done < int(fraction * bar.total):
-            bar.update()
-
-    return tick
 
 
 def goals_label(tornadoes: list[Tornado], key: str) -> str:

@@ -1,0 +1,166 @@
+"""The "What it takes" page's tables and chart data: pure functions of the analysis results.
+
+Each returns a :class:`pandas.DataFrame` (long form for the charts in
+:mod:`simulator.app.wit_charts`), so the tests check them without a browser.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from simulator.analysis.attribution import Attribution, wedges
+from simulator.analysis.goal_seek import GoalSeek, Package
+from simulator.analysis.sensitivity import Input, SobolResult, Tornado
+from simulator.engine import Projection
+from simulator.levers import LEVER_BY_NAME
+
+RAISES, LOWERS = "raises exports", "lowers exports"
+"""The waterfall's ``kind`` of a lever's bar (the others are ``level``)."""
+
+
+def lever_answers_frame(result: GoalSeek) -> pd.DataFrame:
+    """One row per lever: current setting, least setting alone (or not reachable), probabilities."""
+    rows = []
+    for a in result.levers:
+        lv = a.lever
+        if a.value is None:
+            answer = "not reachable alone"
+        else:
+            answer = f"{'at least' if lv.direction > 0 else 'at most'} {a.value:g}"
+        rows.append(
+            {
+                "Lever": lv.label,
+                "Range": lv.range_text,
+                "Now": a.current,
+                "Least setting alone": answer,
+                "P there": a.p_value,
+                "P at the far end": a.p_best,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def package_frame(pkg: Package) -> pd.DataFrame:
+    """The levers the package moves: now, package value, and the move as a share of the range."""
+    rows = []
+    for name, v in pkg.moved().items():
+        lv = LEVER_BY_NAME[name]
+        rows.append(
+            {
+                "Lever": lv.label,
+                "Now": pkg.current[name],
+                "Package": v,
+                "Unit": lv.unit,
+                "Move (share of range)": abs(v - pkg.current[name]) / (lv.max - lv.min),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def as_percent_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """A copy for display: shares in ``columns`` as percentages with one decimal, a dash where
+    there is no value (a lever that cannot reach the target alone has no probability "there")."""
+    out = frame.copy()
+    for c in columns:
+        out[c] = [("—" if v is None or pd.isna(v) else f"{v:.1%}") for v in frame[c]]
+    return out
+
+
+def waterfall_frame(a: Attribution) -> pd.DataFrame:
+    """Bars of the waterfall at the deadline (US$ billions): baseline, each lever, the scenario."""
+    rows = [
+        {
+            "step": f"Baseline FY{a.year}",
+            "start": 0.0,
+            "end": a.baseline_mean / 1000,
+            "kind": "level",
+            "lo": np.nan,
+            "hi": np.nan,
+        }
+    ]
+    level = a.baseline_mean
+    for p in sorted(a.parts, key=lambda p: -p.mean_musd):
+        if p.mean_musd == 0 and p.p10_musd == 0 and p.p90_musd == 0:
+            continue
+        rows.append(
+            {
+                "step": LEVER_BY_NAME[p.lever].label,
+                "start": level / 1000,
+                "end": (level + p.mean_musd) / 1000,
+                "kind": RAISES if p.mean_musd >= 0 else LOWERS,
+                "lo": (level + p.p10_musd) / 1000,
+                "hi": (level + p.p90_musd) / 1000,
+            }
+        )
+        level += p.mean_musd
+    rows.append(
+        {
+            "step": "With the levers",
+            "start": 0.0,
+            "end": a.scenario_mean / 1000,
+            "kind": "level",
+            "lo": np.nan,
+            "hi": np.nan,
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def wedge_frame(projection: Projection) -> pd.DataFrame:
+    """Each lever's mean contribution stacked on the baseline mean, per year (US$ billions).
+
+    Levers keep one stacking order in every year (largest at the last year nearest the baseline);
+    gains stack above the baseline, losses below it.
+    """
+    rows = pd.DataFrame(wedges(projection))
+    last = rows[rows["fiscal_year"] == rows["fiscal_year"].max()]
+    order = list(last.sort_values("mean_musd", key=abs, ascending=False)["lever"])
+    out = []
+    for year, grp in rows.groupby("fiscal_year"):
+        base = float(grp["baseline_mean_musd"].iloc[0])
+        up, down = base, base
+        by = grp.set_index("lever")
+        for name in order:
+            v = float(by.loc[name, "mean_musd"])
+            if v == 0:
+                continue
+            if v > 0:
+                lo, hi, up = up, up + v, up + v
+            else:
+                lo, hi, down = down + v, down, down + v
+            out.append(
+                {"fiscal_year": int(year), "lever": by.loc[name, "label"], "y0": lo / 1000, "y1": hi / 1000}
+            )
+        out.append({"fiscal_year": int(year), "lever": "baseline", "y0": base / 1000, "y1": base / 1000})
+    return pd.DataFrame(out)
+
+
+def tornado_frame(t: Tornado, inputs: list[Input]) -> pd.DataFrame:
+    """Two rows per input (its low and high end), ranked as the tornado's bars."""
+    by = {i.name: i for i in inputs}
+    rows = []
+    for rank, b in enumerate(t.bars):
+        for end, value, y in (("low", b.low_value, b.y_low), ("high", b.high_value, b.y_high)):
+            rows.append(
+                {
+                    "input": b.label,
+                    "rank": rank,
+                    "end": f"input at its {end} value",
+                    "value": by[b.input].text(value),
+                    "p": y,
+                    "central": t.y_central,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def sobol_frame(s: SobolResult) -> pd.DataFrame:
+    """Two rows per input (first-order and total index) with the interval, ranked."""
+    rows = []
+    for rank, i in enumerate(s.ranked()):
+        for kind, v, c in (("first-order", s.s1[i], s.s1_conf[i]), ("total", s.st[i], s.st_conf[i])):
+            rows.append(
+                {"input": s.labels[i], "rank": rank, "index": kind, "value": v, "lo": v - c, "hi": v + c}
+            )
+    return pd.DataFrame(rows)

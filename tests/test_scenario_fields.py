@@ -1,0 +1,70 @@
+"""Scenario fields at the schema level: no silent empty fields, a bounded seed, readable paths."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulator.errors import InputErrors
+from simulator.levers import ASSUMPTIONS, LEVERS
+from simulator.scenario import TrendOverride, validate_scenario
+from simulator.settings import MAX_SEED
+
+FIRST = 2026
+NULL_FIELDS = (
+    [("levers", lv.name) for lv in LEVERS]
+    + [("assumptions", a.name) for a in ASSUMPTIONS]
+    + [("trend", name) for name in TrendOverride.model_fields]
+)
+
+
+def problems(doc: dict) -> list[str]:
+    with pytest.raises(InputErrors) as exc:
+        validate_scenario({"name": "s", **doc}, first_year=FIRST, source="s.yaml")
+    return [str(e) for e in exc.value.errors]
+
+
+@pytest.mark.parametrize(("section", "name"), NULL_FIELDS, ids=[f"{s}.{n}" for s, n in NULL_FIELDS])
+def test_a_field_with_no_value_is_refused(section: str, name: str):
+    """``tech_zones:`` with nothing after it used to mean current policy, silently."""
+    assert problems({section: {name: None}}) == [
+        f"s.yaml: {section}.{name}: has no value; give one, or remove the field to keep what the base "
+        "scenario says"
+    ]
+    validate_scenario({"name": "s", section: {}}, first_year=FIRST)  # left out: fine
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"levers": {"tech_zones": {"value": None}}},
+        {"levers": {"tech_zones": {"value": 40, "start": None}}},
+        {"levers": {"tech_zones": {"values": {2030: None}}}},
+        {"assumptions": {ASSUMPTIONS[0].name: {"central": None}}},
+        {"seed": None},
+        {"draws": None},
+        {"horizon": None},
+    ],
+)
+def test_a_nested_or_run_field_with_no_value_is_refused(doc: dict):
+    [message] = problems(doc)
+    assert "has no value" in message
+
+
+def test_seed_is_bounded_to_a_signed_64_bit_integer():
+    assert validate_scenario({"name": "s", "seed": MAX_SEED}, first_year=FIRST).seed == 2**63 - 1
+    assert validate_scenario({"name": "s", "seed": 0}, first_year=FIRST).seed == 0
+    for bad in (2**63, 2**64, -1):
+        assert problems({"seed": bad}) == [
+            f"s.yaml: seed: is out of range (got {bad}); allowed: a whole number from 0 to "
+            "9223372036854775807 (2^63-1)"
+        ]
+
+
+@pytest.mark.parametrize("key", ["soon", 2030.5, "2030-31"])
+def test_a_bad_year_key_names_the_mapping_not_a_key_placeholder(key):
+    [message] = problems({"levers": {"tech_zones": {"values": {key: 40}}}})
+    assert message == (
+        "s.yaml: levers.tech_zones.values: has a key that is not a fiscal year (a whole number) "
+        f"(got {key!r})"
+    )
+    assert "[key]" not in message
