@@ -28,6 +28,8 @@ import numpy as np
 from scipy import optimize, stats
 
 from calibration.nowcast import estimate_nowcast
+from calibration.peer_data import PEERS_FILE, PeerPanel, load_peer_panel
+from calibration.peers_fit import panel_note, panel_trend
 from simulator import __version__, model
 from simulator.data import (
     MIN_FULL_YEARS,
@@ -103,24 +105,45 @@ def loglik_damped(alpha: float, beta: float, sigma: float, inc: Increments) -> f
     return float(np.sum(-0.5 * np.log(2 * np.pi * var) - (x - mean) ** 2 / (2 * var)))
 
 
+BETA_GRID = np.linspace(0.0, 0.95, 191)
+"""Slowdowns at which the damped trend's profile likelihood is evaluated before refining."""
+
+
+def _profile(beta: np.ndarray, inc: Increments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each ``beta``, the maximum-likelihood alpha and ln sigma and the log-likelihood.
+
+    Given beta the transition is linear in alpha with known relative variances, so alpha is a
+    weighted least-squares estimate and sigma^2 the weighted mean squared residual."""
+    phi = 1.0 - np.asarray(beta, dtype=float)[:, None]
+    h = inc.h[None, :]
+    powers = phi[..., None] ** np.arange(int(inc.h.max()))[None, None, :]
+    keep = np.arange(powers.shape[-1])[None, None, :] < h[..., None]
+    s1 = np.sum(powers * keep, axis=-1)
+    s2 = np.sum(powers**2 * keep, axis=-1)
+    r = inc.level[None, 1:] - phi**h * inc.level[None, :-1]
+    alpha = np.clip(np.sum(s1 * r / s2, axis=1) / np.sum(s1**2 / s2, axis=1), -1.0, 1.0)
+    sig2 = np.maximum(np.mean((r - alpha[:, None] * s1) ** 2 / s2, axis=1), 1e-8)
+    ll = -0.5 * np.sum(
+        np.log(2 * np.pi * sig2[:, None] * s2) + (r - alpha[:, None] * s1) ** 2 / (sig2[:, None] * s2), axis=1
+    )
+    return alpha, 0.5 * np.log(sig2), ll
+
+
 def fit_damped(inc: Increments) -> tuple[np.ndarray, float]:
-    """Maximum likelihood (alpha, beta, ln sigma) with 0 <= beta <= 0.95."""
-    alpha0, s2, _ = drift_estimates(inc)
-
-    def nll(p: np.ndarray) -> float:
-        return -loglik_damped(p[0], p[1], float(np.exp(p[2])), inc)
-
-    best = None
-    for b0 in (0.0, 0.05, 0.2, 0.5):
-        res = optimize.minimize(
-            nll,
-            x0=np.array([alpha0, b0, 0.5 * np.log(max(s2, 1e-6))]),
-            method="L-BFGS-B",
-            bounds=[(-1.0, 1.0), (0.0, 0.95), (np.log(1e-4), np.log(2.0))],
-        )
-        if best is None or res.fun < best.fun:
-            best = res
-    return best.x, -float(best.fun)
+    """Maximum likelihood (alpha, beta, ln sigma) with 0 <= beta <= 0.95: the profile likelihood
+    over a grid of beta, refined by a bounded scalar search around the best grid point."""
+    _, _, ll = _profile(BETA_GRID, inc)
+    i = int(np.argmax(ll))
+    lo, hi = BETA_GRID[max(i - 1, 0)], BETA_GRID[min(i + 1, len(BETA_GRID) - 1)]
+    res = optimize.minimize_scalar(
+        lambda b: -_profile(np.array([b]), inc)[2][0],
+        bounds=(lo, hi),
+        method="bounded",
+        options={"xatol": 1e-7},
+    )
+    beta = float(res.x) if -res.fun > ll[i] + 1e-9 else float(BETA_GRID[i])
+    alpha, log_sigma, best = _profile(np.array([beta]), inc)
+    return np.array([alpha[0], beta, log_sigma[0]]), float(best[0])
 
 
 def hessian(f, x: np.ndarray, step: float = 1e-4) -> np.ndarray:
@@ -156,8 +179,18 @@ def core_levels(data: Dataset, years: np.ndarray, values: np.ndarray) -> tuple[n
     return lc, fx
 
 
-def fit(data: Dataset, *, until: int | None = None) -> FittedParams:
-    """Fit the trend, seasonality, revisions and nowcast; return the fitted-parameter record."""
+PEERS_AUTO = "auto"
+
+
+def fit(
+    data: Dataset, *, until: int | None = None, peers: PeerPanel | str | None = PEERS_AUTO
+) -> FittedParams:
+    """Fit the trend, seasonality, revisions and nowcast; return the fitted-parameter record.
+
+    ``peers``: the peer panel that informs the trend (:mod:`calibration.peers_fit`); ``"auto"``
+    reads ``peers.csv`` from the data folder when there is one; ``None`` fits the trend on
+    Pakistan's series alone (:func:`own_trend`).
+    """
     if until is not None:
         data = data.until(until)
     require_full_years(data.observations, field="until" if until is not None else None, value=until)
@@ -166,58 +199,13 @@ def fit(data: Dataset, *, until: int | None = None) -> FittedParams:
     values = np.array([o.value_musd for _, o in series])
     base_year = int(years[-1])
     lc, fx = core_levels(data, years, values)
-    inc = Increments(years, lc - lc[-1])
-    span = float(years[-1] - years[0])
-
-    alpha, s2, dof = drift_estimates(inc)
-    sigma_mle = float(np.sqrt(np.sum((inc.d - inc.h * alpha) ** 2 / inc.h) / len(inc.d)))
-    ll0 = loglik_damped(alpha, 0.0, sigma_mle, inc)
-    pdamp, ll1 = fit_damped(inc)
-    lr = max(0.0, 2.0 * (ll1 - ll0))
-    p_value = 0.5 * float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
-    selected = "damped" if (p_value < SELECTION_THRESHOLD and pdamp[1] > 0) else "drift"
-    selection = Selection(
-        loglik_drift=ll0,
-        loglik_damped=ll1,
-        beta_hat=float(pdamp[1]),
-        lr_stat=lr,
-        p_value=p_value,
-        threshold=SELECTION_THRESHOLD,
-        selected=selected,
-    )
-    if selected == "drift":
-        trend = Trend(
-            model="drift",
-            alpha=alpha,
-            alpha_se=float(np.sqrt(s2 / span)),
-            beta=0.0,
-            sigma=float(np.sqrt(s2)),
-            posterior=DriftPosterior(alpha=alpha, scale2=s2, dof=dof, span=span),
-            selection=selection,
-        )
+    if isinstance(peers, str):
+        peers = load_peer_panel(data.directory) if (data.directory / PEERS_FILE).exists() else None
+    if peers is None:
+        trend = own_trend(Increments(years, lc - lc[-1]))
     else:
-
-        def nll(p):
-            return -loglik_damped(p[0], p[1], float(np.exp(p[2])), inc)
-
-        cov = np.linalg.inv(hessian(nll, pdamp))
-        trend = Trend(
-            model="damped",
-            alpha=float(pdamp[0]),
-            alpha_se=float(np.sqrt(cov[0, 0])),
-            beta=float(pdamp[1]),
-            sigma=float(np.exp(pdamp[2])),
-            posterior=LaplacePosterior(
-                names=("alpha", "beta", "log_sigma"),
-                mean=tuple(float(v) for v in pdamp),
-                cov=tuple(tuple(float(v) for v in row) for row in cov),
-            ),
-            selection=selection,
-        )
-
+        trend = panel_trend(years, lc, peers, until=until)
     nc = estimate_nowcast(data, base_year)
-    in_sample = one_step_errors(years, values, lc, fx, trend)
-    notes = fit_notes(years, trend) + nc.notes
     return FittedParams(
         schema_version=SCHEMA_VERSION,
         package_version=__version__,
@@ -230,15 +218,63 @@ def fit(data: Dataset, *, until: int | None = None) -> FittedParams:
                 AnnualPoint(fiscal_year=int(y), value_musd=float(v))
                 for y, v in zip(years, values, strict=True)
             ],
-            span=span,
+            span=float(years[-1] - years[0]),
         ),
         central_assumptions={a.name: a.central for a in ASSUMPTIONS},
         trend=trend,
         nowcast=nc.nowcast,
         seasonality=nc.seasonality,
         revisions=nc.revisions,
-        in_sample=in_sample,
-        notes=notes,
+        in_sample=one_step_errors(years, values, lc, fx, trend),
+        notes=fit_notes(years, trend) + nc.notes,
+    )
+
+
+def own_trend(inc: Increments) -> Trend:
+    """The trend from one series alone: a random walk with drift (Jeffreys prior, exact
+    posterior), or the damped trend (Laplace) when a likelihood-ratio test rejects beta = 0."""
+    alpha, s2, dof = drift_estimates(inc)
+    span = float(inc.years[-1] - inc.years[0])
+    sigma_mle = float(np.sqrt(np.sum((inc.d - inc.h * alpha) ** 2 / inc.h) / len(inc.d)))
+    ll0 = loglik_damped(alpha, 0.0, sigma_mle, inc)
+    pdamp, ll1 = fit_damped(inc)
+    lr = 2.0 * (ll1 - ll0)
+    lr = lr if lr > 1e-9 else 0.0  # below 1e-9: the two fits' rounding, not evidence
+    p_value = 0.5 * float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
+    selected = "damped" if (p_value < SELECTION_THRESHOLD and pdamp[1] > 0) else "drift"
+    selection = Selection(
+        loglik_drift=ll0,
+        loglik_damped=ll1,
+        beta_hat=float(pdamp[1]),
+        lr_stat=lr,
+        p_value=p_value,
+        threshold=SELECTION_THRESHOLD,
+        selected=selected,
+    )
+    if selected == "drift":
+        posterior = DriftPosterior(alpha=alpha, scale2=s2, dof=dof, span=span)
+        return Trend(
+            model="drift",
+            alpha=alpha,
+            alpha_se=float(np.sqrt(s2 / span)),
+            beta=0.0,
+            sigma=float(np.sqrt(s2)),
+            posterior=posterior,
+            selection=selection,
+        )
+    cov = np.linalg.inv(hessian(lambda p: -loglik_damped(p[0], p[1], float(np.exp(p[2])), inc), pdamp))
+    return Trend(
+        model="damped",
+        alpha=float(pdamp[0]),
+        alpha_se=float(np.sqrt(cov[0, 0])),
+        beta=float(pdamp[1]),
+        sigma=float(np.exp(pdamp[2])),
+        posterior=LaplacePosterior(
+            names=("alpha", "beta", "log_sigma"),
+            mean=tuple(float(v) for v in pdamp),
+            cov=tuple(tuple(float(v) for v in row) for row in cov),
+        ),
+        selection=selection,
     )
 
 
@@ -273,8 +309,10 @@ def fit_notes(years: np.ndarray, trend: Trend) -> list[str]:
         notes.append(
             f"No full-year figure between FY{a} and FY{b}: that step counts as one {b - a}-year increment."
         )
-    s = trend.selection
-    if trend.model == "drift":
+    if trend.panel is not None:
+        notes.append(panel_note(trend))
+    elif trend.model == "drift":
+        s = trend.selection
         notes.append(
             f"Growth slowing as the sector grows is not supported by the data (beta_hat = {s.beta_hat:.3f}, "
             f"likelihood-ratio p = {s.p_value:.2f} >= {s.threshold}): the trend is a random walk with drift."
@@ -282,7 +320,7 @@ def fit_notes(years: np.ndarray, trend: Trend) -> list[str]:
     else:
         notes.append(
             "The data support growth slowing as the sector grows "
-            f"(beta = {trend.beta:.3f}, p = {s.p_value:.3f})."
+            f"(beta = {trend.beta:.3f}, p = {trend.selection.p_value:.3f})."
         )
     notes.append(
         "Not identified by the data: the levers' effect sizes. They are stated assumptions, sampled "

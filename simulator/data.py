@@ -34,10 +34,11 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
+from simulator import resources
 from simulator.errors import InputError
 from simulator.levers import LEVER_BY_NAME
 
-DEFAULT_DATA_DIR = Path(__file__).resolve().parent.parent / "calibration" / "data"
+DEFAULT_DATA_DIR = resources.data_dir()
 
 OBSERVATIONS_FILE = "observations.csv"
 TARGETS_FILE = "targets.csv"
@@ -789,7 +790,8 @@ def revision_pairs(observations: Iterable[Observation]) -> list[tuple[Observatio
     pairs = []
     for g in groups.values():
         g.sort(key=vintage_key)
-        if len(g) >= 2 and g[0].published.first_day < g[-1].published.first_day:
+        first, latest = g[0].published, g[-1].published
+        if len(g) >= 2 and first is not None and latest is not None and first.first_day < latest.first_day:
             pairs.append((g[0], g[-1]))
     return pairs
 

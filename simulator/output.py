@@ -222,7 +222,7 @@ def _owner_alive(name: str) -> bool:
 def remove_stale_temporaries(folder: str | Path) -> list[str]:
     """Remove the temporary files and folders in ``folder`` left by runs that were killed
     (their process no longer exists); return their names."""
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -542,10 +542,10 @@ def _signals_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # handlers can only be changed (and only run) in the main thread
         return
-    pending: list[int] = []
+    pending: list[signal.Signals] = []
 
     def record(signum: int, frame: object) -> None:
-        pending.append(signum)
+        pending.append(signal.Signals(signum))
 
     previous = {s: signal.signal(s, record) for s in _HOLD}
     try:
@@ -553,12 +553,12 @@ def _signals_held() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        for s in dict.fromkeys(pending):
-            handler = previous[s]
+        for held in dict.fromkeys(pending):
+            handler = previous[held]
             if callable(handler):
-                handler(s, None)  # Ctrl-C's KeyboardInterrupt, the command line's SIGTERM, ...
+                handler(held, None)  # Ctrl-C's KeyboardInterrupt, the command line's SIGTERM, ...
             elif handler != signal.SIG_IGN:
-                os.kill(os.getpid(), s)  # the default action, now that it is allowed
+                os.kill(os.getpid(), held)  # the default action, now that it is allowed
 
 
 _RENAME_EXCHANGE = 2

@@ -8,20 +8,25 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from simulator import resources
 from simulator.errors import InputError
 
-SCHEMA_VERSION = 1
-DEFAULT_PARAMS_PATH = Path(__file__).resolve().parent.parent / "calibration" / "fitted_params.json"
+SCHEMA_VERSION = 3
+DEFAULT_PARAMS_PATH = resources.params_path()
 
 
 class _Strict(BaseModel):
     """Unknown keys and non-finite numbers (``NaN``, ``Infinity``, ``1e400``) are refused."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+_M = TypeVar("_M", bound=BaseModel)
 
 
 class AnnualPoint(_Strict):
@@ -63,6 +68,49 @@ class LaplacePosterior(_Strict):
     cov: tuple[tuple[float, float, float], tuple[float, float, float], tuple[float, float, float]]
 
 
+class SamplePosterior(_Strict):
+    """Draws from the posterior of (alpha, beta, ln sigma): Pakistan's trend given the peer panel
+    and its own series (``calibration/peers.py``). ``alpha`` is the growth at the base year's size."""
+
+    kind: Literal["samples"] = "samples"
+    alpha: list[float]
+    beta: list[float]
+    log_sigma: list[float]
+
+    @model_validator(mode="after")
+    def _same_length(self) -> SamplePosterior:
+        if not len(self.alpha) == len(self.beta) == len(self.log_sigma) >= 100:
+            raise ValueError("alpha, beta and log_sigma need the same number of draws, at least 100")
+        return self
+
+
+Posterior = Annotated[DriftPosterior | LaplacePosterior | SamplePosterior, Field(discriminator="kind")]
+
+
+def posterior_draws(
+    post: DriftPosterior | LaplacePosterior | SamplePosterior, rng: np.random.Generator, n: int
+):
+    """``n`` draws of (alpha, beta, sigma) from a trend posterior.
+
+    Drift: the exact normal / scaled-inverse-chi-square posterior; Laplace: the normal
+    approximation, beta at least 0; samples: the stored draws, picked uniformly with replacement.
+    """
+    if isinstance(post, DriftPosterior):
+        sigma = np.sqrt(post.dof * post.scale2 / rng.chisquare(post.dof, n))
+        alpha = post.alpha + sigma / np.sqrt(post.span) * rng.standard_normal(n)
+        return alpha, np.zeros(n), sigma
+    if isinstance(post, SamplePosterior):
+        idx = rng.integers(0, len(post.alpha), n)
+        return (
+            np.asarray(post.alpha)[idx],
+            np.asarray(post.beta)[idx],
+            np.exp(np.asarray(post.log_sigma)[idx]),
+        )
+    chol = np.linalg.cholesky(np.asarray(post.cov))
+    x = np.asarray(post.mean)[None, :] + rng.standard_normal((n, 3)) @ chol.T
+    return x[:, 0], np.maximum(x[:, 1], 0.0), np.exp(x[:, 2])
+
+
 class Selection(_Strict):
     """Does growth slow as the sector grows? Likelihood-ratio test of beta = 0."""
 
@@ -75,14 +123,70 @@ class Selection(_Strict):
     selected: Literal["drift", "damped"]
 
 
+class Quantity(_Strict):
+    """A posterior summary: mean and 90% interval."""
+
+    name: str
+    label: str
+    mean: float
+    p05: float
+    p95: float
+
+
+class FormScore(_Strict):
+    """A form of the panel model and its leave-one-country-out log predictive density."""
+
+    form: Literal["drift", "damped"]
+    elpd_loco: float
+    """Sum over countries of ln p(country's increments | the other countries)."""
+    diff_se: float
+    """Standard error of the difference from the best form (0 for the best)."""
+
+
+class PanelCountry(_Strict):
+    iso3: str
+    country: str
+    first_year: int
+    last_year: int
+    increments: int
+    """One-year increments the fit used (steps across a gap are left out)."""
+
+
+class PanelFit(_Strict):
+    """The peer panel behind Pakistan's posterior: what was fitted, on what, and how well it mixed."""
+
+    peers_sha256: str
+    reference_musd: float
+    """Size (US$ m) at which a country's growth ``a`` is measured; ``y = ln X - ln reference``."""
+    panel_until: int | None
+    """Last calendar year of peer data used (set when fitted with ``--until``)."""
+    form: Literal["drift", "damped"]
+    selection: list[FormScore]
+    countries: list[PanelCountry]
+    population: list[Quantity]
+    """The population parameters: growth at the reference size, slowdown, their spreads, shocks."""
+    pakistan: list[Quantity]
+    """Pakistan's posterior: growth at its base-year size, slowdown, shock size."""
+    pakistan_y_base: float
+    """Pakistan's core in the base year on the panel's scale, ``ln C_b - ln reference``."""
+    priors: list[str]
+    sampler: dict[str, int]
+    rhat_max: float
+    """Largest split R-hat of the population parameters (1.01 or less: the chains agree)."""
+    gap_ess: float
+    """Effective sample size of the importance weights for Pakistan's FY2010-FY2016 gap."""
+
+
 class Trend(_Strict):
     model: Literal["drift", "damped"]
     alpha: float
     alpha_se: float
     beta: float
     sigma: float
-    posterior: Annotated[DriftPosterior | LaplacePosterior, Field(discriminator="kind")]
-    selection: Selection
+    posterior: Posterior
+    selection: Selection | None
+    """The likelihood-ratio test of the Pakistan-only fit; ``None`` for the panel model."""
+    panel: PanelFit | None = None
 
 
 class NowcastFigure(_Strict):
@@ -193,7 +297,7 @@ class InSample(_Strict):
 
 
 class FittedParams(_Strict):
-    schema_version: Literal[1]
+    schema_version: Literal[3]
     package_version: str
     data_sha256: str
     data_until: int | None
@@ -213,24 +317,29 @@ class FittedParams(_Strict):
 
 def load_params(path: str | Path | None = None) -> FittedParams:
     """Read and validate the fitted-parameter file."""
-    p = Path(path) if path is not None else DEFAULT_PARAMS_PATH
+    return read_fit_file(
+        Path(path) if path is not None else DEFAULT_PARAMS_PATH, FittedParams, "fitted-parameter file"
+    )
+
+
+def read_fit_file(p: Path, model: type[_M], what: str) -> _M:
+    """Read and validate a JSON file that ``python -m calibration fit`` writes (``what`` names it
+    in the errors): every problem is an :class:`InputError` that says to re-run the fit."""
     try:
         text = p.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(
-            "fitted-parameter file not found; run `python -m calibration fit` to create it", file=p
-        ) from None
+        raise InputError(f"{what} not found; run `python -m calibration fit` to create it", file=p) from None
     except IsADirectoryError:
-        raise InputError("is a folder, not the fitted-parameter file (a .json file)", file=p) from None
+        raise InputError(f"is a folder, not the {what} (a .json file)", file=p) from None
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-        raise InputError(f"cannot read the fitted-parameter file: {reason}", file=p) from None
+        raise InputError(f"cannot read the {what}: {reason}", file=p) from None
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as exc:
         raise InputError(f"is not valid JSON: {exc.msg}", file=p, line=exc.lineno) from None
     try:
-        return FittedParams.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         field = ".".join(str(x) for x in err["loc"])

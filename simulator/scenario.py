@@ -235,13 +235,22 @@ class TrendOverride(_Strict):
     """Overrides of the calibrated trend: each field replaces what the fit gives."""
 
     growth_pct: Number = Field(  # type: ignore[assignment]
-        None, ge=-10, le=40, description="central trend growth of the core, % a year (calibrated by default)"
+        default=None,
+        ge=-10,
+        le=40,
+        description="central trend growth of the core, % a year (calibrated by default)",
     )
     slowdown_per_doubling: Number = Field(  # type: ignore[assignment]
-        None, ge=0, le=20, description="points of growth lost each time the sector doubles (0 = no slowdown)"
+        default=None,
+        ge=0,
+        le=20,
+        description="points of growth lost each time the sector doubles (0 = no slowdown)",
     )
     shock_scale: Number = Field(  # type: ignore[assignment]
-        None, ge=0, le=3, description="multiplies the calibrated size of yearly shocks (1 = as calibrated)"
+        default=None,
+        ge=0,
+        le=3,
+        description="multiplies the calibrated size of yearly shocks (1 = as calibrated)",
     )
 
 
@@ -257,9 +266,9 @@ class Scenario(_Strict):
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     assumptions: Assumptions = Field(default_factory=Assumptions)  # type: ignore[valid-type]
     trend: TrendOverride = Field(default_factory=TrendOverride)
-    draws: Whole = Field(None, ge=MIN_DRAWS, le=MAX_DRAWS)  # type: ignore[assignment]
-    seed: Whole = Field(None, ge=0, le=MAX_SEED)  # type: ignore[assignment]
-    horizon: Whole = Field(None, le=MAX_HORIZON)  # type: ignore[assignment]
+    draws: Whole = Field(default=None, ge=MIN_DRAWS, le=MAX_DRAWS)  # type: ignore[assignment]
+    seed: Whole = Field(default=None, ge=0, le=MAX_SEED)  # type: ignore[assignment]
+    horizon: Whole = Field(default=None, le=MAX_HORIZON)  # type: ignore[assignment]
 
     @field_validator("horizon")
     @classmethod
@@ -295,8 +304,10 @@ class Scenario(_Strict):
             name=self.name,
             description=self.description,
             base=None,
-            levers=Levers.model_construct(**levers),
-            assumptions=Assumptions.model_construct(**{_field_name(k): v for k, v in assumptions.items()}),
+            levers=Levers.model_construct(None, **levers),
+            assumptions=Assumptions.model_construct(
+                None, **{_field_name(k): v for k, v in assumptions.items()}
+            ),
             trend=TrendOverride(**trend),
             draws=self.draws if self.draws is not None else base.draws,
             seed=self.seed if self.seed is not None else base.seed,
@@ -340,6 +351,17 @@ def baseline_scenario() -> Scenario:
 
 
 # --------------------------------------------------------------------------- validation
+
+
+def default_assumption_baseline(scenario: Scenario) -> Scenario | None:
+    """Current policy with the default assumptions and trend (the scenario's draws, seed and
+    horizon), if ``scenario`` changes an assumption or the trend; else ``None``. The app's chart
+    (and ``Result.chart()``) then also shows it."""
+    if not scenario.assumption_overrides() and not scenario.trend.model_dump(exclude_none=True):
+        return None
+    return baseline_scenario().model_copy(
+        update={"draws": scenario.draws, "seed": scenario.seed, "horizon": scenario.horizon}
+    )
 
 
 def validate_scenario(

@@ -15,6 +15,7 @@ from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from simulator.app import charts, compute, files, frames, main_page, state
+from simulator.backtests import load_results, results_path
 from simulator.cli import main as cli_main
 from simulator.errors import InputErrors
 from simulator.levers import ASSUMPTIONS, LEVER_BY_NAME, LEVERS
@@ -457,6 +458,15 @@ def test_other_pages_run(module):
     if module == "model_page":
         text = " ".join(m.value for m in at.markdown)
         assert "naive forecast" in text and ("beats" in text or "does not beat" in text)
+        # the panel backtest and the dependence table come from the results file, not a re-fit
+        results = load_results(results_path(compute.settings().params_path))
+        tables = [d.value for d in at.dataframe]
+        panel = next(t for t in tables if "CRPS (log)" in t.columns)
+        shown = panel[panel["model"] == "panel model"]["CRPS (log)"].tolist()
+        assert shown == pytest.approx([s.crps for s in results.panel.scores if s.model == "panel"], abs=6e-4)
+        dep = next(t for t in tables if "assumption" in t.columns and "scenario" in t.columns)
+        assert len(dep) == len(results.dependence)
+        assert len(at.get("vega_lite_chart")) >= 4  # reference class, fit, backtest, PIT
     else:
         obs = at.dataframe[0].value
         assert {"source", "published", "url", "used"} <= set(obs.columns)

@@ -37,7 +37,7 @@ from simulator.data import Target
 from simulator.engine import Engine
 from simulator.errors import InputError, InputErrors
 from simulator.levers import LEVER_BY_NAME
-from simulator.scenario import Scenario, baseline_scenario
+from simulator.scenario import Scenario, baseline_scenario, default_assumption_baseline
 from simulator.settings import MAX_HORIZON
 
 LOG = logging.getLogger(__name__)
@@ -153,7 +153,7 @@ def page() -> None:
     scenario = _scenario(defaults)
     run, problem = compute.safe_run(scenario)
     if problem is None:
-        reference = _default_assumption_baseline(scenario)
+        reference = default_assumption_baseline(scenario)
         _chart_section(engine, scenario, run, reference, choices)
         _cards(engine, scenario, run, choices)
     sidebar.render(
@@ -223,16 +223,6 @@ def _view_query(
     if ss.get(session.LOG_SCALE_KEY, True) is False:
         out["scale"] = "linear"
     return out
-
-
-def _default_assumption_baseline(scenario: Scenario) -> Scenario | None:
-    """Current policy with the default assumptions and trend (same draws, seed and horizon), if the
-    scenario changes any assumption or the trend; else ``None``."""
-    if not scenario.assumption_overrides() and not scenario.trend.model_dump(exclude_none=True):
-        return None
-    return baseline_scenario().model_copy(
-        update={"draws": scenario.draws, "seed": scenario.seed, "horizon": scenario.horizon}
-    )
 
 
 # --------------------------------------------------------------------------- chart

@@ -88,6 +88,22 @@ class Compared:
     projection: Projection
     odds: list[TargetOdds]
 
+    @classmethod
+    def of(cls, name: str, projection: Projection) -> Compared:
+        return cls(name, projection, projection.target_odds())
+
+
+def differences(
+    items: Sequence[Compared],
+) -> tuple[Compared, list[Compared], list[dict[str, object]], list[dict[str, object]]]:
+    """The reference (the scenario named ``baseline``, else the first), the others, and the rows
+    of ``compare_years.csv`` and ``compare_targets.csv`` (the command line and the notebook API)."""
+    ref = next((c for c in items if c.name == BASELINE), items[0])
+    others = [c for c in items if c is not ref]
+    years = [r for c in others for r in year_diff_rows(c, ref)]
+    targets = [r for c in others for r in target_diff_rows(c, ref)]
+    return ref, others, years, targets
+
 
 def run(args: argparse.Namespace) -> int:
     settings = common.settings_from(args)
@@ -102,14 +118,8 @@ def run(args: argparse.Namespace) -> int:
         common.print_errors("not enough scenarios to compare:", failures)
         return 1
     worker = Worker(settings, engine)
-    items = []
-    for s in good:
-        p = worker.project(s)
-        items.append(Compared(s.name, p, p.target_odds()))
-    ref = next((c for c in items if c.name == BASELINE), items[0])
-    others = [c for c in items if c is not ref]
-    year_rows = [r for c in others for r in year_diff_rows(c, ref)]
-    target_rows = [r for c in others for r in target_diff_rows(c, ref)]
+    items = [Compared.of(s.name, worker.project(s)) for s in good]
+    ref, others, year_rows, target_rows = differences(items)
     print(years_table(year_rows, others, ref, every=args.every), end="")
     print()
     print(targets_table(target_rows, others, ref), end="")
