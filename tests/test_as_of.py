@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from simulator.data import OBSERVATIONS_FILE, YearMonth, known_dates, load_dataset
 
-HEADER = "period_start,period_end,fiscal_year,value_musd,definition,published,source_org,url,note\n"
+HEADER = "period_start,period_end,fiscal_year,value_musd,definition,published,source_org,url,note,status\n"
 
 
 @settings(max_examples=40, deadline=None)
@@ -42,21 +42,25 @@ def test_known_dates_take_a_dated_figure_of_the_same_page(tmp_path: Path, data):
     folder = tmp_path / "d"
     shutil.copytree(data.directory, folder)
     (folder / OBSERVATIONS_FILE).write_text(
-        HEADER
-        + "2019-07,2020-06,2020,1000,ict_services,2020-08-20,SBP,https://example.org/a,\n"
-        + "2020-07,2020-09,2021,250,ict_services,,SBP,https://example.org/p,\n"
-        + "2020-07,2020-10,2021,330,ict_services,2021-12-03,SBP,https://example.org/p,\n"
-        + "2020-07,2020-11,2021,400,ict_services,,SBP,https://example.org/q,\n"
-        + "2020-12,2020-12,2021,90,ict_services,,SBP,https://example.org/q,\n",
+        HEADER  # three full years (the loader needs them), then the undated figures
+        + "2017-07,2018-06,2018,800,ict_services,2020-08-20,SBP,https://example.org/a,,\n"
+        + "2018-07,2019-06,2019,900,ict_services,2020-08-20,SBP,https://example.org/a,,\n"
+        + "2019-07,2020-06,2020,1000,ict_services,2020-08-20,SBP,https://example.org/a,,\n"
+        + "2020-07,2020-09,2021,250,ict_services,,SBP,https://example.org/p,,\n"
+        + "2020-07,2020-10,2021,330,ict_services,2021-12-03,SBP,https://example.org/p,,\n"
+        + "2020-07,2020-11,2021,400,ict_services,,SBP,https://example.org/q,,\n"
+        + "2020-12,2020-12,2021,90,ict_services,,SBP,https://example.org/q,,\n",
         encoding="utf-8",
     )
     d = load_dataset(folder)
     # the page of the undated November figure reports up to December 2020: the end of January
     assert known_dates(d.observations) == [
         date(2020, 8, 20),
+        date(2020, 8, 20),
+        date(2020, 8, 20),
         date(2021, 12, 3),
         date(2021, 12, 3),
         date(2021, 1, 31),
         date(2021, 1, 31),
     ]
-    assert [o.value_musd for o in d.as_of(date(2021, 1, 31)).observations] == [1000, 400, 90]
+    assert [o.value_musd for o in d.as_of(date(2021, 1, 31)).observations] == [800, 900, 1000, 400, 90]
