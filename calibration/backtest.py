@@ -18,8 +18,9 @@ Two ways to treat the vintages:
                later, and the forecaster at FY2019 did not know it;
 ``real-time``  each origin is a day (:func:`origin_date`, the end of September after the origin
                year by default) and sees only the figures published by then
-               (:meth:`simulator.data.Dataset.as_of`): the fit on that vintage, the nowcast from
-               the year-to-date figures known then. If the origin year itself was not yet
+               (:meth:`simulator.data.Dataset.as_of`): the fit on that vintage (the peer panel's
+               years before the origin, as for ``latest``), the nowcast from the year-to-date
+               figures known then. If the origin year itself was not yet
                published on that day, the last published year is the fit's base and the origin
                year is forecast too (horizon 0, from its year-to-date figures).
 
@@ -141,8 +142,8 @@ def real_time_backtest(
                 f"FY{origin} (as of {day}): {known} full years published by then; the fit needs {needed}"
             )
             continue
-        try:
-            params = fit(view)
+        try:  # the peer panel up to the origin, as in the pseudo-real-time backtest
+            params = fit(view, peers_until=origin)
         except InputError as exc:
             skipped.append(f"FY{origin} (as of {day}): {exc}")
             continue

@@ -183,13 +183,19 @@ PEERS_AUTO = "auto"
 
 
 def fit(
-    data: Dataset, *, until: int | None = None, peers: PeerPanel | str | None = PEERS_AUTO
+    data: Dataset,
+    *,
+    until: int | None = None,
+    peers: PeerPanel | str | None = PEERS_AUTO,
+    peers_until: int | None = None,
 ) -> FittedParams:
     """Fit the trend, seasonality, revisions and nowcast; return the fitted-parameter record.
 
     ``peers``: the peer panel that informs the trend (:mod:`calibration.peers_fit`); ``"auto"``
     reads ``peers.csv`` from the data folder when there is one; ``None`` fits the trend on
-    Pakistan's series alone (:func:`own_trend`).
+    Pakistan's series alone (:func:`own_trend`). The panel's years are those before fiscal year
+    ``peers_until`` (default ``until``; all when both are ``None``): a view of the data as of a
+    day (:meth:`Dataset.as_of`) has no ``until`` but must not see later peer years either.
     """
     if until is not None:
         data = data.until(until)
@@ -204,7 +210,7 @@ def fit(
     if peers is None:
         trend = own_trend(Increments(years, lc - lc[-1]))
     else:
-        trend = panel_trend(years, lc, peers, until=until)
+        trend = panel_trend(years, lc, peers, until=until if peers_until is None else peers_until)
     nc = estimate_nowcast(data, base_year)
     return FittedParams(
         schema_version=SCHEMA_VERSION,

@@ -9,6 +9,7 @@ from datetime import date
 import numpy as np
 import pytest
 
+from calibration import backtest as backtest_module
 from calibration.__main__ import main as calibration_main
 from calibration.backtest import (
     NowcastRow,
@@ -45,7 +46,23 @@ def test_real_time_backtest_rows(data):
         assert r.as_of == origin_date(r.origin_fy).isoformat()
         assert r.base_fy <= r.origin_fy < r.target_fy and r.actual == latest[r.target_fy]
         assert r.p10 <= r.p50 <= r.p90
-    assert {r.origin_fy: r.nowcast_months for r in rows} == {2021: 1, 2022: None, 2023: 2, 2024: 1}
+    # FY2025's Jul-Aug figure came out on 2024-09-20, before the FY2024 origin's day (30 September)
+    assert {r.origin_fy: r.nowcast_months for r in rows} == {2021: 1, 2022: None, 2023: 2, 2024: 2}
+
+
+def test_real_time_fits_see_no_later_peer_years(data, monkeypatch):
+    """A view as of a day has no ``until``: the peer panel must still stop at the origin, as in
+    the pseudo-real-time backtest (the whole panel would be a look-ahead)."""
+    cutoffs = {}
+
+    def spy(view, **kw):
+        p = fit(view, **kw)
+        cutoffs[p.sample.base_year, kw.get("peers_until")] = p.trend.panel.panel_until
+        return p
+
+    monkeypatch.setattr(backtest_module, "fit", spy)
+    real_time_backtest(data, draws=200, horizons=1)
+    assert cutoffs and all(panel == origin - 1 for (_, origin), panel in cutoffs.items())
 
 
 def test_real_time_backtest_cli(capsys):
