@@ -35,7 +35,7 @@ from simulator.data import (
     load_dataset,
 )
 
-HEADER = "period_start,period_end,fiscal_year,value_musd,definition,published,source_org,url,note\n"
+HEADER = "period_start,period_end,fiscal_year,value_musd,definition,published,source_org,url,note,status\n"
 FLOWS = np.array([0.07, 0.075, 0.08, 0.08, 0.082, 0.09, 0.08, 0.08, 0.088, 0.087, 0.09, 0.098])
 FLOWS = FLOWS / FLOWS.sum()
 
@@ -48,7 +48,7 @@ def month_end(fy: int, m: int) -> YearMonth:
 def row(fy: int, m: int, value: float, published: str) -> str:
     end = month_end(fy, m)
     url = f"https://example.org/{fy}/{m}/{published}"
-    return f"{fy - 1}-07,{end},{fy},{value:.6f},ict_services,{published},SBP,{url},synthetic\n"
+    return f"{fy - 1}-07,{end},{fy},{value:.6f},ict_services,{published},SBP,{url},synthetic,\n"
 
 
 def write_data(folder: Path, bundled: Path, rows: list[str]) -> Dataset:
@@ -151,7 +151,7 @@ def test_a_year_to_date_figure_is_divided_by_the_full_year_of_its_vintage(tmp_pa
     divided by the first print; one printed after the revision by the revised figure; one not
     below the full year current when it came out is left out with a note."""
     cum = np.cumsum(FLOWS)
-    years = {fy: 1000.0 * 1.2 ** (fy - 2012) for fy in range(2012, 2018)}
+    years = {fy: 1000.0 * 1.2 ** (fy - 2018) for fy in range(2012, 2018)}  # FY2018's first print x1.2
     rows = seasonal_rows(years, {fy: cum for fy in years})
     rows += [
         row(2018, 6, 500.0, "2018-01-20"),
