@@ -45,10 +45,10 @@ def month_end(fy: int, m: int) -> YearMonth:
     return YearMonth(fy - 1, 6 + m) if m <= 6 else YearMonth(fy, m - 6)
 
 
-def row(fy: int, m: int, value: float, published: str) -> str:
+def row(fy: int, m: int, value: float, published: str, status: str = "") -> str:
     end = month_end(fy, m)
     url = f"https://example.org/{fy}/{m}/{published}"
-    return f"{fy - 1}-07,{end},{fy},{value:.6f},ict_services,{published},SBP,{url},synthetic,\n"
+    return f"{fy - 1}-07,{end},{fy},{value:.6f},ict_services,{published},SBP,{url},synthetic,{status}\n"
 
 
 def write_data(folder: Path, bundled: Path, rows: list[str]) -> Dataset:
@@ -169,6 +169,27 @@ def test_a_year_to_date_figure_is_divided_by_the_full_year_of_its_vintage(tmp_pa
     assert 11 not in fy18
     assert any("Jul-May FY2018" in n and "left out" in n for n in notes)
     assert fit(d).revisions.full_year.n_pairs == 1
+
+
+def test_rows_set_aside_are_no_vintage_figure_or_revision(tmp_path, data):
+    """A full year or year-to-date figure marked ``conflict`` or ``lower_bound`` is not a vintage:
+    not the full year a share is divided by, not a cumulative figure, not a first print."""
+    cum = np.cumsum(FLOWS)
+    years = {fy: 1000.0 * 1.2 ** (fy - 2018) for fy in range(2012, 2018)}
+    rows = seasonal_rows(years, {fy: cum for fy in years})
+    rows += [
+        row(2018, 12, 900.0, "2018-07-01", "conflict"),  # out before the year-to-date figure
+        row(2018, 6, 420.0, "2018-01-10", "conflict"),  # an earlier print of the same period
+        row(2018, 6, 500.0, "2018-01-20"),
+        row(2018, 8, 650.0, "2018-03-20", "lower_bound"),  # "more than 650"
+        row(2018, 12, 1000.0, "2018-08-20"),
+    ]
+    d = write_data(tmp_path / "d", data.directory, rows)
+    points, _ = share_observations(d, 2018)
+    fy18 = {p.months: p for p in points if p.fiscal_year == 2018}
+    assert set(fy18) == {6} and fy18[6].ytd_musd == 500.0 and fy18[6].full_year_musd == 1000.0
+    rev = fit(d, peers=None).revisions
+    assert rev.year_to_date.n_pairs == 0 and rev.full_year.n_pairs == 0
 
 
 def test_same_vintage_shares_on_the_bundled_data(data):
