@@ -196,7 +196,8 @@ def _lever_scenario(data: Dataset, start: int, last: int, mode: LeverMode) -> Sc
         values = paths[lv.name]
         if mode == "origin":
             values = [values[0]] * len(values)
-        levers[lv.name] = LeverPath(values={y: v for y, v in zip(years[1:], values[1:], strict=True)})
+        path = {y: v for y, v in zip(years[1:], values[1:], strict=True)}
+        levers[lv.name] = LeverPath.model_validate({"values": path})  # start/ramp_years: value's only
     return Scenario(name=f"backtest-{start}", base=None, levers=levers)
 
 

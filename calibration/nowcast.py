@@ -320,9 +320,8 @@ def fit_seasonal(points: tuple[ShareObservation, ...]) -> SeasonalModel:
         for ps in years.values()
     ]
     lo, hi = np.log(SD_BOUNDS)
-    best = None
-    for start in ((0.05, 0.005), (0.01, 0.05)):
-        res = optimize.minimize(
+    runs = [
+        optimize.minimize(
             neg_log_posterior,
             np.concatenate([np.zeros(MONTHS), np.log(start)]),
             args=(rows,),
@@ -330,8 +329,9 @@ def fit_seasonal(points: tuple[ShareObservation, ...]) -> SeasonalModel:
             method="L-BFGS-B",
             bounds=[(-8.0, 8.0)] * MONTHS + [(lo, hi)] * 2,
         )
-        if best is None or res.fun < best.fun:
-            best = res
+        for start in ((0.05, 0.005), (0.01, 0.05))
+    ]
+    best = min(runs, key=lambda r: r.fun)  # the first on a tie, as before
     theta = best.x[:MONTHS]
     kappa, eta = (float(x) for x in np.exp(best.x[MONTHS:]))
     _, a, steps = design(flows(theta))
