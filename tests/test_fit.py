@@ -181,7 +181,9 @@ def test_new_months_feed_the_nowcast_without_code_changes(data_copy: Path, tmp_p
     p = fit(data)
     assert p.nowcast is not None and p.nowcast.fiscal_year == 2026 and p.nowcast.months == 4
     implied = np.exp(p.nowcast.log_mean)
-    assert implied == pytest.approx(1500 / p.nowcast.seasonal_share * np.exp(p.revisions.log_mean))
+    share = np.exp(p.nowcast.figures[0].log_share)
+    revision = p.revisions.year_to_date.log_mean + p.revisions.full_year.log_mean
+    assert implied == pytest.approx(1500 / share * np.exp(revision))
     after = Engine(data, p).run(baseline_scenario(), load_settings(draws=4000))
     width = lambda q: q.stats["p90"][0] - q.stats["p10"][0]  # noqa: E731
     assert width(after) < 0.6 * width(before)
