@@ -137,6 +137,7 @@ def test_seasonality_and_band_by_month(params):
     assert [float(b) for b in bands] == expected
 
 
+@pytest.mark.slow  # 15 s: a re-fit at each origin on the data as published then (CI runs it)
 def test_real_time_backtest_figures(data):
     text = quoted(r"On the four that remain \(FY2021-FY2024\), (.*?)\(4, 3 and 2 forecasts\)")[0]
     nums = [float(x) for x in re.findall(r"([\d.]+)%", re.sub(r"80%\s+interval", "interval", text))]

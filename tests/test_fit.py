@@ -158,6 +158,7 @@ def test_bundled_fit_reports_what_the_data_support(params):
     assert params.nowcast.months == max(m for m in ytd if m < 12)
 
 
+@pytest.mark.slow  # 12 s: a full fit (CI runs it; the engine refuses parameters older than the data)
 def test_committed_parameters_are_up_to_date(capsys):
     assert calibration_main(["fit", "--check"]) == 0, capsys.readouterr().err
 
