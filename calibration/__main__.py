@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from calibration import peers_backtest, peers_forecast
 from calibration.backtest import (
     MONTHS_AFTER,
+    BacktestRow,
     backtest,
     nowcast_backtest,
     real_time_backtest,
@@ -25,6 +26,7 @@ from calibration.dependence import dependence
 from calibration.fit import fit
 from calibration.nowcast import MONTH_NAMES, Z80, period_label
 from calibration.peer_data import load_peer_panel
+from calibration.peers import Form
 from simulator.backtests import (
     SCHEMA_VERSION as RESULTS_VERSION,
 )
@@ -42,7 +44,7 @@ from simulator.data import DEFAULT_DATA_DIR, load_dataset
 from simulator.errors import InputError, InputErrors, OutputError
 from simulator.levers import ASSUMPTIONS
 from simulator.output import write_text_atomic
-from simulator.params import DEFAULT_PARAMS_PATH, FittedParams, dump_params
+from simulator.params import DEFAULT_PARAMS_PATH, FittedParams, LaplacePosterior, dump_params
 from simulator.settings import load_settings, unknown_variables
 
 
@@ -233,7 +235,7 @@ def backtest_results(data, params: FittedParams) -> BacktestResults:
     return BacktestResults(
         schema_version=RESULTS_VERSION,
         params_sha256=params.sha256(),
-        pakistan=[PakistanRow(**r.as_dict()) for r in rows],
+        pakistan=[PakistanRow.model_validate(r.as_dict()) for r in rows],
         pakistan_scores=[PakistanScore(**s.__dict__) for s in score(rows)],
         panel=panel,
         dependence=dependence(data, params) if params.data_until is None else [],
@@ -267,7 +269,7 @@ def report(p: FittedParams) -> str:
         ]
     elif t.panel is not None:
         lines += panel_report(t.panel)
-    else:
+    elif isinstance(t.posterior, LaplacePosterior):  # Pakistan's own damped trend
         cov = np.asarray(t.posterior.cov)
         lines += [
             f"  trend growth of the core   {np.expm1(t.alpha) * 100:6.1f}% a year   "
@@ -337,14 +339,14 @@ def seasonality_report(p: FittedParams) -> list[str]:
         )
     nc = p.nowcast
     if nc is not None:
-        ytd = {f.months: f.ytd_musd for f in nc.figures}
+        printed = {f.months: f.ytd_musd for f in nc.figures}
         lines += [
             "",
             f"Nowcast of FY{nc.fiscal_year} as its months arrived (US$ m; median [80% interval])",
             "  through            figure    implied full year",
         ]
         lines += [
-            f"  {period_label(nc.fiscal_year, st.months):16s} {ytd[st.months]:8,.0f}  "
+            f"  {period_label(nc.fiscal_year, st.months):16s} {printed[st.months]:8,.0f}  "
             f"{band_text(st.log_mean, st.log_sd)}"
             for st in nc.by_month
         ]
@@ -409,7 +411,7 @@ def _peers(data_dir: Path, args) -> int:
     return 0
 
 
-def _panel_form(panel) -> str:
+def _panel_form(panel) -> Form:
     """The form the bundled fit chose when it was fitted on this panel, else chosen now."""
     from simulator.params import load_params
 
@@ -478,35 +480,46 @@ def _backtest(data, args) -> int:
     if args.nowcast:
         return _nowcast_backtest(data, args)
     latest = backtest(data, draws=args.draws, levers=args.levers)
-    rows, skipped = latest, []
     if args.vintage == "real-time":
-        rows, skipped = real_time_backtest(
-            data, draws=args.draws, levers=args.levers, months_after=args.months_after
+        return _real_time_backtest(data, args, latest)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in latest], indent=2))
+        return 0
+    print(
+        f"Rolling-origin backtest ({_lever_mode(args)}); "
+        "pseudo-real-time: latest vintages up to each origin.\n"
+    )
+    print("origin  target  horizon    actual       p10       p50       p90     naive")
+    for r in latest:
+        print(
+            f"FY{r.origin_fy}  FY{r.target_fy}  {r.horizon:5d}  {r.actual:9,.0f} {r.p10:9,.0f} "
+            f"{r.p50:9,.0f} {r.p90:9,.0f} {r.naive:9,.0f}"
         )
+    _print_scores(latest)
+    return 0
+
+
+def _lever_mode(args) -> str:
+    return (
+        "conditional forecast: the levers take their recorded values in the forecast years"
+        if args.levers == "actual"
+        else "the levers stay at their values in the origin year"
+    )
+
+
+def _real_time_backtest(data, args, latest: list[BacktestRow]) -> int:
+    rows, skipped = real_time_backtest(
+        data, draws=args.draws, levers=args.levers, months_after=args.months_after
+    )
     if args.json:
         for note in skipped:
             print(f"note: origin skipped: {note}", file=sys.stderr)
         print(json.dumps([r.as_dict() for r in rows], indent=2))
         return 0
-    mode = (
-        "conditional forecast: the levers take their recorded values in the forecast years"
-        if args.levers == "actual"
-        else "the levers stay at their values in the origin year"
-    )
-    if args.vintage == "latest":
-        print(f"Rolling-origin backtest ({mode}); pseudo-real-time: latest vintages up to each origin.\n")
-        print("origin  target  horizon    actual       p10       p50       p90     naive")
-        for r in rows:
-            print(
-                f"FY{r.origin_fy}  FY{r.target_fy}  {r.horizon:5d}  {r.actual:9,.0f} {r.p10:9,.0f} "
-                f"{r.p50:9,.0f} {r.p90:9,.0f} {r.naive:9,.0f}"
-            )
-        _print_scores(rows)
-        return 0
     print(
-        f"Rolling-origin backtest ({mode}); real time: at each origin day only the figures published by "
-        "then, the fit on them and the nowcast from the year-to-date figures known then; scored against "
-        "the latest figures.\n"
+        f"Rolling-origin backtest ({_lever_mode(args)}); real time: at each origin day only the figures "
+        "published by then, the fit on them and the nowcast from the year-to-date figures known then; "
+        "scored against the latest figures.\n"
     )
     for note in skipped:
         print(f"Skipped: {note}")

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import optimize, stats
@@ -247,7 +248,8 @@ def own_trend(inc: Increments) -> Trend:
     lr = 2.0 * (ll1 - ll0)
     lr = lr if lr > 1e-9 else 0.0  # below 1e-9: the two fits' rounding, not evidence
     p_value = 0.5 * float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
-    selected = "damped" if (p_value < SELECTION_THRESHOLD and pdamp[1] > 0) else "drift"
+    slowing = p_value < SELECTION_THRESHOLD and pdamp[1] > 0
+    selected: Literal["drift", "damped"] = "damped" if slowing else "drift"
     selection = Selection(
         loglik_drift=ll0,
         loglik_damped=ll1,
@@ -277,11 +279,17 @@ def own_trend(inc: Increments) -> Trend:
         sigma=float(np.exp(pdamp[2])),
         posterior=LaplacePosterior(
             names=("alpha", "beta", "log_sigma"),
-            mean=tuple(float(v) for v in pdamp),
-            cov=tuple(tuple(float(v) for v in row) for row in cov),
+            mean=_triple(pdamp),
+            cov=(_triple(cov[0]), _triple(cov[1]), _triple(cov[2])),
         ),
         selection=selection,
     )
+
+
+def _triple(v: np.ndarray) -> tuple[float, float, float]:
+    """Three numbers of an array as plain floats (alpha, beta, ln sigma)."""
+    a, b, c = (float(x) for x in v)
+    return a, b, c
 
 
 def one_step_errors(years, values, lc, fx, trend: Trend) -> list[InSample]:
@@ -317,6 +325,8 @@ def fit_notes(years: np.ndarray, trend: Trend) -> list[str]:
         )
     if trend.panel is not None:
         notes.append(panel_note(trend))
+    elif trend.selection is None:
+        pass  # a trend without a model choice (none is fitted so): nothing to say
     elif trend.model == "drift":
         s = trend.selection
         notes.append(

@@ -30,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -684,7 +684,18 @@ def _check_lever_years(path: Path, rows: list[LeverValue]) -> None:
 # --------------------------------------------------------------------------- vintages and series
 
 
-def vintage_key(o: Observation) -> tuple:
+class Printed(Protocol):
+    """A figure as printed: who published it, when, and where it sits in its file."""
+
+    @property
+    def published(self) -> PartialDate | None: ...
+    @property
+    def source_org(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+
+
+def vintage_key(o: Printed) -> tuple[int, int, int]:
     """Sort key: the figure with the largest key represents its period.
 
     1. A dated figure beats an undated one; a later publication date beats an earlier one

@@ -353,8 +353,9 @@ class Engine:
         z = self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years, copy=shock_seed is None)
         log_core = model.core_path(log_core_base, alpha, beta, sigma, z, overwrite=shock_seed is not None)
         remake = None
+        kept: np.ndarray | None = z
         if shock_seed is not None:
-            z = None
+            kept = None  # made again on demand (Draws.z): the draws stay small
             remake = partial(self._remade_shocks, shock_seed, theta, alpha, sigma, log_core_base, years)
         return Draws(
             seed=seed,
@@ -365,7 +366,7 @@ class Engine:
             alpha=alpha,
             beta=beta,
             sigma=sigma,
-            shocks=z,
+            shocks=kept,
             log_core_base=log_core_base,
             log_core=log_core,
             alpha_center=center,

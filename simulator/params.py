@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Final, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from simulator import resources
 from simulator.errors import InputError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION: Final = 3
 DEFAULT_PARAMS_PATH = resources.params_path()
 
 
