@@ -20,6 +20,11 @@ from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 import numpy as np
+
+# numpy 2 imports numpy.random on first use; a SIGTERM that arrived while its compiled modules
+# were being initialised (the first draws of a run) was swallowed there and the run went on to
+# exit 0. Imported with the engine, it is loaded before any run starts.
+import numpy.random
 from numpy.typing import ArrayLike
 
 from simulator import model

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Final, Literal, TypeVar
 
 import numpy as np
+import numpy.random  # loaded before any run: see simulator/engine.py
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulator import resources
