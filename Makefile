@@ -2,33 +2,56 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+PIP    := $(BIN)/python -m pip
+# The locked versions (requirements/*.txt, with hashes; `make lock` remakes them from pyproject.toml).
+APP_LOCK := requirements/app.txt
+DEV_LOCK := requirements/dev.txt
+APP_STAMP := $(VENV)/.app-$(shell cat $(APP_LOCK) pyproject.toml setup.py | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.dev-$(shell cat $(DEV_LOCK) pyproject.toml setup.py | cksum | cut -d' ' -f1)
 ADDRESS ?= 127.0.0.1
 PORT   ?= 8501
 # `make run` listens on this machine only; `make run ADDRESS=0.0.0.0 PORT=8080` serves on every
 # network interface (see README, "Serving on a network").
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format fit backtest bench clean
+.PHONY: help install install-app run test test-slow typecheck lint format smoke ci lock fit backtest bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-11s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	rm -f $(VENV)/.installed-*
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# The app's dependencies only, at the locked versions, then the package itself (editable, built
+# with the locked setuptools).
+$(APP_STAMP): $(APP_LOCK) pyproject.toml setup.py | $(BIN)/python
+	$(PIP) install --quiet --require-hashes -r $(APP_LOCK)
+	$(PIP) install --quiet --no-deps --no-build-isolation -e .
+	rm -f $(VENV)/.app-*
 	touch $@
 
-install: $(STAMP) ## create or update .venv with the package and its test tools
+# Everything above, plus the test and development tools (pytest, Hypothesis, Playwright, ruff, mypy).
+$(DEV_STAMP): $(DEV_LOCK) $(APP_STAMP)
+	$(PIP) install --quiet --require-hashes -r $(DEV_LOCK)
+	rm -f $(VENV)/.dev-*
+	touch $@
 
-run: install ## start the app on http://127.0.0.1:8501 with the bundled data (options: ADDRESS=, PORT=)
+install-app: $(APP_STAMP) ## create or update .venv with the package and the app's dependencies only
+
+install: $(DEV_STAMP) ## create or update .venv with the package, its test and development tools
+
+run: install-app ## start the app on http://127.0.0.1:8501 with the bundled data (options: ADDRESS=, PORT=)
 	$(BIN)/streamlit run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
-test: install ## run the whole test suite (browser tests skip when Chromium is missing)
+test: install ## run the test suite, without the slow tests (browser tests skip when Chromium is missing)
 	$(BIN)/python -m pytest
+
+test-slow: install ## run only the tests marked slow (the full re-fits; CI runs them)
+	$(BIN)/python -m pytest -m slow
+
+typecheck: install ## mypy on simulator/ and calibration/ (settings in pyproject.toml)
+	$(BIN)/mypy
 
 lint: install ## ruff check and format check
 	$(BIN)/ruff check .
@@ -38,14 +61,25 @@ format: install ## format the code with ruff
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-fit: install ## re-fit the model after changing calibration/data (writes calibration/fitted_params.json)
+smoke: install ## build the wheel, install it in a new venv outside the tree, run the CLI and the API there
+	.ci/wheel_smoke.sh
+
+ci: lint typecheck test test-slow smoke ## everything CI runs (.ci/run also installs Chromium)
+
+lock: install ## re-resolve requirements/*.txt from pyproject.toml, keeping the pins that fit (UPGRADE=1: newest)
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --universal --generate-hashes \
+		--python-version 3.11 --quiet $(if $(UPGRADE),--upgrade) -o $(APP_LOCK)
+	$(BIN)/uv pip compile pyproject.toml requirements/build.in --extra dev --universal --generate-hashes \
+		--python-version 3.11 --quiet $(if $(UPGRADE),--upgrade) -o $(DEV_LOCK)
+
+fit: install-app ## re-fit the model after changing calibration/data (writes calibration/fitted_params.json)
 	$(BIN)/python -m calibration fit
 
-backtest: install ## rolling-origin backtest against the naive forecast
+backtest: install-app ## rolling-origin backtest against the naive forecast
 	$(BIN)/python -m calibration backtest
 
 bench: install ## run every benchmark in benchmarks/ (prints name: value lines)
 	@for f in benchmarks/bench_*.py; do echo "# $$f"; $(BIN)/python $$f || exit 1; done
 
-clean: ## remove the virtual environment and caches
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build *.egg-info
+clean: ## remove the virtual environment, build output and caches
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis build dist *.egg-info

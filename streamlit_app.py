@@ -1,42 +1,9 @@
 """Pakistan IT-exports policy simulator: the Streamlit app (``make run``).
 
-The pages are listed once, in :func:`pages`; each is a ``page()`` function in :mod:`simulator.app`.
+The pages and the entry point are in :mod:`simulator.app.entry` (``simulator app`` starts the same
+app from an installed copy).
 """
 
-from __future__ import annotations
-
-import streamlit as st
-
-from simulator.app import data_page, main_page, model_page, session, track_record, what_it_takes
-
-
-def pages() -> list[st.Page]:
-    """The app's pages, in menu order (the one place to add a page)."""
-    return [
-        st.Page(
-            main_page.page, title="Scenario", icon=":material/trending_up:", url_path="scenario", default=True
-        ),
-        st.Page(what_it_takes.page, title="What it takes", icon=":material/flag:", url_path="what-it-takes"),
-        st.Page(
-            model_page.page, title="Model and calibration", icon=":material/functions:", url_path="model"
-        ),
-        st.Page(data_page.page, title="Data", icon=":material/table:", url_path="data"),
-        st.Page(
-            track_record.page,
-            title="Targets track record",
-            icon=":material/history:",
-            url_path="track-record",
-        ),
-    ]
-
-
-def run() -> None:
-    """Entry point: page settings, the navigation, then the chosen page."""
-    st.set_page_config(
-        page_title="Pakistan IT exports: policy simulator", page_icon=":material/trending_up:", layout="wide"
-    )
-    session.keep_alive()
-    st.navigation(pages()).run()
-
+from simulator.app.entry import run
 
 run()

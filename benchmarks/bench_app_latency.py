@@ -2,16 +2,17 @@
 
 Starts ``streamlit run streamlit_app.py`` on 127.0.0.1 on a free port, moves the technology-zones
 slider one step at a time with the keyboard, and times each keypress to the moment the fan
-chart's drawing changes (a MutationObserver on the page compares the chart's SVG paths with
-their state before the keypress, so the time is to the *new* chart, not to an idle flag).
-Every step goes to a value not seen before, so no result comes from the scenario cache.
+chart's drawing changes, and to the moment the wedge chart beside it (what each lever adds,
+split exactly) changes. A MutationObserver on the page compares each chart's SVG paths with
+their state before the keypress, so the time is to the *new* chart, not to an idle flag. Every
+step goes to a value not seen before, so no result comes from the scenario cache.
 
 For reference it measures, in the same run and interleaved step by step (so both see the same
 load from anything else on the machine), a toy app with one slider and one metric (keypress to
 the metric's new text): the floor set by the websocket, the rerun and React on this machine.
 
-Prints ``name: value`` lines (milliseconds; medians and 90th percentiles) and the ratio of the
-two medians. Goal: app median <= 150 ms.
+Prints ``name: value`` lines (milliseconds; medians and 90th percentiles) and the ratios of the
+medians to the toy's. Goal: the fan chart's median <= 150 ms.
 
     .venv/bin/python benchmarks/bench_app_latency.py [--steps 59]
 """
@@ -39,30 +40,36 @@ TOY_APP = textwrap.dedent(
     """
 )
 
-# Arms window.__done: resolves with performance.now() when the selector's signature differs
-# from `before` (-1 after 15 s); window.__t0 is when it was armed, just before the keypress.
+# Arms window.__done[name] for each (name, selector, index, kind, before): resolves with performance.now()
+# when that element's signature differs from `before` (-1 after 15 s); window.__t0 is when they were
+# armed, just before the keypress.
 WATCH_JS = """
-([selector, kind, before]) => { window.__done = new Promise((resolve) => {
-  const sig = () => {
-    const el = document.querySelector(selector);
+(watches) => {
+  const sig = (selector, index, kind) => {
+    const el = document.querySelectorAll(selector)[index];
     if (!el) return null;
     if (kind === "text") return el.textContent;
     return Array.from(el.querySelectorAll("path")).map((p) => p.getAttribute("d")).join("|");
   };
   const root = document.querySelector('[data-testid="stApp"]');
-  const obs = new MutationObserver(() => {
-    const now = sig();
-    if (now !== null && now !== before) { obs.disconnect(); resolve(performance.now()); }
-  });
-  obs.observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
-  setTimeout(() => { obs.disconnect(); resolve(-1); }, 15000);
+  window.__done = {};
+  for (const [name, selector, index, kind, before] of watches) {
+    window.__done[name] = new Promise((resolve) => {
+      const obs = new MutationObserver(() => {
+        const now = sig(selector, index, kind);
+        if (now !== null && now !== before) { obs.disconnect(); resolve(performance.now()); }
+      });
+      obs.observe(root, {subtree: true, childList: true, attributes: true, characterData: true});
+      setTimeout(() => { obs.disconnect(); resolve(-1); }, 15000);
+    });
+  }
   window.__t0 = performance.now();
-}); }
+}
 """
 
 SIG_JS = """
-([selector, kind]) => {
-  const el = document.querySelector(selector);
+([selector, index, kind]) => {
+  const el = document.querySelectorAll(selector)[index];
   if (!el) return null;
   if (kind === "text") return el.textContent;
   return Array.from(el.querySelectorAll("path")).map((p) => p.getAttribute("d")).join("|");
@@ -70,17 +77,23 @@ SIG_JS = """
 """
 
 
-def time_step(page, slider, selector: str, kind: str, key: str) -> float:
-    """Press ``key`` on ``slider``; milliseconds from the keypress to the watched change."""
-    before = page.evaluate(SIG_JS, [selector, kind])
-    page.evaluate(WATCH_JS, [selector, kind, before])
+Watch = tuple[str, int, str]
+"""(CSS selector, which of its matches, "text" or "svg")."""
+
+
+def time_step(page, slider, watches: dict[str, Watch], key: str) -> dict[str, float]:
+    """Press ``key`` on ``slider``; milliseconds from the keypress to each watched change."""
+    armed = [[name, *w, page.evaluate(SIG_JS, list(w))] for name, w in watches.items()]
+    page.evaluate(WATCH_JS, armed)
     slider.press(key)
-    t1 = page.evaluate("window.__done")
-    t0 = page.evaluate("window.__t0")
-    if t1 < 0:
-        raise RuntimeError(f"no change seen within 15 s after pressing {key}")
+    out = {}
+    for name in watches:
+        t1 = page.evaluate(f"window.__done[{name!r}]")
+        if t1 < 0:
+            raise RuntimeError(f"no change of {name} seen within 15 s after pressing {key}")
+        out[name] = t1 - page.evaluate("window.__t0")
     page.wait_for_selector(IDLE)
-    return t1 - t0
+    return out
 
 
 def open_toy(browser, url: str):
@@ -90,33 +103,41 @@ def open_toy(browser, url: str):
     page.get_by_test_id("stMetricValue").wait_for()
     slider = page.get_by_role("slider").first
     slider.focus()
-    metric = '[data-testid="stMetricValue"]'
+    watch = {"metric": ('[data-testid="stMetricValue"]', 0, "text")}
     for _ in range(3):
-        time_step(page, slider, metric, "text", "ArrowLeft")
+        time_step(page, slider, watch, "ArrowLeft")
     # from 47: up to 100, then down from 46 (values not seen since the page opened are not needed
     # here: the toy has nothing to cache)
-    return lambda i: time_step(page, slider, metric, "text", "ArrowRight" if i < 53 else "ArrowLeft")
+    return lambda i: time_step(page, slider, watch, "ArrowRight" if i < 53 else "ArrowLeft")["metric"]
+
+
+CHART = '[data-testid="stVegaLiteChart"]'
+FAN, WEDGES = (CHART, 0, "svg"), (CHART, 1, "svg")
+"""The fan chart and, beside it, the wedges: the page's first two charts."""
 
 
 def open_app(browser, url: str):
     """The app's page, warmed up on another lever; returns a function that times one step of the
-    technology-zones slider: 23 -> 60, then Home (0, not timed) and 1 -> 22, every value new."""
+    technology-zones slider (to the fan chart and to the wedges): 23 -> 60, then Home (0, not
+    timed) and 1 -> 22, every value new."""
     page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
     page.goto(url)
-    chart = '[data-testid="stVegaLiteChart"]'
-    page.locator(chart).first.wait_for(timeout=120_000)
+    page.locator(CHART).first.wait_for(timeout=120_000)
     page.wait_for_selector(IDLE)
     warm = page.get_by_test_id("stSlider").filter(has_text="Startup and venture").get_by_role("slider")
     warm.focus()
+    watch = {"fan": FAN}
     for _ in range(3):
-        time_step(page, warm, chart, "svg", "ArrowRight")
+        time_step(page, warm, watch, "ArrowRight")
+    page.locator(CHART).nth(1).wait_for(timeout=120_000)
+    watch["wedges"] = WEDGES
     zones = page.get_by_test_id("stSlider").filter(has_text="Special Technology Zones").get_by_role("slider")
     zones.focus()
 
-    def step(i: int) -> float:
+    def step(i: int) -> dict[str, float]:
         if i == 37:
-            time_step(page, zones, chart, "svg", "Home")
-        return time_step(page, zones, chart, "svg", "ArrowRight")
+            time_step(page, zones, watch, "Home")
+        return time_step(page, zones, watch, "ArrowRight")
 
     return step
 
@@ -143,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = min(args.steps, MAX_STEPS)
     toy: list[float] = []
     app: list[float] = []
+    wedges: list[float] = []
     with (
         tempfile.TemporaryDirectory() as d,
         sync_playwright() as p,
@@ -156,12 +178,16 @@ def main(argv: list[str] | None = None) -> int:
                 # interleaved, so both see the same load from whatever else runs on the machine
                 for i in range(steps):
                     toy.append(toy_step(i))
-                    app.append(app_step(i))
+                    times = app_step(i)
+                    app.append(times["fan"])
+                    wedges.append(times["wedges"])
         finally:
             browser.close()
     summary("toy_slider_metric", toy)
     summary("app_slider_to_chart", app)
+    summary("app_slider_to_wedges", wedges)
     print(f"app_over_toy_median_ratio: {statistics.median(app) / statistics.median(toy):.2f}")
+    print(f"wedges_over_toy_median_ratio: {statistics.median(wedges) / statistics.median(toy):.2f}")
     return 0
 
 

@@ -15,11 +15,17 @@ entries and bytes, safe to share between threads), keyed by :func:`draws_key`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 
 import numpy as np
+
+# numpy 2 imports numpy.random on first use; a SIGTERM that arrived while its compiled modules
+# were being initialised (the first draws of a run) was swallowed there and the run went on to
+# exit 0. Imported with the engine, it is loaded before any run starts.
+import numpy.random
+from numpy.typing import ArrayLike
 
 from simulator import model
 from simulator.cache import BoundedCache
@@ -27,7 +33,8 @@ from simulator.data import Dataset, Target, annual_series, load_dataset
 from simulator.errors import InputError
 from simulator.lever_history import lever_history
 from simulator.levers import ASSUMPTIONS
-from simulator.params import DriftPosterior, FittedParams, load_params
+from simulator.params import FittedParams, load_params, posterior_draws
+from simulator.quantiles import BLOCK_ELEMENTS
 from simulator.scenario import (
     Scenario,
     TrendOverride,
@@ -36,23 +43,70 @@ from simulator.scenario import (
     lever_paths,
 )
 from simulator.settings import MAX_HORIZON, Settings, load_settings
-
-PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
-STAT_COLUMNS = ("mean", *(f"p{q}" for q in PERCENTILES))
-
+from simulator.summaries import (
+    PERCENTILES,
+    STAT_COLUMNS,
+    LeverRun,
+    Scan,
+    Scorer,
+    array_rows,
+    quantile_years,
+    scan,
+    summary_stats,
+)
 
 # --------------------------------------------------------------------------- sampling kernels
 
 
-def triangular_ppf(u: np.ndarray, low: float, mode: float, high: float) -> np.ndarray:
-    """Inverse CDF of the triangular distribution on ``[low, high]`` with mode ``mode``."""
-    if high <= low:
-        return np.full_like(u, low, dtype=float)
+def triangular_ppf(u: np.ndarray, low: ArrayLike, mode: ArrayLike, high: ArrayLike) -> np.ndarray:
+    """Inverse CDF of the triangular distribution on ``[low, high]`` with mode ``mode``.
+
+    ``low``, ``mode``, ``high``: numbers, or arrays that broadcast against ``u`` (one triangle per
+    column). Where ``high <= low`` every value is ``low``.
+    """
+    low, mode, high = (np.asarray(v, dtype=float) for v in (low, mode, high))
     width = high - low
+    flat = width <= 0
+    if flat.any():
+        width = np.where(flat, 1.0, width)
     cut = (mode - low) / width
-    left = low + np.sqrt(u * width * (mode - low))
-    right = high - np.sqrt((1.0 - u) * width * (high - mode))
-    return np.where(u < cut, left, right)
+    # low + sqrt(u w (mode - low)) below the mode, high - sqrt((1 - u) w (high - mode)) above,
+    # computed in place (two temporaries, not ten)
+    left = np.multiply(u, width)
+    left *= mode - low
+    np.sqrt(left, out=left)
+    left += low
+    out = np.subtract(1.0, u)
+    out *= width
+    out *= high - mode
+    np.sqrt(out, out=out)
+    np.subtract(high, out, out=out)
+    np.copyto(out, left, where=u < cut)
+    return np.where(flat, low, out) if flat.any() else out
+
+
+def assumption_draws(
+    rng: np.random.Generator, n: int, triples: Mapping[str, tuple[float, float, float]]
+) -> dict[str, np.ndarray]:
+    """Each effect-size assumption's ``n`` draws, triangular on its (low, central, high).
+
+    One uniform number per draw and assumption, draw by draw (``rng.random((n, k))``), made a
+    block of draws at a time: the same numbers as in one call, without a large temporary.
+    """
+    names = [a.name for a in ASSUMPTIONS]
+    low, mode, high = (np.array([[triples[k][i]] for k in names]) for i in range(3))
+    out = np.empty((len(names), n))
+    step = max(1, BLOCK_ELEMENTS // len(names))
+    for d0 in range(0, n, step):
+        d1 = min(n, d0 + step)
+        u = np.ascontiguousarray(rng.random((d1 - d0, len(names))).T)  # one row per assumption
+        out[:, d0:d1] = triangular_ppf(u, low, mode, high)
+    return dict(zip(names, out, strict=True))
+
+
+def shocks(seed: np.random.SeedSequence, n: int, years: int) -> np.ndarray:
+    """Standard-normal shocks, (n x years), drawn year by year (a longer horizon only appends)."""
+    return np.random.Generator(np.random.PCG64(seed)).standard_normal((years, n)).T
 
 
 # --------------------------------------------------------------------------- draws
@@ -71,8 +125,8 @@ class Draws:
     alpha: np.ndarray
     beta: np.ndarray
     sigma: np.ndarray
-    z: np.ndarray
-    """Standard-normal shocks, (draws x years); the first year's are conditioned on the nowcast."""
+    shocks: np.ndarray | None
+    """:attr:`z` when kept; ``None`` when it is made again on demand (:attr:`remake_shocks`)."""
     log_core_base: np.ndarray
     log_core: np.ndarray
     """ln C_t for the projection years, (draws x years)."""
@@ -83,6 +137,19 @@ class Draws:
     alpha_noise: np.ndarray
     """Each draw's posterior deviation of the trend from its estimate."""
     trend_override: TrendOverride = field(default_factory=TrendOverride)
+    remake_shocks: Callable[[], np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def z(self) -> np.ndarray:
+        """Standard-normal shocks, (draws x years); the first year's are conditioned on the nowcast.
+
+        Draws made from a seed do not keep them (the core path is all a projection needs, and
+        half the memory): they are drawn again, identically, when asked for.
+        """
+        if self.shocks is not None:
+            return self.shocks
+        assert self.remake_shocks is not None
+        return self.remake_shocks()
 
     def arrays(self) -> list[np.ndarray]:
         """Every array held (for the cache's byte count and to make shared draws read-only)."""
@@ -219,11 +286,8 @@ class Engine:
             else {a.name: (a.low, a.central, a.high) for a in ASSUMPTIONS}
         )
         s_assume, s_trend, s_shock = np.random.SeedSequence(seed).spawn(3)
-        u = np.random.Generator(np.random.PCG64(s_assume)).random((n, len(ASSUMPTIONS)))
-        theta = {a.name: triangular_ppf(u[:, i], *triples[a.name]) for i, a in enumerate(ASSUMPTIONS)}
+        theta = assumption_draws(np.random.Generator(np.random.PCG64(s_assume)), n, triples)
         alpha0, beta, sigma = self._trend_draws(np.random.Generator(np.random.PCG64(s_trend)), n)
-        # shocks generated year by year, so a longer horizon only appends years
-        z = np.random.Generator(np.random.PCG64(s_shock)).standard_normal((len(years), n)).T
         return self.draws_given(
             seed=seed,
             horizon=horizon,
@@ -231,10 +295,16 @@ class Engine:
             alpha0=alpha0,
             beta=beta,
             sigma=sigma,
-            z=z,
+            z=shocks(s_shock, n, len(years)),
             triples=triples,
             trend=trend,
+            shock_seed=s_shock,
         )
+
+    def raw_shocks(self, *, n: int, seed: int, horizon: int) -> np.ndarray:
+        """The shocks :meth:`draws` makes from ``seed``, before conditioning on the nowcast:
+        what :meth:`draws_given` takes as ``z`` to make the same draws again."""
+        return shocks(np.random.SeedSequence(seed).spawn(3)[2], n, len(self.projection_years(horizon)))
 
     def draws_given(
         self,
@@ -248,6 +318,7 @@ class Engine:
         z: np.ndarray,
         triples: Mapping[str, tuple[float, float, float]] | None = None,
         trend: TrendOverride | None = None,
+        shock_seed: np.random.SeedSequence | None = None,
     ) -> Draws:
         """Draws from given values of every uncertain quantity, one value per draw; nothing random.
 
@@ -256,7 +327,9 @@ class Engine:
         ``sigma``: the trend's posterior quantities per draw, before the effect-size adjustment and
         the user's ``trend`` overrides; ``z``: standard-normal shocks (draws x projection years up
         to ``horizon``) before conditioning on the nowcast; ``triples``: the assumptions' (low,
-        central, high), whose central values centre the trend (default: as declared).
+        central, high), whose central values centre the trend (default: as declared);
+        ``shock_seed``: given when ``z`` is :func:`shocks` of that seed, made for this call: the
+        core path is then computed in its memory and the shocks are made again when asked for.
         """
         years = self.projection_years(horizon)
         trend = trend or TrendOverride()
@@ -282,8 +355,13 @@ class Engine:
             beta = np.full(n, trend.slowdown_per_doubling / 100.0 / np.log(2.0))
         if trend.shock_scale is not None:
             sigma = sigma * trend.shock_scale
-        z = self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years)
-        log_core = model.core_path(log_core_base, alpha, beta, sigma, z)
+        z = self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years, copy=shock_seed is None)
+        log_core = model.core_path(log_core_base, alpha, beta, sigma, z, overwrite=shock_seed is not None)
+        remake = None
+        kept: np.ndarray | None = z
+        if shock_seed is not None:
+            kept = None  # made again on demand (Draws.z): the draws stay small
+            remake = partial(self._remade_shocks, shock_seed, theta, alpha, sigma, log_core_base, years)
         return Draws(
             seed=seed,
             n=n,
@@ -293,25 +371,24 @@ class Engine:
             alpha=alpha,
             beta=beta,
             sigma=sigma,
-            z=z,
+            shocks=kept,
             log_core_base=log_core_base,
             log_core=log_core,
             alpha_center=center,
             delta_center=delta_center,
             alpha_noise=alpha0 - fitted,
             trend_override=trend,
+            remake_shocks=remake,
         )
+
+    def _remade_shocks(self, seed, theta, alpha, sigma, log_core_base, years) -> np.ndarray:
+        """The shocks :meth:`draws` made from ``seed``, conditioned on the nowcast again."""
+        z = shocks(seed, len(alpha), len(years))
+        return self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years, copy=False)
 
     def _trend_draws(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(alpha, beta, sigma) from the trend's posterior; none of it depends on user input."""
-        post = self.params.trend.posterior
-        if isinstance(post, DriftPosterior):
-            sigma = np.sqrt(post.dof * post.scale2 / rng.chisquare(post.dof, n))
-            alpha = post.alpha + sigma / np.sqrt(post.span) * rng.standard_normal(n)
-            return alpha, np.zeros(n), sigma
-        chol = np.linalg.cholesky(np.asarray(post.cov))
-        x = np.asarray(post.mean)[None, :] + rng.standard_normal((n, 3)) @ chol.T
-        return x[:, 0], np.maximum(x[:, 1], 0.0), np.exp(x[:, 2])
+        return posterior_draws(self.params.trend.posterior, rng, n)
 
     def _history_core(self, theta: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
         """ln C at the sample's first year and at the base year, for each draw of the assumptions."""
@@ -336,7 +413,9 @@ class Engine:
         f, b = self._history_core(central)
         return float(b[0] - f[0])
 
-    def _condition_on_nowcast(self, z, theta, alpha, sigma, log_core_base, years) -> np.ndarray:
+    def _condition_on_nowcast(
+        self, z, theta, alpha, sigma, log_core_base, years, *, copy: bool = True
+    ) -> np.ndarray:
         """Condition the first projection year's shock on its year-to-date figures.
 
         Prior: ``ln R_T = m + sigma z`` with ``m`` the model's value without a shock under current
@@ -352,7 +431,8 @@ class Engine:
         var = sigma**2
         k = np.where(var > 0, var / (var + nc.log_sd**2), 0.0)
         safe_sigma = np.where(sigma > 0, sigma, 1.0)
-        z = z.copy()
+        if copy:  # not when z was made for this call (draws()): the core path overwrites it anyway
+            z = z.copy()
         z[:, 0] = np.where(
             sigma > 0, k * (nc.log_mean - m) / safe_sigma + np.sqrt(1.0 - k) * z[:, 0], z[:, 0]
         )
@@ -397,13 +477,46 @@ class Engine:
         The baseline (every lever at current policy) uses the same draws, so the difference
         between the two is the effect of the scenario's levers alone. It is computed on demand.
         """
-        return Projection(
-            engine=self, scenario=scenario, draws=draws, effects=self.effects_for(scenario, draws)
-        )
+        return Projection(engine=self, scenario=scenario, draws=draws)
 
     def effects_for(self, scenario: Scenario, draws: Draws) -> model.Effects:
         cols = np.arange(len(self.history_years), len(self.history_years) + len(draws.years))
         return model.effects(model.exposures(self.full_paths(scenario, draws.years)), draws.assumptions, cols)
+
+    def exposure_for(self, scenario: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:
+        """Each lever's exposure in the projection ``years`` (computed over the whole timeline)."""
+        return {k: self.lever_exposure(k, path) for k, path in lever_paths(scenario, years).items()}
+
+    def lever_exposure(self, name: str, path: np.ndarray) -> np.ndarray:
+        """One lever's exposure in the projection years, given its ``path`` in those years."""
+        full = np.concatenate([self.history_paths[name], path])
+        return model.KERNELS[name].exposure(full)[len(self.history_years) :]
+
+    def lever_run(self, scenario: Scenario, draws: Draws) -> LeverRun:
+        """The exports of ``scenario`` with ``draws``, to be computed a block at a time."""
+        return LeverRun(draws, self.exposure_for(scenario, draws.years))
+
+    def scorer(
+        self,
+        draws: Draws,
+        *,
+        targets: Sequence[Target],
+        years: Sequence[int] = (),
+        percentiles: Sequence[float] = (10, 50, 90),
+    ) -> Scorer:
+        """Score many settings of the levers with the same ``draws`` (see :class:`Scorer`)."""
+        return Scorer(self, draws, targets=targets, years=years, percentiles=percentiles)
+
+    def reached_in_history(self, target: Target) -> int | None:
+        """The first fiscal year of the data whose exports reached the target's amount, if any."""
+        return next((y for y, v in self.history() if v >= target.amount_musd), None)
+
+    @cached_property
+    def target_amounts(self) -> tuple[float, ...]:
+        """The distinct amounts of the targets not yet reached: a projection counts the draws that
+        reach each (the odds of a target reached in the history come from the history)."""
+        top = max((v for _, v in self.history()), default=-np.inf)
+        return tuple(sorted({t.amount_musd for t in self.data.targets if t.amount_musd > top}))
 
     def run(self, scenario: Scenario, settings: Settings | None = None) -> Projection:
         """Draw and project in one call."""
@@ -469,24 +582,44 @@ class TargetOdds:
 
 
 class Projection:
-    """A scenario projected with a set of draws, and its baseline with the same draws."""
+    """A scenario projected with a set of draws, and its baseline with the same draws.
 
-    def __init__(self, engine: Engine, scenario: Scenario, draws: Draws, effects: model.Effects):
+    Everything is computed on first use. The statistics and the odds of the targets come from one
+    pass over the years (:func:`simulator.summaries.scan`) that keeps no (draws x years) array;
+    :attr:`exports` and :attr:`effects` are made whole only when asked for.
+    """
+
+    def __init__(
+        self, engine: Engine, scenario: Scenario, draws: Draws, effects: model.Effects | None = None
+    ):
         self.engine = engine
         self.scenario = scenario
         self.draws = draws
-        self.effects = effects
+        if effects is not None:
+            self.__dict__["effects"] = effects
         self._first_reach: dict[tuple[bool, float], np.ndarray] = {}
-        self._year_quantiles: dict[tuple[bool, float], tuple[int | None, int | None, int | None, float]] = {}
 
     @property
     def years(self) -> np.ndarray:
         return self.draws.years
 
     @cached_property
+    def effects(self) -> model.Effects:
+        """Each lever's effect, (draws x projection years)."""
+        return self.engine.effects_for(self.scenario, self.draws)
+
+    @cached_property
+    def _run(self) -> LeverRun:
+        return self.engine.lever_run(self.scenario, self.draws)
+
+    @cached_property
+    def _baseline_run(self) -> LeverRun:
+        return self.engine.lever_run(baseline_scenario(), self.draws)
+
+    @cached_property
     def exports(self) -> np.ndarray:
         """Reported exports, US$ m, (draws x projection years)."""
-        return model.exports_from(self.draws.log_core, self.effects)
+        return self._run.all().T
 
     @cached_property
     def baseline_effects(self) -> model.Effects:
@@ -494,16 +627,39 @@ class Projection:
 
     @cached_property
     def baseline_exports(self) -> np.ndarray:
-        return model.exports_from(self.draws.log_core, self.baseline_effects)
+        return self._baseline_run.all().T
+
+    @cached_property
+    def _summary(self) -> Scan:
+        return self._scan(baseline=False)
+
+    @cached_property
+    def _baseline_summary(self) -> Scan:
+        return self._scan(baseline=True)
+
+    def _scan(self, *, baseline: bool) -> Scan:
+        made = self.__dict__.get("baseline_exports" if baseline else "exports")
+        run = self._baseline_run if baseline else self._run
+        rows = array_rows(made.T) if made is not None else run.rows
+        every = range(len(self.years))
+        return scan(
+            rows,
+            n=self.draws.n,
+            stop=len(self.years),
+            stat_years=every,
+            percentiles=PERCENTILES,
+            amounts=self.engine.target_amounts,
+            count_years=every,
+        )
 
     @cached_property
     def stats(self) -> dict[str, np.ndarray]:
         """Mean and percentiles per projection year."""
-        return summarise(self.exports)
+        return summary_stats(self._summary.mean, self._summary.percentiles)
 
     @cached_property
     def baseline_stats(self) -> dict[str, np.ndarray]:
-        return summarise(self.baseline_exports)
+        return summary_stats(self._baseline_summary.mean, self._baseline_summary.percentiles)
 
     def table(self) -> list[dict[str, object]]:
         """One row per fiscal year: reported history, then the projection (US$ m)."""
@@ -533,15 +689,22 @@ class Projection:
             self._first_reach[key] = first_year_reached(peak, self.years, amount)
         return self._first_reach[key]
 
+    def reached(self, amount: float, *, baseline: bool = False) -> np.ndarray:
+        """Per projection year, the draws that reached ``amount`` in that year or before."""
+        amounts = self.engine.target_amounts
+        if amount in amounts:
+            summary = self._baseline_summary if baseline else self._summary
+            return summary.reached[amounts.index(amount)]
+        peak = self._baseline_peak if baseline else self._peak
+        return np.count_nonzero(peak >= amount, axis=1)
+
     def reach_summary(
         self, amount: float, *, baseline: bool = False
     ) -> tuple[int | None, int | None, int | None, float]:
         """(10th, 50th, 90th percentile of the first year reached, share never reached)."""
-        key = (baseline, amount)
-        if key not in self._year_quantiles:
-            first = self.first_reach(amount, baseline=baseline)
-            self._year_quantiles[key] = (*year_quantiles(first), float(np.mean(~np.isfinite(first))))
-        return self._year_quantiles[key]
+        reached = self.reached(amount, baseline=baseline)
+        n = self.draws.n
+        return (*quantile_years(reached, n, int(self.years[0])), float((n - reached[-1]) / n))
 
     def target_odds(
         self, targets: Iterable[Target] | None = None, *, baseline: bool = False
@@ -552,7 +715,7 @@ class Projection:
 
     def _odds(self, target: Target, baseline: bool) -> TargetOdds:
         engine = self.engine
-        reached = next((y for y, v in engine.history() if v >= target.amount_musd), None)
+        reached = engine.reached_in_history(target)
         required = None
         if target.deadline_fy is not None and target.deadline_fy > engine.base_year:
             years_left = target.deadline_fy - engine.base_year
@@ -567,8 +730,8 @@ class Projection:
         if target.deadline_fy > horizon:  # paths stop before the deadline: the odds would be understated
             why = f"not computed: the horizon (FY{horizon}) ends before the deadline (FY{target.deadline_fy})"
             return TargetOdds(target, None, p10, p50, p90, None, None, required, why)
-        first = self.first_reach(target.amount_musd, baseline=baseline)
-        p = float(np.mean(first <= target.deadline_fy))
+        by_year = self.reached(target.amount_musd, baseline=baseline)
+        p = reached_by(by_year, self.years, target.deadline_fy) / self.draws.n
         return TargetOdds(target, p, p10, p50, p90, p_never, None, required)
 
     def contributions(self) -> dict[str, np.ndarray]:
@@ -576,23 +739,24 @@ class Projection:
         return model.decompose(self.draws.log_core, self.effects, self.baseline_effects)
 
 
+def reached_by(reached: np.ndarray, years: np.ndarray, deadline: int) -> int:
+    """Draws that reached an amount by ``deadline`` (at most the last projection year), from the
+    counts per projection year."""
+    if deadline < years[0]:
+        return 0
+    return int(reached[min(deadline, int(years[-1])) - int(years[0])])
+
+
 def summarise(x: np.ndarray) -> dict[str, np.ndarray]:
     """Mean and the :data:`PERCENTILES` over draws (axis 0), per year.
 
-    Equal to ``np.percentile(x, PERCENTILES, axis=0)`` (linear interpolation), computed with one
-    partial sort per year on contiguous memory.
+    Equal to ``np.percentile(x, PERCENTILES, axis=0)`` (linear interpolation), from exact order
+    statistics (:func:`simulator.quantiles.row_percentiles`) of each year's contiguous row.
     """
-    n = x.shape[0]
     rows = np.ascontiguousarray(x.T)
-    pos = (n - 1) * np.asarray(PERCENTILES, float) / 100.0
-    lo = np.floor(pos).astype(np.intp)
-    hi = np.minimum(lo + 1, n - 1)
-    part = np.partition(rows, np.unique(np.concatenate([lo, hi])), axis=1)
-    frac = pos - lo
-    qs = part[:, lo] * (1.0 - frac) + part[:, hi] * frac
-    out = {"mean": rows.mean(axis=1)}
-    out.update({f"p{q}": qs[:, i] for i, q in enumerate(PERCENTILES)})
-    return out
+    every = range(rows.shape[0])
+    s = scan(array_rows(rows), n=rows.shape[1], stop=rows.shape[0], stat_years=every, percentiles=PERCENTILES)
+    return summary_stats(s.mean, s.percentiles)
 
 
 def running_max(x: np.ndarray) -> np.ndarray:
@@ -625,10 +789,5 @@ def year_quantiles(first: np.ndarray) -> tuple[int | None, int | None, int | Non
     if not finite.any():
         return (None, None, None)
     lo = int(first[finite].min())
-    counts = np.bincount((first[finite] - lo).astype(np.intp))
-    cdf = np.cumsum(counts) / len(first)
-    out = []
-    for q in (0.1, 0.5, 0.9):
-        i = int(np.searchsorted(cdf, q - 1e-12))
-        out.append(lo + i if i < len(counts) else None)
-    return (out[0], out[1], out[2])
+    reached = np.cumsum(np.bincount((first[finite] - lo).astype(np.intp)))
+    return quantile_years(reached, len(first), lo)

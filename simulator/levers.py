@@ -77,6 +77,8 @@ class Lever:
     constants: tuple[Constant, ...] = field(default=())
     reference_points: tuple[tuple[str, float], ...] = field(default=())
     """Named values worth marking on a slider (the 2024 firewall episode, the 2021 funding peak)."""
+    whole: bool = False
+    """A count (zones): a scenario may only set it to whole numbers; 40.5 zones is a mistake."""
 
     def __post_init__(self) -> None:
         if not (self.min <= self.default <= self.max):
@@ -160,6 +162,7 @@ LEVERS: tuple[Lever, ...] = (
             ),
         ),
         reference_points=(("FY2024 (12 notified)", 12), ("STZA 2022 plan (16)", 16)),
+        whole=True,
     ),
     Lever(
         name="formal_channel_share",

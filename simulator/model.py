@@ -187,8 +187,15 @@ class Effects:
     by_lever: dict[str, FloatArray]
 
     def total(self, channel: Channel) -> FloatArray | float:
+        """Sum of the channel's effects; a lever without effect (a row of zeros) adds nothing."""
         arrays = [v for k, v in self.by_lever.items() if KERNELS[k].channel == channel]
-        return sum(arrays[1:], arrays[0]) if arrays else 0.0
+        kept = [v for v in arrays if not _no_effect(v)] or arrays[:1]
+        return sum(kept[1:], kept[0]) if kept else 0.0
+
+
+def _no_effect(v: FloatArray) -> bool:
+    """The single row of zeros that :func:`effects` gives a lever with no exposure."""
+    return v.shape[0] == 1 and not v.any()
 
 
 def exposures(paths: Mapping[str, FloatArray]) -> dict[str, FloatArray]:
@@ -211,9 +218,55 @@ def effects(
     return Effects(out)
 
 
+def channel_totals(
+    exposure: Mapping[str, FloatArray],
+    assumptions: Mapping[str, FloatArray],
+    columns: NDArray[np.intp] | slice,
+) -> dict[Channel, FloatArray | float]:
+    """:meth:`Effects.total` of each channel for :func:`effects` of the same arguments.
+
+    The same sums in the same order, made one lever at a time, so that only one lever's effect
+    is held at once (the engine calls this for each block of draws and years).
+    """
+    totals: dict[Channel, FloatArray | float] = {"capture": 0.0, "underlying": 0.0, "additive": 0.0}
+    for name, h in exposure.items():
+        hc = h[columns]
+        if not hc.any():
+            continue
+        kernel = KERNELS[name]
+        e = kernel.effect(hc, assumptions)
+        total = totals[kernel.channel]
+        if isinstance(total, float):
+            totals[kernel.channel] = e
+        else:
+            total += e
+    return totals
+
+
 def exports_from(log_core: FloatArray, fx: Effects) -> FloatArray:
     """Reported exports ``R = Q (C e^{E^u} + A)`` from the core's log and the lever effects."""
-    return np.exp(fx.total("capture")) * (np.exp(log_core + fx.total("underlying")) + fx.total("additive"))
+    return exports_of(log_core, fx.total("capture"), fx.total("underlying"), fx.total("additive"))
+
+
+def exports_of(
+    log_core: FloatArray,
+    capture: FloatArray | float,
+    underlying: FloatArray | float,
+    additive: FloatArray | float,
+    out: FloatArray | None = None,
+) -> FloatArray:
+    """:func:`exports_from` given the channels' totals; ``out``: an array to write the result into."""
+    inner = np.add(log_core, underlying)  # then in place where the shapes allow: fewer temporaries
+    np.exp(inner, out=inner)
+    inner = _add_into(inner, additive)
+    return np.multiply(np.exp(capture), inner, out=out)
+
+
+def _add_into(x: FloatArray, y: FloatArray | float) -> FloatArray:
+    """``x + y``, written into ``x`` when the sum has ``x``'s shape."""
+    if np.broadcast_shapes(x.shape, np.shape(y)) == x.shape:
+        return np.add(x, y, out=x)
+    return x + y
 
 
 def log_core_from(reported: FloatArray | float, fx: Effects) -> FloatArray:
@@ -232,19 +285,26 @@ def log_core_from(reported: FloatArray | float, fx: Effects) -> FloatArray:
 
 
 def core_path(
-    log_core_base: FloatArray, alpha: FloatArray, beta: FloatArray, sigma: FloatArray, z: FloatArray
+    log_core_base: FloatArray,
+    alpha: FloatArray,
+    beta: FloatArray,
+    sigma: FloatArray,
+    z: FloatArray,
+    *,
+    overwrite: bool = False,
 ) -> FloatArray:
     """Log of the core for each projection year, (draws x years).
 
     ``ln C_t = ln C_{t-1} + alpha - beta (ln C_{t-1} - ln C_base) + sigma z_t``. With every
     ``beta`` zero this is a random walk with drift and needs no loop. Computed year by year in
-    year-major memory (see :func:`outer`).
+    year-major memory (see :func:`outer`); with ``overwrite`` in the memory of ``z``.
     """
     zt = z.T
-    steps = zt * sigma
+    steps = np.multiply(zt, sigma, out=zt) if overwrite else np.multiply(zt, sigma, order="C")
     steps += alpha
     if not np.any(beta):
-        np.cumsum(steps, axis=0, out=steps)
+        for j in range(1, steps.shape[0]):  # np.cumsum(axis=0), one contiguous row at a time
+            np.add(steps[j - 1], steps[j], out=steps[j])
         steps += log_core_base
         return steps.T
     level = log_core_base.copy()

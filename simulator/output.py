@@ -38,14 +38,18 @@ import secrets
 import shutil
 import signal
 import stat
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
 
-from simulator.engine import STAT_COLUMNS, Projection, TargetOdds
+from simulator import __version__
+from simulator.engine import STAT_COLUMNS, Engine, Projection, TargetOdds
 from simulator.errors import InputError, OutputError
+from simulator.settings import Settings
 
 PROJECTIONS_FILE = "projections.csv"
 TARGETS_FILE = "targets.csv"
@@ -222,7 +226,7 @@ def _owner_alive(name: str) -> bool:
 def remove_stale_temporaries(folder: str | Path) -> list[str]:
     """Remove the temporary files and folders in ``folder`` left by runs that were killed
     (their process no longer exists); return their names."""
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:
@@ -333,6 +337,36 @@ def write_text_atomic(path: str | Path, text: str) -> str:
 def write_manifest(path: str | Path, manifest: Mapping[str, Any]) -> str:
     """Write the manifest as indented JSON (keys in the order given) atomically; return its SHA-256."""
     return write_text_atomic(path, manifest_text(manifest))
+
+
+def run_manifest(
+    command: Sequence[str],
+    settings: Settings,
+    engine: Engine,
+    *,
+    jobs: int,
+    files: Mapping[str, str | None],
+    scenarios: Sequence[Mapping[str, object]],
+) -> dict[str, Any]:
+    """``manifest.json``: everything needed to reproduce a run and check its files (the command
+    line's ``run`` writes it; the app puts the same into its downloads)."""
+    return {
+        "package_version": __version__,
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "command": list(command),
+        "python": sys.version.split()[0],
+        "numpy": __import__("numpy").__version__,
+        "data": {"directory": str(settings.data_dir), "sha256": engine.data.sha256},
+        "fitted_params": {
+            "path": str(settings.params_path),
+            "sha256": engine.params.sha256(),
+            "file_sha256": sha256_file(settings.params_path),
+        },
+        "defaults": {"draws": settings.draws, "seed": settings.seed, "horizon": settings.horizon},
+        "jobs": jobs,
+        "files": dict(files),
+        "scenarios": list(scenarios),
+    }
 
 
 def manifest_text(manifest: Mapping[str, Any]) -> str:
@@ -542,10 +576,10 @@ def _signals_held() -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield  # handlers can only be changed (and only run) in the main thread
         return
-    pending: list[int] = []
+    pending: list[signal.Signals] = []
 
     def record(signum: int, frame: object) -> None:
-        pending.append(signum)
+        pending.append(signal.Signals(signum))
 
     previous = {s: signal.signal(s, record) for s in _HOLD}
     try:
@@ -553,12 +587,12 @@ def _signals_held() -> Iterator[None]:
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-        for s in dict.fromkeys(pending):
-            handler = previous[s]
+        for held in dict.fromkeys(pending):
+            handler = previous[held]
             if callable(handler):
-                handler(s, None)  # Ctrl-C's KeyboardInterrupt, the command line's SIGTERM, ...
+                handler(held, None)  # Ctrl-C's KeyboardInterrupt, the command line's SIGTERM, ...
             elif handler != signal.SIG_IGN:
-                os.kill(os.getpid(), s)  # the default action, now that it is allowed
+                os.kill(os.getpid(), held)  # the default action, now that it is allowed
 
 
 _RENAME_EXCHANGE = 2

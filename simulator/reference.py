@@ -104,6 +104,7 @@ def project_draws(engine, scenario, draws, indices: Sequence[int]) -> list[list[
     """:func:`project_one` for the draws ``indices`` of an engine's ``draws`` (a scenario
     already merged onto its base): the same inputs the vectorized projection gets."""
     paths = {k: list(v) for k, v in engine.full_paths(scenario, draws.years).items()}
+    shocks = draws.z  # made again on each access: once here
     first_index = engine.sample_first_year - engine.first_year
     base_index = engine.base_year - engine.first_year
     return [
@@ -119,7 +120,7 @@ def project_draws(engine, scenario, draws, indices: Sequence[int]) -> list[list[
             alpha_noise=float(draws.alpha_noise[d]),
             beta=float(draws.beta[d]),
             sigma=float(draws.sigma[d]),
-            z=[float(x) for x in draws.z[d]],
+            z=[float(x) for x in shocks[d]],
         )
         for d in indices
     ]

@@ -1,7 +1,9 @@
 """Process-level settings for the command line, the app and the benchmarks.
 
 Not imported by the model or the engine: it changes how the whole process allocates memory, so
-only entry points call it.
+only entry points call it. The engine does not need it: it computes a projection in tiles of
+128 KiB and keeps its scan buffers, so a notebook that never calls :func:`tune_allocator` runs
+it at the same speed (``benchmarks/bench_engine.py`` prints the ratio).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ def tune_allocator() -> bool:
     By default glibc serves every allocation above a threshold (a few hundred KiB, raised
     dynamically) with its own ``mmap`` and gives the memory back on ``free``, so each
     (draws x years) temporary of a projection -- about 1.2 MB at 10,000 draws -- costs hundreds
-    of page faults. Raising the mmap and trim thresholds keeps that memory for reuse: measured
-    here, the lever-and-exports step of a 10,000-draw projection went from 7.7 ms to 1.6 ms.
+    of page faults. Raising the mmap and trim thresholds keeps that memory for reuse: code that
+    makes such arrays again and again (whole-array analyses, the app's charts) gains from it;
+    before the engine worked in tiles, its lever-and-exports step went from 7.7 ms to 1.6 ms.
     Returns False (and changes nothing) where the C library is not glibc.
     """
     name = ctypes.util.find_library("c")

@@ -42,6 +42,35 @@ from simulator.settings import MAX_DRAWS, MAX_HORIZON, MAX_SEED, MIN_DRAWS
 BASELINE = "baseline"
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
+START_DELAY = 1
+"""Years between the first projection year and the default start of a policy change.
+
+The first projection year is the fiscal year after the last reported full year (FY2026 with data
+to FY2025). It is under way when a scenario is written, and its year-to-date figures feed the
+nowcast when they are in the data, so a policy decided now first changes the year after it.
+The app's sidebar, the shipped scenarios and goal seek all start a moved lever from
+:func:`default_start_year`; a scenario file may state any start.
+"""
+
+
+def default_start_year(first_year: int) -> int:
+    """The fiscal year a moved lever starts from unless a start is stated (FY2027 for data to FY2025)."""
+    return first_year + START_DELAY
+
+
+def default_start_reason(first_year: int, months_in_data: int | None = None) -> str:
+    """One sentence saying why a moved lever starts in :func:`default_start_year` by default."""
+    start = default_start_year(first_year)
+    known = (
+        f"its first {months_in_data} months are in the data"
+        if months_in_data
+        else "part of it has happened before any new policy could act"
+    )
+    return (
+        f"Changes start in FY{start} unless you say otherwise: FY{first_year} (July {first_year - 1} "
+        f"to June {first_year}) is under way and {known}."
+    )
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
@@ -68,8 +97,10 @@ class LeverPath(_Strict):
     """
 
     value: Number = None  # type: ignore[assignment]
-    start: Whole = Field(None, description="first fiscal year of the change")  # type: ignore[assignment]
-    ramp_years: Whole = Field(0, ge=0, le=30, description="years to reach the value (0 or 1: at once)")
+    start: Whole = Field(default=None, description="first fiscal year of the change")  # type: ignore[assignment]
+    ramp_years: Whole = Field(
+        default=0, ge=0, le=30, description="years to reach the value (0 or 1: at once)"
+    )
     values: dict[int, Number] = None  # type: ignore[assignment]
 
     @model_validator(mode="after")
@@ -104,21 +135,32 @@ def _year_error(path: str, year: int, first: int, last: int) -> PydanticCustomEr
     )
 
 
+def _whole_error(lever: Lever, path: str, value: float) -> PydanticCustomError:
+    return PydanticCustomError(
+        "lever_whole",
+        "{path} is not a whole number",
+        {"path": path, "value": value, "allowed": f"whole numbers, {lever.range_text}"},
+    )
+
+
+def _check_value(lever: Lever, path: str, value: float, whole: bool) -> None:
+    if not _finite(value) or not lever.min <= value <= lever.max:
+        raise _range_error(lever, path, value)
+    if whole and lever.whole and not float(value).is_integer():
+        raise _whole_error(lever, path, value)
+
+
 def _check_lever(lever: Lever):
     def check(setting: LeverSetting, info: ValidationInfo) -> LeverSetting:
         ctx = info.context or {}
-        first, last = ctx.get("first_year"), ctx.get("last_year")
+        first, last, whole = ctx.get("first_year"), ctx.get("last_year"), bool(ctx.get("whole_counts"))
         if isinstance(setting, int | float):
-            if not _finite(setting) or not lever.min <= setting <= lever.max:
-                raise _range_error(lever, "", setting)  # the lever itself holds the value
+            _check_value(lever, "", setting, whole)  # the lever itself holds the value
             return float(setting)
-        if setting.value is not None and (
-            not _finite(setting.value) or not lever.min <= setting.value <= lever.max
-        ):
-            raise _range_error(lever, "value", setting.value)
+        if setting.value is not None:
+            _check_value(lever, "value", setting.value, whole)
         for y, v in (setting.values or {}).items():
-            if not _finite(v) or not lever.min <= v <= lever.max:
-                raise _range_error(lever, f"values.{y}", v)
+            _check_value(lever, f"values.{y}", v, whole)
         if first is not None and last is not None:
             years = [("start", setting.start)] if setting.start is not None else []
             years += [(f"values.{y}", y) for y in (setting.values or {})]
@@ -235,13 +277,22 @@ class TrendOverride(_Strict):
     """Overrides of the calibrated trend: each field replaces what the fit gives."""
 
     growth_pct: Number = Field(  # type: ignore[assignment]
-        None, ge=-10, le=40, description="central trend growth of the core, % a year (calibrated by default)"
+        default=None,
+        ge=-10,
+        le=40,
+        description="central trend growth of the core, % a year (calibrated by default)",
     )
     slowdown_per_doubling: Number = Field(  # type: ignore[assignment]
-        None, ge=0, le=20, description="points of growth lost each time the sector doubles (0 = no slowdown)"
+        default=None,
+        ge=0,
+        le=20,
+        description="points of growth lost each time the sector doubles (0 = no slowdown)",
     )
     shock_scale: Number = Field(  # type: ignore[assignment]
-        None, ge=0, le=3, description="multiplies the calibrated size of yearly shocks (1 = as calibrated)"
+        default=None,
+        ge=0,
+        le=3,
+        description="multiplies the calibrated size of yearly shocks (1 = as calibrated)",
     )
 
 
@@ -253,13 +304,15 @@ class Scenario(_Strict):
 
     name: str = Field(pattern=NAME_PATTERN, description="short name: letters, digits, - _ .")
     description: str = ""
-    base: str | None = Field(BASELINE, description="scenario this one starts from (default: baseline)")
+    base: str | None = Field(
+        default=BASELINE, description="scenario this one starts from (default: baseline)"
+    )
     levers: Levers = Field(default_factory=Levers)  # type: ignore[valid-type]
     assumptions: Assumptions = Field(default_factory=Assumptions)  # type: ignore[valid-type]
     trend: TrendOverride = Field(default_factory=TrendOverride)
-    draws: Whole = Field(None, ge=MIN_DRAWS, le=MAX_DRAWS)  # type: ignore[assignment]
-    seed: Whole = Field(None, ge=0, le=MAX_SEED)  # type: ignore[assignment]
-    horizon: Whole = Field(None, le=MAX_HORIZON)  # type: ignore[assignment]
+    draws: Whole = Field(default=None, ge=MIN_DRAWS, le=MAX_DRAWS)  # type: ignore[assignment]
+    seed: Whole = Field(default=None, ge=0, le=MAX_SEED)  # type: ignore[assignment]
+    horizon: Whole = Field(default=None, le=MAX_HORIZON)  # type: ignore[assignment]
 
     @field_validator("horizon")
     @classmethod
@@ -295,8 +348,10 @@ class Scenario(_Strict):
             name=self.name,
             description=self.description,
             base=None,
-            levers=Levers.model_construct(**levers),
-            assumptions=Assumptions.model_construct(**{_field_name(k): v for k, v in assumptions.items()}),
+            levers=Levers.model_construct(None, **levers),
+            assumptions=Assumptions.model_construct(
+                None, **{_field_name(k): v for k, v in assumptions.items()}
+            ),
             trend=TrendOverride(**trend),
             draws=self.draws if self.draws is not None else base.draws,
             seed=self.seed if self.seed is not None else base.seed,
@@ -342,13 +397,33 @@ def baseline_scenario() -> Scenario:
 # --------------------------------------------------------------------------- validation
 
 
+def default_assumption_baseline(scenario: Scenario) -> Scenario | None:
+    """Current policy with the default assumptions and trend (the scenario's draws, seed and
+    horizon), if ``scenario`` changes an assumption or the trend; else ``None``. The app's chart
+    (and ``Result.chart()``) then also shows it."""
+    if not scenario.assumption_overrides() and not scenario.trend.model_dump(exclude_none=True):
+        return None
+    return baseline_scenario().model_copy(
+        update={"draws": scenario.draws, "seed": scenario.seed, "horizon": scenario.horizon}
+    )
+
+
 def validate_scenario(
-    data: object, *, first_year: int | None = None, last_year: int = MAX_HORIZON, source: str | None = None
+    data: object,
+    *,
+    first_year: int | None = None,
+    last_year: int = MAX_HORIZON,
+    source: str | None = None,
+    whole_counts: bool | None = None,
 ) -> Scenario:
     """Validate a mapping as a :class:`Scenario`; every problem becomes an :class:`InputError`.
 
     ``first_year`` is the first projection year; lever years must lie in ``[first_year,
-    last_year]``. Raises :class:`InputErrors` listing each problem once.
+    last_year]``. A lever that counts things (:attr:`~simulator.levers.Lever.whole`) must be a
+    whole number when ``whole_counts`` is true, which by default it is for anything a user wrote
+    (a ``source`` is named: a file, a link, the sidebar, ``--set``); a search that moves levers
+    continuously (goal seek) may pass fractions. Raises :class:`InputErrors` listing each problem
+    once.
     """
     if not isinstance(data, dict):
         raise InputErrors(
@@ -362,7 +437,9 @@ def validate_scenario(
             ]
         )
     try:
-        return Scenario.model_validate(data, context={"first_year": first_year, "last_year": last_year})
+        whole = whole_counts if whole_counts is not None else source is not None
+        context = {"first_year": first_year, "last_year": last_year, "whole_counts": whole}
+        return Scenario.model_validate(data, context=context)
     except ValidationError as exc:
         raise InputErrors(translate_errors(exc, data, source)) from None
 
@@ -462,6 +539,7 @@ _TYPE_PROBLEMS = {
 }
 _RANGE_PROBLEMS = {
     "lever_range": "is outside the lever's range",
+    "lever_whole": "must be a whole number (it counts things)",
     "year_range": "is outside the model's years",
     "assumption_range": "is outside the allowed range",
 }
@@ -528,6 +606,18 @@ def lever_path(lever: Lever, setting: LeverSetting | None, years: np.ndarray) ->
     ys = np.array([p[1] for p in pts], float)
     interp = np.interp(years, xs, ys)
     return np.where(years < xs[0], lever.default, interp)
+
+
+def is_current_policy(lever: Lever, setting: LeverSetting | None) -> bool:
+    """Whether ``setting`` holds ``lever`` at current policy in every year (so it can be left out:
+    :func:`lever_path` then gives exactly the default, whatever the start, ramp or years)."""
+    if setting is None:
+        return True
+    if isinstance(setting, int | float):
+        return float(setting) == lever.default
+    if setting.value is not None:
+        return float(setting.value) == lever.default
+    return all(float(v) == lever.default for v in setting.values.values())
 
 
 def lever_paths(scenario: Scenario, years: np.ndarray) -> dict[str, np.ndarray]:

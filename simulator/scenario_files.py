@@ -35,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from simulator import resources
 from simulator.errors import InputError, InputErrors
 from simulator.scenario import (
     BASELINE,
@@ -45,7 +46,7 @@ from simulator.scenario import (
 from simulator.settings import MAX_HORIZON
 from simulator.strict_yaml import MAX_FILE_BYTES, line_for, parse_yaml, too_large
 
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+SCENARIO_DIR = resources.scenario_dir()
 """The shipped scenarios."""
 
 SUFFIXES = (".yaml", ".yml")
@@ -362,31 +363,40 @@ def shipped_scenarios(
     return {k: resolve(s, written) for k, s in written.items()}
 
 
+def _read_or_errors(path: str | Path, first_year: int, last_year: int) -> ScenarioFile | InputErrors:
+    try:
+        return read_scenario_file(path, first_year=first_year, last_year=last_year)
+    except InputErrors as exc:
+        return exc
+
+
 def load_scenarios(
     paths: Sequence[str | Path],
     *,
     first_year: int | None = None,
     last_year: int = MAX_HORIZON,
     shipped_dir: Path = SCENARIO_DIR,
+    read: Sequence[ScenarioFile | InputErrors] | None = None,
 ) -> list[LoadedScenario]:
     """Load every file, then resolve each onto its bases; one bad file never stops the others.
 
     Bases are looked up among ``paths`` first, then among the shipped scenarios. Two files of
     one run may not share a name (results are keyed by it). The result has one entry per path,
-    in order, each either resolved or with its errors.
+    in order, each either resolved or with its errors. ``read``: what
+    :func:`read_scenario_file` gave for each path, when read already (by worker processes).
     """
     fy = first_year if first_year is not None else default_first_year()
+    if read is None:
+        read = [_read_or_errors(p, fy, last_year) for p in paths]
     loaded: list[LoadedScenario] = []
     files: dict[str, ScenarioFile] = {}
     by_name: dict[str, str] = {}
     broken: dict[str, str] = {}
-    for path in paths:
+    for path, sf in zip(paths, read, strict=True):
         item = LoadedScenario(source=str(path))
         loaded.append(item)
-        try:
-            sf = read_scenario_file(path, first_year=fy, last_year=last_year)
-        except InputErrors as exc:
-            item.errors.extend(exc.errors)
+        if isinstance(sf, InputErrors):
+            item.errors.extend(sf.errors)
             name = _name_in(path)
             if name:
                 broken.setdefault(name, str(path))

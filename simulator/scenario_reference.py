@@ -10,6 +10,7 @@ test compares it with a fresh :func:`reference_markdown`, so the docs cannot dri
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def reference_markdown(first_year: int | None = None) -> str:
     return "\n".join(line for section in sections for line in section)
 
 
-def _table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def _table(header: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> list[str]:
     """A Markdown table (cells escaped), then an empty line."""
     out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]

@@ -23,6 +23,7 @@ def _str_representer(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
     # double quotes escape YAML's line-break characters, so the text reads back exactly; text
     # the loader would read as a number ("0E0", "1e3") is quoted
     breaks = any(c in data for c in _YAML_BREAKS)
+    style: str | None
     if breaks:
         style = '"'
     elif plain_exponent(data):

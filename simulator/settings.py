@@ -26,6 +26,7 @@ import difflib
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -68,15 +69,17 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Settings from the environment, with explicit overrides; a bad value is an InputError."""
+    """Settings from the environment, with explicit overrides; a bad value is an InputError that
+    names the override (``draws``) if it came from one, else the variable (``SIMULATOR_DRAWS``)."""
+    given: dict[str, Any] = {k: v for k, v in overrides.items() if v is not None}
     try:
-        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+        return Settings(**given)
     except ValidationError as exc:
         err = exc.errors()[0]
         name = str(err["loc"][0]) if err["loc"] else "settings"
         raise InputError(
             err["msg"].removeprefix("Value error, "),
-            field=f"{ENV_PREFIX}{name.upper()}",
+            field=name if name in given else f"{ENV_PREFIX}{name.upper()}",
             value=str(err["input"]) if isinstance(err.get("input"), Path) else err.get("input"),
             allowed=_allowed(name),
         ) from None

@@ -78,7 +78,9 @@ def test_track_record_page_runs(engine):
 def seek_result(engine, settings):
     goal = resolve_goal(engine, target_id="t10b_fy2029_uraan")
     model = ReachModel.build(engine, goal, settings)
-    return goal, model, goal_seek(model, 0.5)
+    # a reachable chance: with the peer-informed trend no package reaches 50% for $10B by FY2029
+    # (every lever at its far end falls short), and these tests need a package to draw
+    return goal, model, goal_seek(model, 0.3)
 
 
 def test_waterfall_adds_up(engine, seek_result):

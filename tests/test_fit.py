@@ -12,9 +12,10 @@ import pytest
 
 from calibration.__main__ import main as calibration_main
 from calibration.fit import Increments, drift_estimates, fit, fit_damped, loglik_damped
+from simulator.backtests import load_results, results_path
 from simulator.data import OBSERVATIONS_FILE, load_dataset, year_to_date
 from simulator.engine import Engine
-from simulator.params import dump_params
+from simulator.params import DEFAULT_PARAMS_PATH, dump_params, load_params
 from simulator.scenario import baseline_scenario
 from simulator.settings import load_settings
 
@@ -37,6 +38,26 @@ def synthetic_data(tmp: Path, values: dict[int, float], bundled: Path) -> Path:
     return tmp
 
 
+def append_observation(
+    data_dir: Path, start: str, end: str, value: float, *, published: str, url: str
+) -> None:
+    """One more FY2026 row (SBP, ICT services) at the end of the observations file."""
+    with (data_dir / OBSERVATIONS_FILE).open("a", encoding="utf-8", newline="") as f:
+        row = [
+            start,
+            end,
+            "2026",
+            f"{value:g}",
+            "ict_services",
+            published,
+            "SBP",
+            f"https://example.org/{url}",
+            "test",
+            "",  # status: a measurement
+        ]
+        csv.writer(f, lineterminator="\n").writerow(row)
+
+
 def simulate_reported(rng, years, alpha, sigma, start=1000.0, zones_effect=6 * 23):
     """Reported exports from the model itself: the core's random walk with drift plus the zones'
     additive effect at current policy (the only lever with exposure when levers sit at default)."""
@@ -46,6 +67,7 @@ def simulate_reported(rng, years, alpha, sigma, start=1000.0, zones_effect=6 * 2
     return {int(y): float(np.exp(v) + zones_effect) for y, v in zip(years, lc, strict=True)}
 
 
+@pytest.mark.slow  # 200 full fits, about 25 s: `make test-slow` and CI run it
 def test_drift_fit_recovers_known_parameters(tmp_path, data):
     """Over 200 simulated histories the estimates are unbiased and the 90% interval for alpha
     holds the truth about 90% of the time."""
@@ -117,8 +139,16 @@ def test_damped_likelihood_over_gaps_equals_stepwise_likelihood():
 
 
 def test_bundled_fit_reports_what_the_data_support(params):
-    assert params.trend.model == "drift"
-    assert params.trend.selection.p_value >= 0.05
+    t = params.trend
+    assert t.panel is not None and t.posterior.kind == "samples" and t.selection is None
+    assert len(t.posterior.alpha) == 4000
+    best = max(t.panel.selection, key=lambda s: s.elpd_loco)
+    assert t.model == t.panel.form == best.form  # the form the leave-one-country-out score prefers
+    assert len(t.panel.countries) >= 20 and t.panel.rhat_max < 1.05 and t.panel.gap_ess > 500
+    # the summaries are those of the stored draws
+    q = {x.name: x for x in t.panel.pakistan}
+    assert q["alpha"].mean == pytest.approx(np.mean(t.posterior.alpha)) == pytest.approx(t.alpha)
+    assert q["beta"].p05 == pytest.approx(np.percentile(t.posterior.beta, 5))
     assert params.sample.first_year == 2010 and params.sample.base_year == 2025
     assert 0.05 < params.trend.sigma < 0.25
     assert any("Not identified by the data" in n for n in params.notes)
@@ -128,6 +158,7 @@ def test_bundled_fit_reports_what_the_data_support(params):
     assert params.nowcast.months == max(m for m in ytd if m < 12)
 
 
+@pytest.mark.slow  # 12 s: a full fit (CI runs it; the engine refuses parameters older than the data)
 def test_committed_parameters_are_up_to_date(capsys):
     assert calibration_main(["fit", "--check"]) == 0, capsys.readouterr().err
 
@@ -146,26 +177,14 @@ def test_new_months_feed_the_nowcast_without_code_changes(data_copy: Path, tmp_p
     before = Engine(load_dataset(data_copy), before_params).run(
         baseline_scenario(), load_settings(draws=4000)
     )
-    with (data_copy / OBSERVATIONS_FILE).open("a", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerow(
-            [
-                "2025-07",
-                "2025-10",
-                "2026",
-                "1500",
-                "ict_services",
-                "2025-11-20",
-                "SBP",
-                "https://example.org/ytd",
-                "test",
-                "",
-            ]
-        )
+    append_observation(data_copy, "2025-07", "2025-10", 1500, published="2025-11-20", url="ytd")
     data = load_dataset(data_copy)
     p = fit(data)
     assert p.nowcast is not None and p.nowcast.fiscal_year == 2026 and p.nowcast.months == 4
     implied = np.exp(p.nowcast.log_mean)
-    assert implied == pytest.approx(1500 / p.nowcast.seasonal_share * np.exp(p.revisions.log_mean))
+    share = np.exp(p.nowcast.figures[0].log_share)
+    revision = p.revisions.year_to_date.log_mean + p.revisions.full_year.log_mean
+    assert implied == pytest.approx(1500 / share * np.exp(revision))
     after = Engine(data, p).run(baseline_scenario(), load_settings(draws=4000))
     width = lambda q: q.stats["p90"][0] - q.stats["p10"][0]  # noqa: E731
     assert width(after) < 0.6 * width(before)
@@ -174,21 +193,7 @@ def test_new_months_feed_the_nowcast_without_code_changes(data_copy: Path, tmp_p
 
 
 def test_a_new_full_year_moves_the_base_year(data_copy: Path):
-    with (data_copy / OBSERVATIONS_FILE).open("a", encoding="utf-8", newline="") as f:
-        csv.writer(f, lineterminator="\n").writerow(
-            [
-                "2025-07",
-                "2026-06",
-                "2026",
-                "4500",
-                "ict_services",
-                "2026-08-20",
-                "SBP",
-                "https://example.org/fy",
-                "test",
-                "",
-            ]
-        )
+    append_observation(data_copy, "2025-07", "2026-06", 4500, published="2026-08-20", url="fy")
     data = load_dataset(data_copy)
     p = fit(data)
     assert p.sample.base_year == 2026
@@ -245,6 +250,33 @@ def test_backtest_report_says_whether_the_model_beats_naive(capsys):
     assert "levers stay at their values in the origin year" in out
     assert "naive" in out and ("beats naive" in out or "does not beat naive" in out)
     assert "80% interval held the actual" in out
+
+
+def test_fit_on_other_data_never_writes_over_the_bundled_file(data_copy: Path, capsys):
+    before = DEFAULT_PARAMS_PATH.read_bytes()
+    assert calibration_main(["--data-dir", str(data_copy), "fit"]) == 1
+    err = capsys.readouterr().err
+    assert "beside the bundled ones; give --out or set SIMULATOR_PARAMS_PATH" in err
+    assert DEFAULT_PARAMS_PATH.read_bytes() == before
+
+
+def test_fit_writes_where_simulator_params_path_says_with_its_results(
+    data_copy: Path, tmp_path, monkeypatch, capsys
+):
+    """Without a peer panel the trend is Pakistan's alone; the parameters and the backtest
+    results go where SIMULATOR_PARAMS_PATH points, and the engine and the app can read them."""
+    (data_copy / "peers.csv").unlink()
+    target = tmp_path / "out" / "mine.json"
+    monkeypatch.setenv("SIMULATOR_PARAMS_PATH", str(target))
+    assert calibration_main(["--data-dir", str(data_copy), "fit", "--until", "FY2024"]) == 0, (
+        capsys.readouterr().err
+    )
+    written = target.with_name("mine_until_FY2024.json")
+    p = load_params(written)
+    assert p.trend.panel is None and p.trend.posterior.kind == "drift" and p.data_until == 2024
+    results = load_results(results_path(written))
+    assert results.params_sha256 == p.sha256() and results.panel is None and results.pakistan
+    assert not (tmp_path / "out" / "mine.json").exists()
 
 
 def _drop_fiscal_year(path: Path, fiscal_year: int) -> None:

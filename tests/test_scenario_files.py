@@ -345,7 +345,11 @@ def test_a_resolved_scenario_round_trips_to_the_same_projection_inputs():
 
 
 def _lever_setting(lv):
-    value = st.floats(lv.min, lv.max, allow_nan=False).map(lambda x: round(x, 3))
+    value = (
+        st.integers(int(lv.min), int(lv.max))  # a count (zones) must be whole in a file
+        if lv.whole
+        else st.floats(lv.min, lv.max, allow_nan=False).map(lambda x: round(x, 3))
+    )
     year = st.integers(FIRST, 2050)
     path = st.fixed_dictionaries({"value": value}, optional={"start": year, "ramp_years": st.integers(0, 30)})
     values = st.fixed_dictionaries({"values": st.dictionaries(year, value, min_size=1, max_size=4)})

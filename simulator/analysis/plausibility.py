@@ -43,12 +43,13 @@ from typing import Literal
 
 from pydantic import field_validator, model_validator
 
+from simulator import resources
 from simulator.analysis.goals import Goal
 from simulator.data import CsvRow, FieldError, PartialDate, check_url, optional_date, read_rows
 from simulator.engine import Engine, Projection
 from simulator.errors import InputError
 
-REFERENCE_FILE = Path(__file__).resolve().parent / "reference_growth.csv"
+REFERENCE_FILE = resources.reference_growth_file()
 SUSTAINED_YEARS = 5
 """Windows at least this long count as sustained growth and are compared with other countries."""
 MIN_WINDOWS = 3

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from SALib.analyze import sobol as sobol_analyze
@@ -47,7 +48,7 @@ from simulator.analysis.goals import Goal
 from simulator.engine import Engine, triangular_ppf
 from simulator.errors import InputError
 from simulator.levers import ASSUMPTIONS
-from simulator.params import DriftPosterior
+from simulator.params import DriftPosterior, SamplePosterior
 from simulator.scenario import Scenario, assumption_triples
 
 DEFAULT_N = 1024
@@ -123,11 +124,14 @@ def _trend_inputs(engine: Engine) -> list[Input]:
         scale = np.sqrt(post.scale2 / post.span)
         alpha = lambda u: post.alpha + scale * stats.t.ppf(u, post.dof)  # noqa: E731
         sigma = lambda u: np.sqrt(post.dof * post.scale2 / stats.chi2.ppf(1.0 - np.asarray(u), post.dof))  # noqa: E731
+    elif isinstance(post, SamplePosterior):  # the panel model's draws: their quantiles
+        alpha = lambda u: np.quantile(post.alpha, u)  # noqa: E731
+        sigma = lambda u: np.exp(np.quantile(post.log_sigma, u))  # noqa: E731
     else:
         mean, cov = np.asarray(post.mean), np.asarray(post.cov)
         alpha = lambda u: mean[0] + np.sqrt(cov[0, 0]) * stats.norm.ppf(u)  # noqa: E731
         sigma = lambda u: np.exp(mean[2] + np.sqrt(cov[2, 2]) * stats.norm.ppf(u))  # noqa: E731
-    common = {"u_low": TAIL, "u_high": 1.0 - TAIL, "tornado_u": q}
+    common: dict[str, Any] = {"u_low": TAIL, "u_high": 1.0 - TAIL, "tornado_u": q}
     return [
         Input(
             "trend.growth",
@@ -151,6 +155,8 @@ def _trend_inputs(engine: Engine) -> list[Input]:
 def trend_beta(engine: Engine) -> float:
     """The slowdown held fixed: 0 for the random walk, the posterior mean (at least 0) if damped."""
     post = engine.params.trend.posterior
+    if isinstance(post, SamplePosterior):
+        return max(float(np.mean(post.beta)), 0.0)
     return 0.0 if isinstance(post, DriftPosterior) else max(float(post.mean[1]), 0.0)
 
 
@@ -264,14 +270,15 @@ def tornado(model: OddsModel, on_progress: Callable[[float], None] | None = None
     """One input at a time at its low and high value, the others central; one tornado per goal."""
     center = model.central()[0]
     rows = [center]
-    lows, highs = [], []
+    lows: list[float] = []
+    highs: list[float] = []
     for i, inp in enumerate(model.inputs):
         lo, _, hi = inp.tornado_u
         for u, store in ((lo, lows), (hi, highs)):
             r = center.copy()
             r[i] = inp.value(u)
             rows.append(r)
-            store.append(r[i])
+            store.append(float(r[i]))
     y = model.evaluate(np.array(rows), on_progress)
     out = []
     for k, g in enumerate(model.goals):
@@ -345,7 +352,7 @@ def sobol(
     results = []
     for k, name in enumerate(outputs):
         yk = y[:, k]
-        common = {
+        common: dict[str, Any] = {
             "output": name,
             "names": [i.name for i in inputs],
             "labels": [i.label for i in inputs],

@@ -50,8 +50,8 @@ class PastTarget:
     @property
     def stated_after_deadline(self) -> bool:
         """Said after the deadline year had ended (30 June): a claim about a known result, not a goal."""
-        said = self.target.said_on
-        return said is not None and said.first_day > date(self.target.deadline_fy, 6, 30)
+        said, deadline = self.target.said_on, self.target.deadline_fy
+        return said is not None and deadline is not None and said.first_day > date(deadline, 6, 30)
 
     def text(self) -> str:
         t = self.target
@@ -59,11 +59,11 @@ class PastTarget:
         if self.stated_after_deadline:
             said += ", after the year had ended"
         head = f"${t.amount_musd / 1000:g}B by FY{t.deadline_fy} ({t.who}, {said})"
-        if self.outcome_musd is None:
+        d, share = self.difference_musd, self.difference_share
+        if self.outcome_musd is None or d is None or share is None:
             return f"{head}: no full-year figure for FY{t.deadline_fy} in the data"
         verdict = "met" if self.met else "missed"
-        d = self.difference_musd
-        share = abs(self.difference_share)
+        share = abs(share)
         pct = f"{share:.1%}" if share < 0.01 else f"{share:.0%}"
         side = "above" if d >= 0 else "below"
         return (
@@ -183,13 +183,10 @@ def summary(past: list[PastTarget]) -> str:
     return text + "."
 
 
+STATEMENT_COLUMNS = ("id", "amount_musd", "deadline_fy", "kind", "who", "said_on")
+"""What both tables say about the statement itself (:func:`statement_cells`)."""
 PAST_COLUMNS = (
-    "id",
-    "amount_musd",
-    "deadline_fy",
-    "kind",
-    "who",
-    "said_on",
+    *STATEMENT_COLUMNS,
     "outcome_musd",
     "met",
     "stated_after_deadline",
@@ -198,12 +195,7 @@ PAST_COLUMNS = (
     "url",
 )
 OPEN_COLUMNS = (
-    "id",
-    "amount_musd",
-    "deadline_fy",
-    "kind",
-    "who",
-    "said_on",
+    *STATEMENT_COLUMNS,
     "base_year",
     "base_musd",
     "required_growth_pct",
@@ -216,16 +208,23 @@ OPEN_COLUMNS = (
 )
 
 
+def statement_cells(t: Target) -> dict[str, object]:
+    """The :data:`STATEMENT_COLUMNS` of a target (empty text for a missing deadline or date)."""
+    return {
+        "id": t.id,
+        "amount_musd": t.amount_musd,
+        "deadline_fy": t.deadline_fy or "",
+        "kind": t.kind,
+        "who": t.who,
+        "said_on": str(t.said_on or ""),
+    }
+
+
 def past_rows(past: list[PastTarget]) -> list[dict[str, object]]:
     """Rows with :data:`PAST_COLUMNS`; ``difference_share`` is (outcome - amount) / amount."""
     return [
         {
-            "id": p.target.id,
-            "amount_musd": p.target.amount_musd,
-            "deadline_fy": p.target.deadline_fy,
-            "kind": p.target.kind,
-            "who": p.target.who,
-            "said_on": str(p.target.said_on or ""),
+            **statement_cells(p.target),
             "outcome_musd": "" if p.outcome_musd is None else p.outcome_musd,
             "met": "" if p.met is None else p.met,
             "stated_after_deadline": p.stated_after_deadline,
@@ -244,12 +243,7 @@ def open_rows(items: list[OpenTarget]) -> list[dict[str, object]]:
         p = o.pace
         rows.append(
             {
-                "id": o.target.id,
-                "amount_musd": o.target.amount_musd,
-                "deadline_fy": o.target.deadline_fy or "",
-                "kind": o.target.kind,
-                "who": o.target.who,
-                "said_on": str(o.target.said_on or ""),
+                **statement_cells(o.target),
                 "base_year": p.base_year,
                 "base_musd": p.base_musd,
                 "required_growth_pct": "" if o.required_pct is None else o.required_pct,

@@ -20,7 +20,9 @@ from __future__ import annotations
 import copy
 import json
 import math
+import textwrap
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -28,6 +30,7 @@ import altair as alt
 import pandas as pd
 
 from simulator.app.frames import BASELINE, DEFAULT_BASELINE, SCENARIO
+from simulator.levers import LEVERS
 
 OKABE_ITO = {
     "black": "#000000",
@@ -117,9 +120,36 @@ def to_altair(spec: dict[str, Any]) -> alt.TopLevelMixin:
     return alt.Chart.from_dict(inline)
 
 
-def money_b(x: float) -> str:
-    """US$ billions for a label: $3.81B, $24.1B."""
-    return f"${x:.2f}B" if x < 10 else f"${x:.1f}B"
+def money_expr(field: str) -> str:
+    """A Vega expression writing ``datum[field]`` (US$ billions) as :func:`~simulator.app.frames.money_b`
+    does: $3.81B, $14.4B."""
+    f = f"datum[{json.dumps(field)}]"
+    return f"(abs({f}) < 10 ? '$' + format({f}, '.2f') : '$' + format({f}, '.1f')) + 'B'"
+
+
+def signed_money_expr(field: str) -> str:
+    """Like :func:`money_expr` with a sign: +$1.20B, −$0.35B."""
+    f = f"datum[{json.dumps(field)}]"
+    size = f"(abs({f}) < 10 ? format(abs({f}), '.2f') : format(abs({f}), '.1f'))"
+    return f"({f} < 0 ? '−$' : '+$') + {size} + 'B'"
+
+
+def hover(chart: Any, x: Any, y: str, tips: Mapping[str, str], *, clip: bool = False) -> Any:
+    """Invisible points on ``y`` that show the text fields ``tips`` (field -> title) on hover."""
+    return chart.mark_point(size=150, opacity=0, filled=True, clip=clip).encode(
+        x=x, y=y, tooltip=tooltips(tips)
+    )
+
+
+def tooltips(tips: Mapping[str, str]) -> list[alt.Tooltip]:
+    """Hover lines for text fields: field -> title."""
+    return [alt.Tooltip(f"{field}:N", title=title) for field, title in tips.items()]
+
+
+def with_money_text(chart: Any, fields: dict[str, str], *, signed: bool = False) -> Any:
+    """``chart`` with text fields ``{name: field}`` holding the fields as formatted money."""
+    expr = signed_money_expr if signed else money_expr
+    return chart.transform_calculate(**{name: expr(f) for name, f in fields.items()})
 
 
 # --------------------------------------------------------------------------- fan chart
@@ -127,24 +157,39 @@ def money_b(x: float) -> str:
 
 def _fan_layout(
     series: tuple[str, ...], log_scale: bool, has_targets: bool, first: int, last: int, height: int
-) -> alt.LayerChart:
+) -> alt.TopLevelMixin:
     """The fan chart's layers on the named datasets ``fan``, ``history`` and ``targets``."""
-    colour = alt.Color(
-        "series:N",
-        title=None,
-        scale=alt.Scale(domain=list(series), range=[SERIES_COLOURS[s] for s in series]),
-        legend=alt.Legend(
-            orient="top", direction="horizontal", symbolType="stroke", symbolSize=500, symbolOpacity=1
-        ),
-    )
-    dash = alt.StrokeDash(
-        "series:N", scale=alt.Scale(domain=list(series), range=[SERIES_DASH[s] for s in series]), legend=None
-    )
     x = alt.X(
         "fiscal_year:Q",
         title="Fiscal year (July-June, named by the year it ends)",
         scale=alt.Scale(domain=[first, last], nice=False, padding=12),
         axis=alt.Axis(format="d", tickMinStep=1, labelExpr=FY_LABEL),
+    )
+    layers = [*_fan_layers(series, x, log_scale), _history_layer(x)]
+    if has_targets:
+        layers += _target_layers(first)
+    chart = alt.layer(*layers).properties(
+        height=height,
+        width="container",
+        title=alt.Title("title", subtitle="subtitle"),
+        padding={"left": 5, "right": 12, "top": 10, "bottom": 5},
+    )
+    return _style(chart)
+
+
+def _fan_layers(series: tuple[str, ...], x: alt.X, log_scale: bool) -> list[Any]:
+    """The first series' 50% and 90% bands, the baseline's 90% range as thin lines when a
+    scenario is shown, each series' median, and the hover texts."""
+    colour = alt.Color(
+        "series:N",
+        title=None,
+        scale=alt.Scale(domain=list(series), range=[SERIES_COLOURS[s] for s in series]),
+        legend=alt.Legend(
+            orient="top", columns=2, symbolType="stroke", symbolSize=500, symbolOpacity=1, labelLimit=0
+        ),
+    )
+    dash = alt.StrokeDash(
+        "series:N", scale=alt.Scale(domain=list(series), range=[SERIES_DASH[s] for s in series]), legend=None
     )
     y_title = "Reported ICT-services exports, US$ billions" + (" (log scale)" if log_scale else "")
     y_scale = (
@@ -153,17 +198,16 @@ def _fan_layout(
         else alt.Scale(domain=[0, 1], nice=False)
     )
     # greedy: drop only a label that would overlap its neighbour (the default drops every other one)
-    y_axis = alt.Axis(
-        labelExpr=MONEY_LABEL, labelOverlap="greedy", **({"values": [1, 2]} if log_scale else {})
-    )
-    fan, history, targets = alt.NamedData("fan"), alt.NamedData("history"), alt.NamedData("targets")
-
+    ticks: dict[str, Any] = {"values": [1, 2]} if log_scale else {}
+    y_axis = alt.Axis(labelExpr=MONEY_LABEL, labelOverlap="greedy", **ticks)
+    fan = alt.NamedData("fan")
     filled = alt.Chart(fan).transform_filter(alt.datum.series == series[0]).encode(x=x, color=colour)
-    band90 = filled.mark_area(opacity=0.18, interpolate="monotone", clip=True).encode(
-        y=alt.Y("p5:Q", scale=y_scale, axis=y_axis, title=y_title), y2="p95:Q"
-    )
-    band50 = filled.mark_area(opacity=0.35, interpolate="monotone", clip=True).encode(y="p25:Q", y2="p75:Q")
-    layers: list[Any] = [band90, band50]
+    layers: list[Any] = [
+        filled.mark_area(opacity=0.18, interpolate="monotone", clip=True).encode(
+            y=alt.Y("p5:Q", scale=y_scale, axis=y_axis, title=y_title), y2="p95:Q"
+        ),
+        filled.mark_area(opacity=0.35, interpolate="monotone", clip=True).encode(y="p25:Q", y2="p75:Q"),
+    ]
     if series[0] != BASELINE and BASELINE in series:
         # the baseline's 90% range as thin lines, so the filled fan stays readable
         layers.append(
@@ -178,79 +222,76 @@ def _fan_layout(
         .mark_line(strokeWidth=3.5, interpolate="monotone", clip=True)
         .encode(x=x, y="p50:Q", color=colour, strokeDash=dash)
     )
-    layers.append(
-        alt.Chart(fan)
-        .mark_point(size=160, opacity=0, filled=True, clip=True)
-        .encode(
-            x=x,
-            y="p50:Q",
-            tooltip=[
-                alt.Tooltip("series:N", title="Series"),
-                alt.Tooltip("fiscal_year:Q", title="Fiscal year", format="d"),
-                alt.Tooltip("p50:Q", title="Median, US$ B", format=".2f"),
-                alt.Tooltip("p25:Q", title="25th percentile", format=".2f"),
-                alt.Tooltip("p75:Q", title="75th percentile", format=".2f"),
-                alt.Tooltip("p5:Q", title="5th percentile", format=".2f"),
-                alt.Tooltip("p95:Q", title="95th percentile", format=".2f"),
-            ],
-        )
+    points = with_money_text(
+        alt.Chart(fan), {"m": "p50", "a25": "p25", "a75": "p75", "a5": "p5", "a95": "p95"}
+    ).transform_calculate(
+        year="'FY' + datum.fiscal_year",
+        mid50="datum.a25 + ' to ' + datum.a75",
+        mid90="datum.a5 + ' to ' + datum.a95",
     )
-    layers.append(
-        alt.Chart(history)
+    tips = {"series": "Series", "year": "Fiscal year", "m": "Median", "mid50": "Middle 50% of paths"}
+    layers.append(hover(points, x, "p50:Q", {**tips, "mid90": "Middle 90% of paths"}, clip=True))
+    return layers
+
+
+HISTORY_TIPS = {
+    "period": "Period",
+    "reported": "Reported",
+    "source": "Source",
+    "published": "Published",
+    "url": "Address",
+}
+TARGET_TIPS = {
+    "deadline_label": "Target",
+    "who": "Stated by",
+    "said_on": "When",
+    "stated": "Deadline as stated",
+}
+
+
+def _history_layer(x: alt.X) -> alt.Chart:
+    """Reported full years as black dots, with their source on hover."""
+    return (
+        with_money_text(alt.Chart(alt.NamedData("history")), {"reported": "value"})
         .mark_circle(size=90, color=OKABE_ITO["black"], opacity=1)
         .encode(
             x=x,
             y="value:Q",
-            tooltip=[
-                alt.Tooltip("period:N", title="Period"),
-                alt.Tooltip("value_musd:Q", title="Reported, US$ m", format=",.0f"),
-                alt.Tooltip("source:N", title="Source"),
-                alt.Tooltip("published:N", title="Published"),
-                alt.Tooltip("url:N", title="Address"),
-            ],
+            tooltip=tooltips(HISTORY_TIPS),
         )
     )
-    if has_targets:
-        t = alt.Chart(targets)
-        layers += [
-            t.mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(y="amount:Q"),
+
+
+def _target_layers(first: int) -> list[Any]:
+    """Each target as a dashed line with its amount, a diamond at the chosen deadline and its year."""
+    t = alt.Chart(alt.NamedData("targets"))
+    return [
+        t.mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(y="amount:Q"),
+        t.mark_text(
+            align="left",
+            baseline="bottom",
+            dx=4,
+            dy=-3,
+            fontSize=FONT_SIZE,
+            fontWeight="bold",
+            color=TARGET_COLOUR,
+        ).encode(y="amount:Q", x=alt.datum(first), text="label:N"),
+        t.mark_point(shape="diamond", size=240, filled=True, color=TARGET_COLOUR, opacity=1).encode(
+            x="deadline:Q",
+            y="amount:Q",
+            tooltip=tooltips(TARGET_TIPS),
+        ),
+        # the deadline's label, on a white halo so it reads over the bands
+        *(
             t.mark_text(
-                align="left",
-                baseline="bottom",
-                dx=4,
-                dy=-3,
-                fontSize=FONT_SIZE,
-                fontWeight="bold",
-                color=TARGET_COLOUR,
-            ).encode(y="amount:Q", x=alt.datum(first), text="label:N"),
-            t.mark_point(shape="diamond", size=240, filled=True, color=TARGET_COLOUR, opacity=1).encode(
-                x="deadline:Q",
-                y="amount:Q",
-                tooltip=[
-                    alt.Tooltip("deadline_label:N", title="Target"),
-                    alt.Tooltip("who:N", title="Stated by"),
-                    alt.Tooltip("said_on:N", title="When"),
-                    alt.Tooltip("stated:N", title="Deadline as stated"),
-                ],
-            ),
-            # the deadline's label, on a white halo so it reads over the bands
-            *(
-                t.mark_text(
-                    align="left", baseline="middle", dx=11, fontSize=FONT_SIZE - 1, fontWeight="bold", **style
-                ).encode(x="deadline:Q", y="amount:Q", text="deadline_text:N")
-                for style in (
-                    {"stroke": "white", "strokeWidth": 4, "color": "white"},
-                    {"color": TARGET_COLOUR},
-                )
-            ),
-        ]
-    chart = alt.layer(*layers).properties(
-        height=height,
-        width="container",
-        title=alt.Title("title", subtitle="subtitle"),
-        padding={"left": 5, "right": 12, "top": 10, "bottom": 5},
-    )
-    return _style(chart)
+                align="left", baseline="middle", dx=11, fontSize=FONT_SIZE - 1, fontWeight="bold", **style
+            ).encode(x="deadline:Q", y="amount:Q", text="deadline_text:N")
+            for style in (
+                {"stroke": "white", "strokeWidth": 4, "color": "white"},
+                {"color": TARGET_COLOUR},
+            )
+        ),
+    ]
 
 
 def fan_spec(
@@ -306,18 +347,27 @@ def round_to_grid(x: float, *, up: bool) -> float:
     return max(m for m in marks if m <= x * (1 + 1e-12))
 
 
-def fan_chart(fan: pd.DataFrame, history: pd.DataFrame, targets: pd.DataFrame, **kw: Any) -> alt.LayerChart:
+def fan_chart(
+    fan: pd.DataFrame, history: pd.DataFrame, targets: pd.DataFrame, **kw: Any
+) -> alt.TopLevelMixin:
     """:func:`fan_spec` as an Altair chart."""
     return to_altair(fan_spec(fan, history, targets, **kw))
 
 
 # --------------------------------------------------------------------------- contributions
 
+SIGNED_MUSD = "(datum.{f} < 0 ? '−$' : '+$') + format(abs(datum.{f}), ',.0f') + 'm'"
+"""A Vega expression writing a change in US$ millions with its sign: +$120m, −$35m."""
 
-def _contribution_layout(n: int) -> alt.LayerChart:
+
+def _contribution_layout(n: int) -> alt.TopLevelMixin:
     bars = (
         alt.Chart(alt.NamedData("contributions"))
-        .transform_calculate(sign="datum.contribution >= 0 ? 'raises exports' : 'lowers exports'")
+        .transform_calculate(
+            sign="datum.contribution >= 0 ? 'raises exports' : 'lowers exports'",
+            mean_text=f"{SIGNED_MUSD.format(f='contribution')}",
+            range_text=f"{SIGNED_MUSD.format(f='p10')} + ' to ' + {SIGNED_MUSD.format(f='p90')}",
+        )
         .mark_bar(height=22)
         .encode(
             y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=360)),
@@ -336,9 +386,8 @@ def _contribution_layout(n: int) -> alt.LayerChart:
             tooltip=[
                 alt.Tooltip("label:N", title="Lever"),
                 alt.Tooltip("setting:N", title="Setting"),
-                alt.Tooltip("contribution:Q", title="US$ m (mean)", format=",.0f"),
-                alt.Tooltip("p10:Q", title="10th percentile", format=",.0f"),
-                alt.Tooltip("p90:Q", title="90th percentile", format=",.0f"),
+                alt.Tooltip("mean_text:N", title="Mean change"),
+                alt.Tooltip("range_text:N", title="10th to 90th percentile"),
             ],
         )
     )
@@ -361,48 +410,251 @@ def contribution_spec(df: pd.DataFrame) -> dict[str, Any]:
     return with_data(spec, {"contributions": df, "zero": pd.DataFrame({"x": [0.0]})})
 
 
-def contribution_chart(df: pd.DataFrame) -> alt.LayerChart:
+def contribution_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
     return to_altair(contribution_spec(df))
+
+
+# --------------------------------------------------------------------------- wedges
+
+WEDGE_COLOURS = {
+    lv.name: OKABE_ITO[c]
+    for lv, c in zip(LEVERS, ("blue", "orange", "green", "vermillion", "sky_blue", "yellow"), strict=True)
+}
+"""One Okabe-Ito colour per lever, none of them the targets' purple or the total's black
+(``tests/test_app.py`` checks that they stay apart when seen with deuteranopia)."""
+
+
+TWO_LINES = (
+    "length(datum.label) > 24 && indexof(datum.label, ' ', 18) > 0 ? "
+    "[substring(datum.label, 0, indexof(datum.label, ' ', 18)), "
+    "substring(datum.label, indexof(datum.label, ' ', 18) + 1)] : datum.label"
+)
+"""A legend label over two lines when it is long (the wedge chart sits in a narrow column)."""
+
+
+def _wedge_layout(first: int, last: int, height: int) -> alt.TopLevelMixin:
+    """Stacked areas (each lever's mean part of scenario minus baseline), the mean difference
+    as a black line and its 10th-90th percentile band as dashed lines."""
+    labels = [lv.label for lv in LEVERS]
+    x = alt.X(
+        "fiscal_year:Q",
+        title=None,
+        scale=alt.Scale(domain=[first, last], nice=False),
+        axis=alt.Axis(format="d", tickMinStep=1, labelExpr=FY_LABEL, labelOverlap="greedy"),
+    )
+    y_axis = alt.Axis(labelExpr="(datum.value < 0 ? '−$' : '$') + format(abs(datum.value), '~g') + 'B'")
+    wedges = (
+        with_money_text(alt.Chart(alt.NamedData("wedges")), {"part": "mean"}, signed=True)
+        .transform_calculate(
+            year="'FY' + datum.fiscal_year", order="indexof(" + json.dumps(labels) + ", datum.label)"
+        )
+        .mark_area(opacity=0.85, interpolate="monotone")
+        .encode(
+            x=x,
+            y=alt.Y("mean:Q", stack="zero", title="US$ billions", axis=y_axis),
+            color=alt.Color(
+                "label:N",
+                title=None,
+                scale=alt.Scale(domain=labels, range=[WEDGE_COLOURS[lv.name] for lv in LEVERS]),
+                legend=alt.Legend(
+                    orient="bottom",
+                    columns=1,
+                    labelLimit=0,
+                    symbolType="square",
+                    labelExpr=TWO_LINES,
+                    labelFontSize=FONT_SIZE - 2,
+                    rowPadding=3,
+                ),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("label:N", title="Lever"),
+                alt.Tooltip("year:N", title="Fiscal year"),
+                alt.Tooltip("part:N", title="Its part (mean)"),
+            ],
+        )
+    )
+    band = with_money_text(
+        alt.Chart(alt.NamedData("band")), {"total": "mean", "lo": "p10", "hi": "p90"}, signed=True
+    ).transform_calculate(year="'FY' + datum.fiscal_year", spread="datum.lo + ' to ' + datum.hi")
+    total = band.mark_line(color=OKABE_ITO["black"], strokeWidth=2.5, interpolate="monotone").encode(
+        x=x, y="mean:Q"
+    )
+    bounds = (
+        band.transform_fold(["p10", "p90"], as_=["bound", "value"])
+        .mark_line(color=OKABE_ITO["black"], strokeDash=[4, 3], strokeWidth=1.5, interpolate="monotone")
+        .encode(x=x, y="value:Q", detail="bound:N")
+    )
+    points = hover(
+        band,
+        x,
+        "mean:Q",
+        {"year": "Fiscal year", "total": "All levers (mean)", "spread": "10th to 90th percentile"},
+    )
+    return _style(
+        alt.layer(wedges, bounds, total, points).properties(
+            height=height,
+            width="container",
+            title=alt.Title("title", subtitle="subtitle"),
+            padding={"left": 5, "right": 12, "top": 10, "bottom": 5},
+        )
+    )
+
+
+def wedge_spec(
+    wedges: pd.DataFrame,
+    band: pd.DataFrame,
+    *,
+    title: str = "What the levers add",
+    subtitle: str = "",
+    height: int = 330,
+) -> dict[str, Any]:
+    """The wedge diagram: scenario minus baseline over time, split exactly by lever.
+
+    ``wedges`` and ``band`` come from :func:`~simulator.app.frames.wedge_frames` (US$ billions).
+    """
+    first, last = int(band["fiscal_year"].min()), int(band["fiscal_year"].max())
+    spec = _layout(_wedge_layout, first, last, height)
+    spec["title"] = {**spec.get("title", {}), "text": title, "subtitle": subtitle}
+    return with_data(spec, {"wedges": wedges, "band": band})
+
+
+def wedge_chart(wedges: pd.DataFrame, band: pd.DataFrame, **kw: Any) -> alt.TopLevelMixin:
+    return to_altair(wedge_spec(wedges, band, **kw))
 
 
 # --------------------------------------------------------------------------- compare
 
 
-def _compare_layout(names: tuple[str, ...]) -> alt.Chart:
+def _compare_layout(names: tuple[str, ...]) -> alt.TopLevelMixin:
     k = len(names)
+    scale = alt.Scale(domain=list(names), range=(COMPARE_COLOURS * 2)[:k])
+    colour = alt.Color(
+        "scenario:N",
+        title=None,
+        scale=scale,
+        legend=alt.Legend(orient="top", columns=2, labelLimit=0, symbolType="stroke", symbolStrokeWidth=3),
+    )
+    x = alt.X("fiscal_year:Q", title="Fiscal year", axis=alt.Axis(format="d", labelExpr=FY_LABEL))
+    y_axis = alt.Axis(labelExpr=MONEY_LABEL)
+    base = with_money_text(
+        alt.Chart(alt.NamedData("paths")), {"m": "p50", "lo": "p10", "hi": "p90"}
+    ).transform_calculate(year="'FY' + datum.fiscal_year", spread="datum.lo + ' to ' + datum.hi")
+    band = base.mark_area(opacity=0.12).encode(
+        x=x,
+        y=alt.Y("p10:Q", title="Reported exports, US$ billions", axis=y_axis),
+        y2="p90:Q",
+        color=alt.Color("scenario:N", scale=scale, legend=None),
+    )
+    line = base.mark_line(strokeWidth=3).encode(
+        x=x,
+        y="p50:Q",
+        color=colour,
+        strokeDash=alt.StrokeDash(
+            "scenario:N", scale=alt.Scale(domain=list(names), range=(COMPARE_DASHES * 2)[:k]), legend=None
+        ),
+    )
+    tips = {"scenario": "Scenario", "year": "Fiscal year", "m": "Median", "spread": "10th to 90th percentile"}
     return _style(
-        alt.Chart(alt.NamedData("medians"))
-        .mark_line(strokeWidth=3)
-        .encode(
-            x=alt.X("fiscal_year:Q", title="Fiscal year", axis=alt.Axis(format="d", labelExpr=FY_LABEL)),
-            y=alt.Y("p50:Q", title="Median, US$ billions", scale=alt.Scale(zero=False)),
-            color=alt.Color(
-                "scenario:N",
-                title=None,
-                scale=alt.Scale(domain=list(names), range=(COMPARE_COLOURS * 2)[:k]),
-                legend=alt.Legend(orient="top", columns=2, labelLimit=0),
-            ),
-            strokeDash=alt.StrokeDash(
-                "scenario:N", scale=alt.Scale(domain=list(names), range=(COMPARE_DASHES * 2)[:k]), legend=None
-            ),
-            tooltip=[
-                alt.Tooltip("scenario:N", title="Scenario"),
-                alt.Tooltip("fiscal_year:Q", title="Fiscal year", format="d"),
-                alt.Tooltip("p50:Q", title="Median, US$ B", format=".2f"),
-            ],
-        )
-        .properties(height=320, width="container")
+        alt.layer(band, line, hover(base, x, "p50:Q", tips)).properties(height=360, width="container")
     )
 
 
 def compare_spec(df: pd.DataFrame) -> dict[str, Any]:
-    """Median paths of several scenarios (long form: ``scenario``, ``fiscal_year``, ``p50`` in US$ B)."""
+    """Each scenario's median path with its 10th-90th percentile band (long form: ``scenario``,
+    ``fiscal_year``, ``p10``, ``p50``, ``p90`` in US$ B)."""
     names = tuple(dict.fromkeys(df["scenario"]))
-    return with_data(_layout(_compare_layout, names), {"medians": df})
+    return with_data(_layout(_compare_layout, names), {"paths": df})
 
 
-def compare_chart(df: pd.DataFrame) -> alt.Chart:
+def compare_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
     return to_altair(compare_spec(df))
+
+
+# --------------------------------------------------------------------------- exports
+
+
+@dataclass(frozen=True)
+class ExportText:
+    """What an exported chart says around the plot (as Our World in Data's charts do)."""
+
+    title: str
+    subtitle: tuple[str, ...]
+    """The scenario's odds of each target and its range in the last year."""
+    footer: tuple[str, ...]
+    """Sources, data vintage, model version and seed, date, the share link."""
+    details: tuple[str, ...] = ()
+    """Further lines under the subtitle (what the scenario changes, how to read the chart), shown
+    at the sizes with room for them."""
+
+
+EXPORT_SIZES: dict[str, tuple[int, int, str]] = {
+    "slide": (1600, 900, "16:9, for a slide"),
+    "social": (1200, 630, "1.91:1, for a social post"),
+}
+"""Width and height (CSS pixels) of each exported size; the PNG has twice as many pixels."""
+DETAILED_SIZES = ("slide",)
+"""Sizes with room for :attr:`ExportText.details`."""
+FOOTER_SIZE = 13
+FOOTER_LINE = 18
+
+
+def wrap(lines: tuple[str, ...], width: int) -> list[str]:
+    """Each line wrapped at ``width`` characters (links break anywhere, words at spaces)."""
+    out: list[str] = []
+    for line in lines:
+        if " " not in line.strip():
+            out += [line[i : i + width] for i in range(0, len(line), width)] or [""]
+        else:
+            out += textwrap.wrap(line, width, break_long_words=True) or [""]
+    return out
+
+
+def export_spec(
+    spec: dict[str, Any], text: ExportText, *, width: int, plot_height: int, details: bool = True
+) -> dict[str, Any]:
+    """``spec`` (a chart from this module, data attached) as a stand-alone figure: the title and
+    subtitle (and the details) above, the plot ``width`` x ``plot_height``, the footer below."""
+    out = inline(spec)
+    chars = max(60, int(width / (FONT_SIZE * 0.55)))
+    footer = wrap(text.footer, int(width / (FOOTER_SIZE * 0.52)))
+    plot = {k: v for k, v in out.items() if k not in ("$schema", "config", "datasets", "title", "padding")}
+    plot.update(width=width, height=plot_height)
+    for layer in plot.get("layer", [])[:1]:  # the axis title, short enough for a low plot
+        y = layer.get("encoding", {}).get("y", {})
+        if "title" in y:
+            y["title"] = "US$ billions" + (" (log scale)" if y.get("scale", {}).get("type") == "log" else "")
+    notes = {
+        "width": width,
+        "height": FOOTER_LINE * len(footer),
+        "data": {"values": [{"y": i * FOOTER_LINE, "text": t} for i, t in enumerate(footer)]},
+        "mark": {
+            "type": "text",
+            "align": "left",
+            "baseline": "top",
+            "fontSize": FOOTER_SIZE,
+            "color": "#333",
+        },
+        "encoding": {
+            "x": {"value": 0},
+            "y": {"field": "y", "type": "quantitative", "scale": None},
+            "text": {"field": "text", "type": "nominal"},
+        },
+    }
+    return {
+        "$schema": out.get("$schema"),
+        "config": out.get("config", {}),
+        "datasets": out.get("datasets", {}),
+        "title": {
+            "text": text.title,
+            "subtitle": wrap(text.subtitle + (text.details if details else ()), chars),
+            "anchor": "start",
+        },
+        "vconcat": [plot, notes],
+        "spacing": 16,
+        "padding": 24,
+        "background": "white",
+    }
 
 
 # --------------------------------------------------------------------------- model page

@@ -71,6 +71,16 @@ class Run:
         p = self.baseline if baseline else self.projection
         return p.target_odds([target])[0]
 
+    def contributions(self) -> dict[str, np.ndarray]:
+        """Each lever's exact additive part of (scenario - baseline), per draw and year: the same
+        :func:`simulator.model.decompose` as :meth:`Projection.contributions`, on the effects
+        both projections already hold (memoised: the wedge chart redraws without recomputing)."""
+        if -1 not in self._contributions:
+            self._contributions[-1] = model.decompose(
+                self.projection.draws.log_core, self.projection.effects, self.baseline.effects
+            )
+        return self._contributions[-1]
+
     def contributions_at(self, year: int) -> dict[str, np.ndarray]:
         """Each lever's exact additive part of (scenario - baseline) in ``year``, per draw.
 
@@ -81,6 +91,9 @@ class Run:
             j = int(np.searchsorted(self.years, year))
             if j >= len(self.years) or self.years[j] != year:
                 raise ValueError(f"FY{year} is not a projection year")
+            if -1 in self._contributions:  # every year is there already
+                self._contributions[year] = {k: v[:, j] for k, v in self._contributions[-1].items()}
+                return self._contributions[year]
             parts = model.decompose(
                 self.projection.draws.log_core[:, j : j + 1],
                 _column(self.projection.effects, j),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,6 +17,7 @@ import pandas as pd
 from simulator.data import Dataset, Target, annual_series, latest_vintages
 from simulator.engine import Engine, Projection
 from simulator.levers import LEVER_BY_NAME, LEVERS
+from simulator.scenario import Scenario
 
 SCENARIO = "Scenario"
 BASELINE = "Baseline: current policy"
@@ -33,7 +35,9 @@ def fan_frame(series: Mapping[str, Projection], engine: Engine) -> pd.DataFrame:
     """
     base_year = engine.base_year
     base_value = dict(engine.history())[base_year]
-    names, years, cols = [], [], {c: [] for c in BAND_COLUMNS}
+    names: list[str] = []
+    years: list[np.ndarray] = []
+    cols: dict[str, list[np.ndarray]] = {c: [] for c in BAND_COLUMNS}
     for name, p in series.items():
         n = len(p.years) + 1
         names += [name] * n
@@ -208,32 +212,176 @@ def all_targets_frame(data: Dataset) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-@dataclass(frozen=True)
-class Odds:
-    """A target card's numbers: scenario and baseline."""
-
-    target: Target
-    p: float | None
-    p_baseline: float | None
-    year_p50: int | None
-    year_p50_baseline: int | None
-    required_cagr: float | None
+def odds_decimals(*ps: float | None) -> int:
+    """Decimals for showing probabilities side by side: one when any of them is below 10% or
+    above 90% (where a whole percent would hide a change of a few tenths), else none."""
+    return 1 if any(p is not None and not 0.095 <= p <= 0.905 for p in ps) else 0
 
 
-def format_odds(p: float | None) -> str:
-    """A probability for a card: whole percent, with '<1%' and '>99%' at the ends."""
+def format_odds(p: float | None, decimals: int | None = None) -> str:
+    """A probability as a card shows it: whole percent between 10% and 90%, one decimal outside
+    (or ``decimals``); '<0.1%' and '>99.9%' when the rounding would say 0% or 100%."""
     if p is None:
         return "n/a"
-    if p == 0:
-        return "0%"
-    if p < 0.005:
-        return "<1%"
-    if p == 1:
-        return "100%"
-    if p > 0.995:
-        return ">99%"
-    return f"{p:.0%}"
+    d = odds_decimals(p) if decimals is None else decimals
+    if p in (0, 1):
+        return f"{p:.0%}"
+    text = f"{p * 100:.{d}f}"
+    if float(text) == 0:
+        return f"<{10**-d:g}%"
+    if float(text) == 100:
+        return f">{100 - 10**-d:g}%"
+    return text + "%"
+
+
+@dataclass(frozen=True)
+class OddsText:
+    """A target card's numbers as shown: the scenario's odds, the baseline's, and their difference
+    worked out from the two shown numbers (so the card and its delta never disagree)."""
+
+    value: str
+    baseline: str
+    delta: str | None
+    """'+4 pts vs 32%' (percentage points against the baseline's odds); ``None`` when the shown
+    numbers are the same or not computed."""
+
+
+def odds_text(p: float | None, p_baseline: float | None) -> OddsText:
+    d = odds_decimals(p, p_baseline)
+    value, base = format_odds(p, d), format_odds(p_baseline, d)
+    if p is None or p_baseline is None:
+        return OddsText(value, base, None)
+    diff = _shown(value) - _shown(base)
+    if round(diff, d) == 0:
+        return OddsText(value, base, None)
+    return OddsText(value, base, f"{diff:+.{d}f} pts vs {base}")
+
+
+def _shown(text: str) -> float:
+    """The number a formatted probability shows ('<0.1%' counts as 0, '>99.9%' as 100)."""
+    if text.startswith("<"):
+        return 0.0
+    if text.startswith(">"):
+        return 100.0
+    return float(text.rstrip("%"))
 
 
 def format_year(y: int | None, horizon: int) -> str:
     return f"FY{y}" if y is not None else f"after FY{horizon}"
+
+
+def range_text(stats: Mapping[str, np.ndarray], j: int = -1) -> str:
+    """'$9.8B to $24.1B (median $15.3B)': the 10th to 90th percentile of a projection in one year."""
+    lo, mid, hi = (money_b(float(stats[k][j]) / 1000.0) for k in ("p10", "p50", "p90"))
+    return f"{lo} to {hi} (median {mid})"
+
+
+def money_b(x: float) -> str:
+    """US$ billions for a label: $3.81B, $24.1B."""
+    return f"${x:.2f}B" if abs(x) < 10 else f"${x:.1f}B"
+
+
+# --------------------------------------------------------------------------- wedges
+
+
+def wedge_frames(
+    years: np.ndarray, parts: Mapping[str, np.ndarray], difference: np.ndarray, base_year: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The wedge chart's tables (US$ B), starting at zero in the last reported year.
+
+    ``parts``: each lever's exact additive part of (scenario - baseline), draws x years, from
+    :meth:`simulator.app.compute.Run.contributions`; ``difference``: scenario minus baseline
+    exports, draws x years. Returns (one row per year and lever: the mean part; one row per
+    year: the mean difference, which the parts add up to, and its 10th and 90th percentiles).
+    """
+    fy = np.concatenate([[base_year], years]).astype(np.int64)
+    n = len(fy)
+    rows: dict[str, Any] = {"fiscal_year": np.tile(fy, len(LEVERS)), "lever": [], "label": [], "mean": []}
+    for lv in LEVERS:
+        rows["lever"] += [lv.name] * n
+        rows["label"] += [lv.label] * n
+        # a lever the scenario leaves alone has one row of zeros (it broadcasts over the draws)
+        rows["mean"].append(np.concatenate([[0.0], np.asarray(parts[lv.name]).mean(axis=0)]))
+    wedges = pd.DataFrame({**rows, "mean": np.concatenate(rows["mean"]) / 1000.0})
+    lo, hi = np.percentile(difference, [10, 90], axis=0)
+    band = pd.DataFrame(
+        {
+            "fiscal_year": fy,
+            "mean": np.concatenate([[0.0], difference.mean(axis=0)]) / 1000.0,
+            "p10": np.concatenate([[0.0], lo]) / 1000.0,
+            "p90": np.concatenate([[0.0], hi]) / 1000.0,
+        }
+    )
+    return wedges, band
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+ORGANISATIONS = {
+    "SBP": "State Bank of Pakistan",
+    "PBS": "Pakistan Bureau of Statistics",
+    "MoITT": "Ministry of IT and Telecommunication",
+}
+"""Full names of the publishers abbreviated in ``calibration/data/observations.csv``."""
+
+
+def source_line(history: pd.DataFrame) -> str:
+    """Who published the reported figures drawn on the chart, most recent publisher first."""
+    names: list[str] = []
+    for org in history.sort_values("fiscal_year", ascending=False)["source"]:
+        for part in str(org).replace("(citing ", "; ").rstrip(")").split("; "):
+            name = ORGANISATIONS.get(part.strip(), part.strip())
+            if name and name not in names:
+                names.append(name)
+    return "Reported ICT-services exports: " + ", ".join(names)
+
+
+def data_vintage(data: Dataset, base_year: int) -> str:
+    """'figures published up to 2025-08-20; last full year FY2025'."""
+    dates = [o.published for o in data.observations if o.published is not None]
+    latest = (
+        f"figures published up to {max(dates, key=lambda d: d.first_day)}" if dates else "undated figures"
+    )
+    return f"{latest}; last full year FY{base_year}"
+
+
+# --------------------------------------------------------------------------- scenario texts
+
+Choices = dict[float, dict[int, list[Target]]]
+"""For each headline amount: deadline year -> the statements that set it (earliest first)."""
+
+
+def chosen_targets(choices: Choices, chosen: Mapping[float, int | None]) -> list[Target]:
+    """The target statement each card uses: the chosen deadline's first statement."""
+    return [
+        by_year[year][0]
+        for a, by_year in choices.items()
+        if (year := chosen.get(a)) is not None and year in by_year
+    ]
+
+
+def setting_text(name: str, scenario: Scenario) -> str:
+    """How a scenario sets one lever, in a few words."""
+    lv = LEVER_BY_NAME[name]
+    s = scenario.lever_settings().get(name)
+    if s is None:
+        return f"current policy ({lv.default:g})"
+    if isinstance(s, int | float):
+        return f"{s:g} {lv.unit}"
+    if s.value is not None:
+        start = f" from FY{s.start}" if s.start is not None else ""
+        ramp = f" over {s.ramp_years} years" if s.ramp_years > 1 else ""
+        return f"{s.value:g} {lv.unit}{start}{ramp}"
+    return "path: " + ", ".join(f"FY{y}: {v:g}" for y, v in sorted(s.values.items()))
+
+
+def levers_summary(scenario: Scenario) -> str:
+    """What a scenario changes, in one line."""
+    parts = [f"{LEVER_BY_NAME[n].label}: {setting_text(n, scenario)}" for n in scenario.lever_settings()]
+    extra = []
+    if scenario.assumption_overrides():
+        extra.append(f"{len(scenario.assumption_overrides())} assumption(s) changed")
+    if scenario.trend.model_dump(exclude_none=True):
+        extra.append("trend changed")
+    return "; ".join(parts + extra) or "current policy"

@@ -1,5 +1,10 @@
-"""The main page: levers in the sidebar, the fan chart toward the targets, target cards,
-lever contributions, the projection table, compare, and share/export."""
+"""The scenario page: the odds of each target first, the fan chart and the levers' wedges beside
+it, then tabs for lever contributions, the projection table, compare, and share and export.
+
+The levers live in the sidebar (:mod:`simulator.app.sidebar`); the scenario they stand for is
+read exactly (:mod:`simulator.app.state`), projected with cached draws (:mod:`simulator.app.compute`)
+and mirrored in the link (:mod:`simulator.app.links`, :mod:`simulator.app.session`).
+"""
 
 from __future__ import annotations
 
@@ -12,39 +17,55 @@ import pandas as pd
 import streamlit as st
 
 from simulator.analysis import plausibility
-from simulator.app import charts, compute, files, session, sidebar
+from simulator.app import charts, compare_tab, compute, export_tab, files, links, session, sidebar
 from simulator.app.frames import (
     BASELINE,
     DEFAULT_BASELINE,
     SCENARIO,
+    Choices,
+    chosen_targets,
     contribution_frame,
     deadline_options,
     default_deadline,
     fan_frame,
-    format_odds,
     format_year,
     history_frame,
+    money_b,
+    odds_text,
     projection_table,
+    range_text,
+    setting_text,
     targets_frame,
+    wedge_frames,
 )
 from simulator.app.state import (
     DEFAULT_NAME,
+    TREND_DECIMALS,
     Defaults,
+    changes,
     is_baseline,
     scenario_from_controls,
 )
 from simulator.data import Target
 from simulator.engine import Engine
 from simulator.errors import InputError, InputErrors
-from simulator.levers import LEVER_BY_NAME
-from simulator.scenario import Scenario, baseline_scenario
+from simulator.scenario import Scenario, default_assumption_baseline, default_start_reason
 from simulator.settings import MAX_HORIZON
 
 LOG = logging.getLogger(__name__)
 UPLOAD_KEY = "upload"
-CHART_KEY = "_fan_chart_spec"
 UPLOAD_ERRORS = "_upload_errors"
+KEEP_NAME_KEY = "keep_name"
+KEEP_PROBLEM = "_keep_problem"
+EXPORT_SIZE_KEY = "export_size"
 MAX_UPLOAD_MB = 1
+TABS = {
+    "contributions": "Lever contributions",
+    "table": "Projection table",
+    "compare": "Compare scenarios",
+    "share": "Share and export",
+}
+"""The page's tabs: the link's ``tab=`` text -> the tab's label."""
 
 
 # --------------------------------------------------------------------------- set-up
@@ -57,31 +78,62 @@ def make_defaults(engine: Engine) -> Defaults:
         first_year=engine.first_projection_year,
         horizon=compute.settings().horizon,
         trend={
-            "growth_pct": round(engine.trend_growth_pct(), 1),
-            "slowdown_per_doubling": round(beta * 100.0 * math.log(2.0), 1),
+            "growth_pct": round(engine.trend_growth_pct(), TREND_DECIMALS["growth_pct"]),
+            "slowdown_per_doubling": round(
+                beta * 100.0 * math.log(2.0), TREND_DECIMALS["slowdown_per_doubling"]
+            ),
             "shock_scale": 1.0,
         },
     )
 
 
-def deadline_choices(engine: Engine) -> dict[float, dict[int, list[Target]]]:
+def start_reason(engine: Engine) -> str:
+    """Why a moved lever starts in the default year (the same constant as the shipped scenarios)."""
+    nc = engine.params.nowcast
+    months = nc.months if nc is not None and nc.fiscal_year == engine.first_projection_year else None
+    return default_start_reason(engine.first_projection_year, months)
+
+
+def deadline_choices(engine: Engine) -> Choices:
     """For each headline amount: deadline year -> the statements that set it (earliest first)."""
-    out: dict[float, dict[int, list[Target]]] = {}
+    out: Choices = {}
     for amount in compute.HEADLINE_AMOUNTS:
         by_year: dict[int, list[Target]] = {}
         for t in deadline_options(engine.data.targets, amount, engine.base_year):
-            by_year.setdefault(t.deadline_fy, []).append(t)
+            if t.deadline_fy is not None:  # deadline_options keeps dated statements only
+                by_year.setdefault(t.deadline_fy, []).append(t)
         out[amount] = by_year
+    return out
+
+
+def views(choices: Choices, defaults: Defaults) -> list[session.View]:
+    """The view settings a link holds, with their choices and defaults."""
+    out = []
+    for amount, by_year in choices.items():
+        best = default_deadline([ts[0] for ts in by_year.values()])
+        if best is not None:
+            options = {str(y): y for y in by_year}
+            out.append(
+                session.View(
+                    session.deadline_param(amount), session.deadline_key(amount), options, best.deadline_fy
+                )
+            )
+    years = {str(y): y for y in range(defaults.first_year, MAX_HORIZON + 1)}
+    out.append(session.View("year", session.YEAR_KEY, years, min(2030, defaults.horizon)))
+    out.append(session.View("scale", session.LOG_SCALE_KEY, {"log": True, "linear": False}, True))
+    out.append(session.View("tab", session.TAB_KEY, TABS, TABS["contributions"]))
     return out
 
 
 def _on_preset(defaults: Defaults, found: dict[str, Scenario]) -> None:
     name = st.session_state.get(sidebar.PRESET_KEY)
-    session.load(found.get(name), defaults)
+    preset = found.get(name) if name is not None else None
+    session.load(
+        preset, defaults, origin="a shipped scenario" if preset else "", preset=name if preset else None
+    )
 
 
 def _on_reset(defaults: Defaults) -> None:
-    st.session_state[sidebar.PRESET_KEY] = "(current policy)"
     session.load(None, defaults)
 
 
@@ -100,7 +152,7 @@ def _on_upload(defaults: Defaults, found: dict[str, Scenario]) -> None:
         st.session_state[UPLOAD_ERRORS] = (f.name, ["could not be read as a scenario file"])
         return
     st.session_state.pop(UPLOAD_ERRORS, None)
-    session.load(scenario, defaults)
+    session.load(scenario, defaults, origin=f"from the uploaded file {f.name}")
     session.notify("success", f"Loaded scenario '{scenario.name}' from {f.name}.")
 
 
@@ -121,10 +173,10 @@ def _upload_widget(defaults: Defaults, found: dict[str, Scenario]) -> None:
 
 
 def page() -> None:
-    """The main page.
+    """The scenario page.
 
-    The chart comes first in the script (the sidebar's values are already in session state when
-    a slider moves), so the browser gets the new chart before the rest of the page.
+    The answers (odds, fan chart, wedges) come first in the script (the sidebar's values are
+    already in session state when a slider moves), so the browser gets them before the rest.
     """
     try:
         engine = compute.engine()
@@ -134,178 +186,288 @@ def page() -> None:
     defaults = make_defaults(engine)
     choices = deadline_choices(engine)
     found, preset_problems = files.presets(defaults.first_year)
-    view_defaults = _view_defaults(choices, defaults)
-    session.init_from_url(defaults, _view_choices(choices, defaults), view_defaults)
+    ctx = links.LinkContext(defaults.first_year, found)
+    view_list = views(choices, defaults)
+    session.init_from_url(defaults, ctx, view_list)
 
-    st.header("Where are Pakistan's IT exports heading?")
-    st.caption(
-        "Move the policy levers in the sidebar to see where reported ICT-services exports are heading "
-        "and the odds of each official target. Every projection is a spread of simulated paths, not a "
-        "single line."
-    )
+    st.subheader("Where are Pakistan's IT exports heading?", anchor=False)
+    scenario = _scenario(defaults)
+    _scenario_line(scenario, found)
     for p in preset_problems:
         st.warning(f"A shipped scenario could not be loaded: {p}")
     session.show_notices()
     if UPLOAD_ERRORS in st.session_state:
         name, errors = st.session_state[UPLOAD_ERRORS]
         st.error(f"**{name} was not loaded:**\n\n" + "\n".join(f"- {e}" for e in errors))
-
-    scenario = _scenario(defaults)
     run, problem = compute.safe_run(scenario)
-    if problem is None:
-        reference = _default_assumption_baseline(scenario)
-        _chart_section(engine, scenario, run, reference, choices)
-        _cards(engine, scenario, run, choices)
+    if run is not None:
+        _answers(engine, scenario, run, choices)
     sidebar.render(
         defaults,
         presets=list(found),
+        start_reason=start_reason(engine),
         on_preset=lambda: _on_preset(defaults, found),
         on_reset=lambda: _on_reset(defaults),
         upload=lambda: _upload_widget(defaults, found),
     )
-    if problem is not None:
+    if run is None:
         st.error(f"These assumptions do not fit the data: {problem}")
         return
-    query = session.desired_query(scenario, _view_query(choices, view_defaults))
-    # only the open tab is built: a slider move then redraws the chart, the cards and one tab
+    query = session.desired_query(scenario, ctx, view_list)
+    _tabs(engine, scenario, run, choices, query)
+    session.sync_url(query)
+
+
+def _tabs(
+    engine: Engine,
+    scenario: Scenario,
+    run: compute.Run,
+    choices: Choices,
+    query: dict[str, list[str]],
+) -> None:
+    """Only the open tab is built: a slider move then redraws the odds, the charts and one tab."""
+    # what a download needs is taken now: a download button's data is made later, outside this run
+    targets, history, log = chosen(choices), _history(engine), log_scale()
     sections = {
-        "Lever contributions": lambda: _contributions(scenario, run),
-        "Projection table": lambda: _table(engine, run),
-        "Compare scenarios": lambda: _compare(engine, scenario, run, choices),
-        "Share and export": lambda: _share_export(scenario, run, query),
+        "contributions": lambda: _contributions(scenario, run),
+        "table": lambda: _table(engine, run),
+        "compare": lambda: compare_tab.draw(scenario, run, targets),
+        "share": lambda: export_tab.draw(
+            scenario,
+            run,
+            query,
+            figure_text=lambda link: export_tab.export_text(engine, scenario, run, targets, history, link),
+            chart_spec=lambda: fan_chart_spec(engine, scenario, run, targets, history, log_scale=log),
+        ),
     }
+    labels = [TABS[k] for k in sections]
     for tab, draw in zip(
-        st.tabs(list(sections), key=session.TAB_KEY, on_change="rerun"), sections.values(), strict=True
+        st.tabs(labels, key=session.TAB_KEY, on_change="rerun"), sections.values(), strict=True
     ):
         if tab.open:
             with tab:
                 draw()
-    session.sync_url(query)
+
+
+def chosen(choices: Choices) -> list[Target]:
+    """The target statement each card shows, for the deadlines chosen on the cards."""
+    ss = st.session_state
+    return chosen_targets(choices, {a: ss.get(session.deadline_key(a)) for a in choices})
+
+
+def sidebar_scenario(engine: Engine) -> Scenario:
+    """The scenario the sidebar stands for, resolved (for another page: "Starting from" on What it
+    takes). The same object the scenario page projects, link and all."""
+    return _scenario(make_defaults(engine))
 
 
 def _scenario(defaults: Defaults) -> Scenario:
     """The scenario the sidebar stands for; a bad name is reported and replaced by the default."""
     controls = sidebar.read_controls(defaults)
     try:
-        return scenario_from_controls(controls, session.loaded(), defaults)
+        return scenario_from_controls(controls, defaults)
     except InputErrors as exc:
         st.error("\n".join(f"- {e}" for e in exc.errors))
-        return scenario_from_controls(replace(controls, name=DEFAULT_NAME), session.loaded(), defaults)
+        return scenario_from_controls(replace(controls, name=DEFAULT_NAME), defaults)
 
 
-def _view_defaults(choices: dict[float, dict[int, list[Target]]], defaults: Defaults) -> dict[str, Any]:
-    out: dict[str, Any] = {session.LOG_SCALE_KEY: True, session.YEAR_KEY: min(2030, defaults.horizon)}
-    for amount, by_year in choices.items():
-        best = default_deadline([ts[0] for ts in by_year.values()])
-        if best is not None:
-            out[session.deadline_key(amount)] = best.deadline_fy
-    return out
-
-
-def _view_choices(choices: dict[float, dict[int, list[Target]]], defaults: Defaults) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {session.deadline_key(a): list(by_year) for a, by_year in choices.items()}
-    out[session.YEAR_KEY] = list(range(defaults.first_year, MAX_HORIZON + 1))
-    out[session.LOG_SCALE_KEY] = [True, False]
-    return out
-
-
-def _view_query(
-    choices: dict[float, dict[int, list[Target]]], view_defaults: dict[str, Any]
-) -> dict[str, str]:
+def _scenario_line(scenario: Scenario, found: dict[str, Scenario]) -> None:
+    """The scenario's name, where it came from, what was changed since, and its description."""
     ss = st.session_state
-    out = {}
-    for amount in choices:
-        k = session.deadline_key(amount)
-        if k in ss and ss[k] != view_defaults.get(k):
-            out[session.deadline_param(amount)] = str(ss[k])
-    if ss.get(session.YEAR_KEY) != view_defaults[session.YEAR_KEY] and session.YEAR_KEY in ss:
-        out["year"] = str(ss[session.YEAR_KEY])
-    if ss.get(session.LOG_SCALE_KEY, True) is False:
-        out["scale"] = "linear"
-    return out
+    preset = found.get(ss.get(session.PRESET) or "")
+    origin = ss.get(session.ORIGIN) or ""
+    if is_baseline(scenario) and scenario.name in (DEFAULT_NAME, "baseline"):
+        text = "**Scenario: current policy** (every lever at its default; move the levers in the sidebar)"
+    else:
+        text = f"**Scenario: {scenario.name}**" + (f", {origin}" if origin else ", made in the sidebar")
+    if preset is not None:
+        changed = changes(scenario, preset)
+        text += (
+            f"; changed from the shipped {preset.name}: {', '.join(changed)}" if changed else ", as shipped"
+        )
+    st.markdown(text)
+    if scenario.description:
+        with st.expander("What this scenario assumes, and its sources"):
+            st.markdown(scenario.description)
 
 
-def _default_assumption_baseline(scenario: Scenario) -> Scenario | None:
-    """Current policy with the default assumptions and trend (same draws, seed and horizon), if the
-    scenario changes any assumption or the trend; else ``None``."""
-    if not scenario.assumption_overrides() and not scenario.trend.model_dump(exclude_none=True):
-        return None
-    return baseline_scenario().model_copy(
-        update={"draws": scenario.draws, "seed": scenario.seed, "horizon": scenario.horizon}
+# --------------------------------------------------------------------------- odds and headline
+
+
+def _cards(engine: Engine, scenario: Scenario, run: compute.Run, choices: Choices) -> None:
+    """One card per headline target: the odds by the chosen deadline, the deadline's choices, who
+    stated it, and what growth it needs."""
+    for col, (amount, by_year) in zip(st.columns(len(choices)), choices.items(), strict=True):
+        with col.container(border=True):
+            label = f"${amount / 1000:g}B"
+            if not by_year:
+                st.markdown(f"**{label}**: no open target with a deadline.")
+                continue
+            _card(engine, scenario, run, label, amount, by_year)
+
+
+def _card(
+    engine: Engine,
+    scenario: Scenario,
+    run: compute.Run,
+    label: str,
+    amount: float,
+    by_year: dict[int, list[Target]],
+) -> None:
+    key = session.deadline_key(amount)
+    year = st.session_state.get(key)
+    year = year if year in by_year else max(by_year)
+    target = by_year[year][0]
+    s, b = run.odds(target), run.odds(target, baseline=True)
+    shown = odds_text(s.p_by_deadline, b.p_by_deadline)
+    scenario_moved = not is_baseline(scenario)
+    who = "; ".join(f"[{t.who}]({t.url})" + (f", {t.said_on}" if t.said_on else "") for t in by_year[year])
+    st.metric(
+        f"{label} by FY{year}",
+        shown.value,
+        delta=shown.delta if scenario_moved else None,
+        help=f"Share of the {run.projection.draws.n:,} simulated paths in which reported exports reach "
+        f"{label} in FY{year} or earlier (effect sizes drawn from their ranges)."
+        + (f" On current policy: {shown.baseline}; 'pts' are percentage points." if scenario_moved else "")
+        + f"\n\nThis deadline was stated by {who}.",
+    )
+    st.selectbox(
+        f"Deadline for {label}",
+        list(by_year),
+        key=key,
+        format_func=lambda y: f"Deadline FY{y}",
+        label_visibility="collapsed",
+        help="Each choice is a deadline someone stated for this amount (calibration/data/targets.csv); "
+        "the card's help says who.",
+    )
+    h = int(run.years[-1])
+    lines = [f"Odds {s.not_computed}."] if s.not_computed else []
+    lines.append(
+        f"Median year: **{format_year(s.year_p50, h)}**"
+        + (f" (current policy {format_year(b.year_p50, h)})" if scenario_moved else "")
+    )
+    start, cagr = engine.historical_cagr(5)
+    if s.required_cagr is not None:
+        lines.append(
+            f"Needs {s.required_cagr:.0%} a year; FY{start}-{engine.base_year % 100:02d} saw {cagr:.0%}."
+        )
+    st.caption("  \n".join(lines))
+
+
+def headline(engine: Engine, scenario: Scenario, run: compute.Run) -> str:
+    """One sentence: where exports are in the horizon year, as a 10th-90th percentile range."""
+    h = int(run.years[-1])
+    last = dict(engine.history())[engine.base_year] / 1000.0
+    tail = f" Reported in FY{engine.base_year}: {money_b(last)}."
+    if is_baseline(scenario):
+        return (
+            f"In FY{h}, on current policy, exports are between **{range_text(run.baseline.stats)}** in 8 of "
+            f"10 simulated paths.{tail}"
+        )
+    return (
+        f"In FY{h}, this scenario's exports are between **{range_text(run.projection.stats)}** in 8 of 10 "
+        f"simulated paths; on current policy {range_text(run.baseline.stats)}.{tail}"
     )
 
 
-# --------------------------------------------------------------------------- chart
+# --------------------------------------------------------------------------- charts
 
 
-def chosen_targets(engine: Engine, choices: dict[float, dict[int, list[Target]]]) -> list[Target]:
-    """The target statement each card uses: the chosen deadline's first statement."""
-    out = []
-    for amount, by_year in choices.items():
-        year = st.session_state.get(session.deadline_key(amount))
-        if year in by_year:
-            out.append(by_year[year][0])
-    return out
-
-
-def build_fan(
-    engine: Engine, scenario: Scenario, run: compute.Run, reference: Scenario | None
-) -> pd.DataFrame:
+def build_fan(engine: Engine, scenario: Scenario, run: compute.Run) -> pd.DataFrame:
     series = {}
     if not is_baseline(scenario):
         series[SCENARIO] = run.projection
     series[BASELINE] = run.baseline
+    reference = default_assumption_baseline(scenario)
     if reference is not None:
         series[DEFAULT_BASELINE] = compute.run(reference).baseline
     return fan_frame(series, engine)
 
 
-def medians_text(engine: Engine, scenario: Scenario, run: compute.Run) -> str:
-    """One line: the last reported year, and the medians at the horizon (scenario and baseline)."""
-    h = int(run.years[-1])
-    last = dict(engine.history())[engine.base_year] / 1000.0
-    text = f"Reported: **{charts.money_b(last)} in FY{engine.base_year}**. "
-    b = charts.money_b(run.baseline.stats["p50"][-1] / 1000.0)
-    if is_baseline(scenario):
-        return text + f"Median in FY{h} on current policy: **{b}**."
-    s = charts.money_b(run.projection.stats["p50"][-1] / 1000.0)
-    return text + f"Median in FY{h}: scenario **{s}**, baseline {b}."
-
-
-def _chart_section(
+def fan_chart_spec(
     engine: Engine,
     scenario: Scenario,
     run: compute.Run,
-    reference: Scenario | None,
-    choices: dict[float, dict[int, list[Target]]],
-) -> None:
-    fan = build_fan(engine, scenario, run, reference)
-    history = _history(engine)
-    targets = targets_frame(chosen_targets(engine, choices))
-    log_scale = bool(st.session_state.get(session.LOG_SCALE_KEY, True))
-    sub = f"Lines: medians. Shaded: the middle 50% and 90% of {run.projection.draws.n:,} simulated paths."
+    targets: list[Target],
+    history: pd.DataFrame,
+    *,
+    log_scale: bool,
+) -> dict[str, Any]:
+    """The fan chart as the page shows it (also the base of the exported figure). Pure given its
+    arguments, so a download made after the run draws the same chart."""
+    sub = f"Medians; shaded: the middle 50% and 90% of {run.projection.draws.n:,} paths."
     if not log_scale:
         sub += " Linear axis: cut off above the targets (the log scale shows all)."
-    st.markdown(medians_text(engine, scenario, run))
-    spec = charts.fan_spec(fan, history, targets, log_scale=log_scale, subtitle=sub)
-    st.vega_lite_chart(spec=spec, width="stretch", key="fan_chart")
-    # the downloads rebuild the chart from the same tables (Streamlit consumes the spec it is given)
-    st.session_state[CHART_KEY] = lambda: charts.fan_spec(
-        fan, history, targets, log_scale=log_scale, subtitle=sub
+    fan = build_fan(engine, scenario, run)
+    return charts.fan_spec(
+        fan,
+        history,
+        targets_frame(targets),
+        log_scale=log_scale,
+        title="Where exports are heading",
+        subtitle=sub,
+        height=470,
     )
+
+
+def log_scale() -> bool:
+    return bool(st.session_state.get(session.LOG_SCALE_KEY, True))
+
+
+def _answers(engine: Engine, scenario: Scenario, run: compute.Run, choices: Choices) -> None:
+    """The odds on the cards, the headline range, the fan chart and the wedges beside it.
+
+    On the page the cards come first; in the script the fan chart does (into its place below
+    the cards), so after a slider move the browser starts redrawing it first.
+    """
+    cards_area, headline_area = st.container(), st.empty()
+    left, right = st.columns([7, 5], gap="medium")
+    with left:
+        st.toggle(
+            "Log scale",
+            key=session.LOG_SCALE_KEY,
+            help="The fan chart's axis: equal steps for equal growth rates; off: linear.",
+        )
+        st.vega_lite_chart(
+            spec=fan_chart_spec(
+                engine, scenario, run, chosen(choices), _history(engine), log_scale=log_scale()
+            ),
+            width="stretch",
+            key="fan_chart",
+        )
+    with cards_area:
+        _cards(engine, scenario, run, choices)
+    headline_area.markdown(headline(engine, scenario, run))
+    with right:
+        _wedges(engine, scenario, run)
     st.caption(
         "Dots: reported full fiscal years, the latest published figure for each (hover for the source and "
         "publication date; no full-year figure was found for FY2011-FY2015). Lines: medians of the simulated "
         "paths; shaded: their middle 50% and 90%. Dashed lines: the targets, with the chosen deadline "
-        "marked. The trend is fitted to the reported series (Model page); lever effects are the stated "
-        "assumptions in the sidebar's help texts."
+        "marked. Wedges: what each lever adds to mean exports against current policy with the same "
+        "simulated paths, split exactly (logarithmic-mean Divisia decomposition); the black line is their "
+        "sum and the dashed lines its 10th and 90th percentile. Effect sizes are the stated assumptions "
+        "in the sidebar's help texts; the trend is fitted to the reported series (Model page)."
     )
     shown = run.projection if not is_baseline(scenario) else run.baseline
     for w in plausibility.check(shown):
         st.warning(f"Plausibility: {w}", icon=":material/warning:")
 
 
-@st.cache_data(show_spinner=False)
+def _wedges(engine: Engine, scenario: Scenario, run: compute.Run) -> None:
+    if is_baseline(scenario):
+        st.markdown("**What the levers add**")
+        st.info(
+            "Every lever is at current policy. Move a lever in the sidebar to see what it adds, year by year."
+        )
+        return
+    difference = run.projection.exports - run.baseline.exports
+    wedges, band = wedge_frames(run.years, run.contributions(), difference, engine.base_year)
+    spec = charts.wedge_spec(wedges, band, subtitle="Minus current policy; mean of the paths", height=470)
+    st.vega_lite_chart(spec=spec, width="stretch", key="wedge_chart")
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)  # read only: shared, not copied per call
 def _history_cached(sha: str) -> pd.DataFrame:
     engine = compute.engine()
     return history_frame(engine.data, engine.base_year)
@@ -313,72 +475,6 @@ def _history_cached(sha: str) -> pd.DataFrame:
 
 def _history(engine: Engine) -> pd.DataFrame:
     return _history_cached(engine.data.sha256)
-
-
-# --------------------------------------------------------------------------- cards
-
-
-def _cards(
-    engine: Engine, scenario: Scenario, run: compute.Run, choices: dict[float, dict[int, list[Target]]]
-) -> None:
-    head, scale = st.columns([4, 1], vertical_alignment="bottom")
-    head.subheader("Odds of reaching each target by its deadline")
-    scale.toggle(
-        "Log scale",
-        key=session.LOG_SCALE_KEY,
-        help="Chart axis: equal steps for equal growth rates; off: linear.",
-    )
-    h = int(run.years[-1])
-    start, cagr = engine.historical_cagr(5)
-    cols = st.columns(len(choices))
-    for col, (amount, by_year) in zip(cols, choices.items(), strict=True):
-        with col.container(border=True):
-            label = f"${amount / 1000:g}B"
-            if not by_year:
-                st.markdown(f"**{label}**: no open target with a deadline.")
-                continue
-            st.segmented_control(
-                f"Deadline for {label}",
-                list(by_year),
-                key=session.deadline_key(amount),
-                required=True,
-                format_func=lambda y: f"FY{y}",
-                help="Each choice is a deadline someone stated for this amount "
-                "(calibration/data/targets.csv); who said it is below.",
-            )
-            year = st.session_state[session.deadline_key(amount)]
-            target = by_year[year][0]
-            s = run.odds(target)
-            b = run.odds(target, baseline=True)
-            delta = None
-            if not is_baseline(scenario) and s.p_by_deadline is not None and b.p_by_deadline is not None:
-                d = (s.p_by_deadline - b.p_by_deadline) * 100
-                delta = f"{d:+.1f} pts vs baseline" if abs(d) < 9.95 else f"{d:+.0f} pts vs baseline"
-                if abs(d) < 0.05:
-                    delta = None
-            who = "; ".join(
-                f"[{t.who}]({t.url})" + (f", {t.said_on}" if t.said_on else "") for t in by_year[year]
-            )
-            baseline_text = f" Baseline: {format_odds(b.p_by_deadline)}." if not is_baseline(scenario) else ""
-            st.metric(
-                f"{label} by FY{year}",
-                format_odds(s.p_by_deadline),
-                delta=delta,
-                help=f"Share of the {run.projection.draws.n:,} simulated paths in which reported exports "
-                f"reach {label} in FY{year} or earlier.{baseline_text}",
-            )
-            lines = [f"Odds {s.not_computed}."] if s.not_computed else []
-            lines += [
-                f"Median year reached: **{format_year(s.year_p50, h)}**"
-                + ("" if is_baseline(scenario) else f" (baseline {format_year(b.year_p50, h)})"),
-            ]
-            if s.required_cagr is not None:
-                lines.append(
-                    f"Needs {s.required_cagr:.0%} growth a year from FY{engine.base_year}; "
-                    f"FY{start}-FY{engine.base_year} saw {cagr:.0%}."
-                )
-            lines.append(f"Stated by {who}.")
-            st.caption("  \n".join(lines))
 
 
 # --------------------------------------------------------------------------- tabs
@@ -398,29 +494,15 @@ def _contributions(scenario: Scenario, run: compute.Run) -> None:
     parts = run.contributions_at(year)
     df = contribution_frame(parts)
     total = float(sum(v.mean() for v in parts.values()))
-    df["setting"] = [_setting_text(n, scenario) for n in df["lever"]]
+    df["setting"] = [setting_text(n, scenario) for n in df["lever"]]
     st.vega_lite_chart(spec=charts.contribution_spec(df), width="stretch")
     st.caption(
         f"The scenario changes mean FY{year} exports by **US${total:,.0f}m** against the baseline. The "
         "bars split that change exactly among the levers (logarithmic-mean Divisia decomposition, averaged "
         "over the simulated paths; they add up to the total); the black lines run from the 10th to the "
-        "90th percentile. Effect sizes "
-        "are the assumptions in the sidebar (hover a bar for the lever's setting)."
+        "90th percentile. Effect sizes are the assumptions in the sidebar (hover a bar for the lever's "
+        "setting)."
     )
-
-
-def _setting_text(name: str, scenario: Scenario) -> str:
-    lv = LEVER_BY_NAME[name]
-    s = scenario.lever_settings().get(name)
-    if s is None:
-        return f"current policy ({lv.default:g})"
-    if isinstance(s, int | float):
-        return f"{s:g} {lv.unit}"
-    if s.value is not None:
-        start = f" from FY{s.start}" if s.start is not None else ""
-        ramp = f" over {s.ramp_years} years" if s.ramp_years > 1 else ""
-        return f"{s.value:g} {lv.unit}{start}{ramp}"
-    return "path: " + ", ".join(f"FY{y}: {v:g}" for y, v in sorted(s.values.items()))
 
 
 def _table(engine: Engine, run: compute.Run) -> None:
@@ -438,120 +520,7 @@ def _table(engine: Engine, run: compute.Run) -> None:
         },
     )
     st.caption(
-        "US$ millions. Reported rows are the latest published full-year figures (Data page). "
-        "Projection rows: "
-        "percentiles of the simulated paths for this scenario, and the baseline's median with the same draws."
-    )
-
-
-def _keep(scenario: Scenario) -> None:
-    kept = [s for s in session.compared() if s.name != scenario.name]
-    kept.append(scenario)
-    st.session_state[session.COMPARED] = kept[-session.MAX_COMPARED :]
-
-
-def _compare(
-    engine: Engine, scenario: Scenario, run: compute.Run, choices: dict[float, dict[int, list[Target]]]
-) -> None:
-    kept = session.compared()
-    c1, c2 = st.columns([2, 1])
-    c1.button(
-        f"Keep '{scenario.name}' for comparison",
-        on_click=_keep,
-        args=(scenario,),
-        help="Name the scenario under 'Share and export' first to keep several.",
-    )
-    if kept:
-        c2.button("Clear the comparison", on_click=lambda: st.session_state.pop(session.COMPARED, None))
-    targets = chosen_targets(engine, choices)
-    rows = []
-    lines = []
-    entries = [("baseline", compute.run(baseline_scenario()))] + [(s.name, compute.run(s)) for s in kept]
-    if scenario.name not in {s.name for s in kept}:
-        entries.append((f"{scenario.name} (current)", run))
-    for name, r in entries:
-        row: dict[str, Any] = {"scenario": name, "levers": _levers_summary(r.scenario)}
-        for t in targets:
-            row[t.label] = format_odds(r.odds(t).p_by_deadline)
-            row[f"{t.label}: median year"] = format_year(r.odds(t).year_p50, int(r.years[-1]))
-        row[f"median FY{int(r.years[-1])}, US$ B"] = round(float(r.projection.stats["p50"][-1]) / 1000, 2)
-        rows.append(row)
-        lines.append(
-            pd.DataFrame(
-                {
-                    "scenario": name,
-                    "fiscal_year": r.years.astype(int),
-                    "p50": r.projection.stats["p50"] / 1000,
-                }
-            )
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True)
-    st.vega_lite_chart(spec=charts.compare_spec(pd.concat(lines, ignore_index=True)), width="stretch")
-    st.caption(
-        "Every scenario uses the same seed, so differences between them are policy, not luck. Odds use the "
-        "deadlines chosen on the target cards."
-    )
-
-
-def _levers_summary(scenario: Scenario) -> str:
-    parts = [f"{LEVER_BY_NAME[n].label}: {_setting_text(n, scenario)}" for n in scenario.lever_settings()]
-    extra = []
-    if scenario.assumption_overrides():
-        extra.append(f"{len(scenario.assumption_overrides())} assumption(s) changed")
-    if scenario.trend.model_dump(exclude_none=True):
-        extra.append("trend changed")
-    return "; ".join(parts + extra) or "current policy"
-
-
-def _share_export(scenario: Scenario, run: compute.Run, query: dict[str, str | list[str]]) -> None:
-    st.text_input(
-        "Scenario name",
-        key=sidebar.NAME_KEY,
-        help="Letters, digits, '-', '_' and '.'; used in the files and the comparison.",
-    )
-    st.markdown(
-        "**Share.** The address bar holds this view (the scenario, the chosen deadlines and the "
-        "comparison): copy it, or this link, and anyone who opens it sees the same."
-    )
-    st.code(session.share_link(query), language=None, wrap_lines=True)
-    name = scenario.name
-    make_chart = st.session_state[CHART_KEY]
-    downloads = [
-        (
-            "Projection CSV",
-            lambda: files.projection_csv(name, run.projection),
-            "-projections.csv",
-            "text/csv",
-            "projections.csv in the format `simulator run` writes.",
-        ),
-        (
-            "Scenario YAML",
-            lambda: files.scenario_yaml(scenario),
-            ".yaml",
-            "application/x-yaml",
-            "Runs unchanged with `simulator run` and loads back here.",
-        ),
-        (
-            "Chart PNG",
-            lambda: files.chart_png(make_chart()),
-            "-chart.png",
-            "image/png",
-            "The fan chart as shown.",
-        ),
-        (
-            "Chart SVG",
-            lambda: files.chart_svg(make_chart()),
-            "-chart.svg",
-            "image/svg+xml",
-            "The fan chart as shown.",
-        ),
-    ]
-    for col, (label, data, suffix, mime, tip) in zip(st.columns(len(downloads)), downloads, strict=True):
-        # the data is made only when the button is clicked, so a slider move does not render the PNG
-        col.download_button(
-            label, data=data, file_name=f"{name}{suffix}", mime=mime, on_click="ignore", help=tip
-        )
-    st.caption(
-        f"Run it from the command line: save the YAML, then `simulator run {name}.yaml`. The CSV lists the "
-        "reported history, then the projection's mean and percentiles (US$ m)."
+        "US$ millions. Reported rows are the latest published full-year figures (Data page). Projection "
+        "rows: percentiles of the simulated paths for this scenario, and the baseline's median with the "
+        "same draws."
     )

@@ -66,11 +66,16 @@ def streamlit_server(
             time.sleep(0.1)
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if log is not None:
+        stop(proc)
+        if not isinstance(out, int):
             out.close()
+
+
+def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
+    """Stop a server by its PID: SIGTERM, then SIGKILL if it has not exited within ``timeout``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -1,44 +1,62 @@
-"""Session glue: a link sets the widgets once; afterwards the widgets set the link.
+"""Session glue: a link sets the page once; afterwards the page sets the link.
 
-On a session's first run the query string is read (:func:`init_from_url`): the scenario part
-is validated like a scenario file and loaded into the sidebar, the view part (chosen deadlines,
-contribution year, scale) into the page's widgets, and the compare set into the session. A bad
-link is reported in plain words and the app starts from the baseline. On every run
-:func:`sync_url` writes what the page shows back into the query string, so the address bar is
-always a link that reproduces the view.
+On a session's first run the query string is read (:func:`init_from_url`): the scenario keys are
+validated like a scenario file (:mod:`simulator.app.links`) and loaded into the sidebar, the view
+keys (chosen deadlines, contribution year, scale, open tab) into the page's widgets, and the
+compare set into the session. Keys the app does not know (``utm_source``, ``fbclid``, anything)
+are left alone and kept in the address bar; a key given twice, a ``base=`` and a compare set
+larger than :data:`MAX_COMPARED` are read as stated in a notice. A bad link is reported in plain
+words and the app starts from the baseline. On every run :func:`sync_url` writes what the page
+shows back into the query string, so the address bar is always a link that reproduces the view.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 import streamlit as st
 
-from simulator.app import sidebar
-from simulator.app.state import (
-    COMPARE_KEY,
-    Defaults,
-    controls_from_scenario,
-    decode_compare,
-    encode_compare,
-    scenario_from_query,
-    scenario_to_query,
-)
+from simulator.app import links, sidebar
+from simulator.app.state import Defaults, controls_from_scenario
 from simulator.errors import InputError, InputErrors
 from simulator.scenario import Scenario
 
 LOADED = "_loaded"
 """The resolved scenario the sidebar was last set from (``None``: the baseline)."""
+ORIGIN = "_origin"
+"""Where that scenario came from, in words ('shipped scenario', 'uploaded file x.yaml', 'link')."""
+PRESET = "_preset_base"
+"""The shipped scenario the sidebar started from, if any (to say what was changed since)."""
 COMPARED = "_compare"
 """Scenarios kept for comparison, in order."""
 NOTICES = "_notices"
 """(kind, message) pairs to show once at the top of the page."""
+KEPT_PARAMS = "_kept_params"
+"""(key, value) pairs of the link that the app does not use, kept in the address bar."""
 INITIALISED = "_initialised"
 
 LOG_SCALE_KEY = "log_scale"
 YEAR_KEY = "contribution_year"
+TAB_KEY = "section"
+COMPARE_KEY = "compare"
 MAX_COMPARED = 6
+
+
+@dataclass(frozen=True)
+class View:
+    """A view setting that lives in the link: its query key, its session key, the query texts
+    it accepts (each mapped to its session value) and its default."""
+
+    query_key: str
+    session_key: str
+    choices: Mapping[str, Any]
+    default: Any
+
+    def text(self, value: Any) -> str | None:
+        return next((k for k, v in self.choices.items() if v == value), None)
 
 
 def deadline_key(amount: float) -> str:
@@ -49,21 +67,6 @@ def deadline_param(amount: float) -> str:
     return f"deadline_{amount / 1000:g}B"
 
 
-def view_params(view_choices: dict[str, list[Any]]) -> dict[str, str]:
-    """Query key -> session key for the view settings that are not part of the scenario."""
-    out = {}
-    for sk in view_choices:
-        if sk.startswith("deadline."):
-            out[deadline_param(float(sk.removeprefix("deadline.")))] = sk
-    out.update({"year": YEAR_KEY, "scale": LOG_SCALE_KEY})
-    return out
-
-
-TAB_KEY = "section"
-VIEW_KEYS = (LOG_SCALE_KEY, YEAR_KEY, TAB_KEY)
-"""Session keys of the main page's view widgets (with the ``deadline.*`` keys)."""
-
-
 def keep_alive() -> None:
     """Keep the scenario and the view while another page or tab is open.
 
@@ -72,7 +75,8 @@ def keep_alive() -> None:
     visit to another page (and the year a visit to another tab).
     """
     ss = st.session_state
-    for k in [*sidebar.control_keys(), *VIEW_KEYS, *(k for k in ss if str(k).startswith("deadline."))]:
+    view = [LOG_SCALE_KEY, YEAR_KEY, TAB_KEY, *(k for k in ss if str(k).startswith("deadline."))]
+    for k in [*sidebar.control_keys(), *view]:
         if k in ss:
             ss[k] = ss[k]
 
@@ -81,7 +85,7 @@ def notify(kind: str, message: str) -> None:
     st.session_state.setdefault(NOTICES, []).append((kind, message))
 
 
-def notify_errors(title: str, errors: list[InputError]) -> None:
+def notify_errors(title: str, errors: Sequence[InputError]) -> None:
     lines = "\n".join(f"- {e}" for e in errors)
     notify("error", f"{title}\n\n{lines}")
 
@@ -91,9 +95,15 @@ def show_notices() -> None:
         getattr(st, kind)(msg)
 
 
-def load(scenario: Scenario | None, defaults: Defaults) -> None:
-    """Set the sidebar from a resolved scenario (``None``: baseline)."""
-    st.session_state[LOADED] = scenario
+def load(
+    scenario: Scenario | None, defaults: Defaults, *, origin: str = "", preset: str | None = None
+) -> None:
+    """Set the sidebar from a resolved scenario (``None``: baseline), exactly."""
+    ss = st.session_state
+    ss[LOADED] = scenario
+    ss[ORIGIN] = origin
+    ss[PRESET] = preset
+    ss[sidebar.PRESET_KEY] = preset if preset is not None else sidebar.NO_PRESET
     write = controls_from_scenario(scenario, defaults) if scenario is not None else defaults.controls()
     sidebar.write_controls(write)
 
@@ -106,97 +116,155 @@ def compared() -> list[Scenario]:
     return st.session_state.setdefault(COMPARED, [])
 
 
-def init_from_url(
-    defaults: Defaults, view_choices: dict[str, list[Any]], view_defaults: dict[str, Any]
-) -> None:
-    """On the session's first run: the link's scenario, view and compare set, or the baseline.
+# --------------------------------------------------------------------------- reading a link
 
-    ``view_choices`` maps each view setting's session key to its allowed values, ``view_defaults``
-    to its default.
-    """
+
+def init_from_url(defaults: Defaults, ctx: links.LinkContext, views: Sequence[View]) -> None:
+    """On the session's first run: the link's scenario, view and compare set, or the baseline."""
     ss = st.session_state
     if ss.get(INITIALISED):
         return
     ss[INITIALISED] = True
-    params = {k: st.query_params[k] for k in st.query_params}
-    compare_raw = st.query_params.get_all(COMPARE_KEY)
-    params.pop(COMPARE_KEY, None)
-    for key, value in view_defaults.items():
-        ss.setdefault(key, value)
-    view_errors: list[InputError] = []
-    for qk, sk in view_params(view_choices).items():
-        if qk not in params:
+    raw = {k: st.query_params.get_all(k) for k in st.query_params}
+    compare_raw = raw.pop(COMPARE_KEY, [])
+    params = _last_values(raw)
+    for v in views:
+        ss.setdefault(v.session_key, v.default)
+    view_keys = {v.query_key for v in views}
+    _read_views(params, views)
+    ours = {k: v for k, v in params.items() if links.is_scenario_key(k)}
+    ss[KEPT_PARAMS] = [(k, x) for k, xs in raw.items() if k not in ours and k not in view_keys for x in xs]
+    _notice_near_misses([k for k, _ in ss[KEPT_PARAMS]], [*view_keys, COMPARE_KEY])
+    _read_scenario(ours, defaults, ctx)
+    _read_compare(compare_raw, ctx)
+
+
+def _last_values(raw: Mapping[str, list[str]]) -> dict[str, str]:
+    """One value per key: the last, with a notice naming each key given more than once."""
+    repeated = {k: v for k, v in raw.items() if len(v) > 1}
+    if repeated:
+        lines = "\n".join(f"- {k}: {', '.join(v)}; used {v[-1]}" for k, v in repeated.items())
+        notify(
+            "warning",
+            f"This link gives some settings more than once; the app used the last of each:\n\n{lines}",
+        )
+    return {k: v[-1] for k, v in raw.items() if v}
+
+
+def _read_views(params: Mapping[str, str], views: Sequence[View]) -> None:
+    errors = []
+    for v in views:
+        if v.query_key not in params:
             continue
-        raw = params.pop(qk)
-        value = _view_value(sk, raw, view_choices[sk])
-        if value is None:
-            allowed = ", ".join(_view_text(sk, c) for c in view_choices[sk])
-            view_errors.append(
-                InputError("is not one of the choices", file="link", field=qk, value=raw, allowed=allowed)
-            )
+        raw = params[v.query_key]
+        if raw in v.choices:
+            st.session_state[v.session_key] = v.choices[raw]
         else:
-            ss[sk] = value
-    scenario = None
+            allowed = ", ".join(v.choices)
+            errors.append(
+                InputError(
+                    "is not one of the choices", file="link", field=v.query_key, value=raw, allowed=allowed
+                )
+            )
+    if errors:
+        notify_errors(
+            "Some view settings in this link were not understood and were left at their defaults:", errors
+        )
+
+
+def _notice_near_misses(unknown: list[str], known: list[str]) -> None:
+    """An unknown key that looks like a typo of one of ours is named (it is still kept)."""
+    hints = [(k, hit) for k in dict.fromkeys(unknown) if (hit := links.near_miss(k, known))]
+    if hints:
+        lines = "\n".join(f"- {k}: did you mean {hit}?" for k, hit in hints)
+        notify(
+            "warning",
+            f"This link has keys the app does not use; they were left in the address bar:\n\n{lines}",
+        )
+
+
+def _read_scenario(params: Mapping[str, str], defaults: Defaults, ctx: links.LinkContext) -> None:
+    scenario, preset = None, None
     if params:
         try:
-            scenario = scenario_from_query(params, first_year=defaults.first_year)
+            scenario, preset = links.scenario_from_query(params, ctx)
         except InputErrors as exc:
             notify_errors(
                 "This link's scenario has problems, so the app shows the baseline instead:", exc.errors
             )
-    load(scenario, defaults)
-    if compare_raw:
-        kept, errors = decode_compare(compare_raw, first_year=defaults.first_year)
-        ss[COMPARED] = kept[:MAX_COMPARED]
-        if errors:
-            notify_errors("Some compared scenarios in this link have problems and were left out:", errors)
-    if view_errors:
-        notify_errors(
-            "Some view settings in this link were not understood and were left at their defaults:",
-            view_errors,
+    if links.BASE in params and scenario is not None:
+        name = params[links.BASE]
+        notify(
+            "info",
+            f"This link's `base={name}` was read as `preset={name}`: the scenario starts from "
+            + ("current policy." if preset is None else f"the shipped scenario {name}."),
+        )
+    load(scenario, defaults, origin="opened from a link" if scenario is not None else "", preset=preset)
+
+
+def _read_compare(values: list[str], ctx: links.LinkContext) -> None:
+    if not values:
+        return
+    kept, errors = decode_compare(values[:MAX_COMPARED], ctx)
+    st.session_state[COMPARED] = kept
+    if errors:
+        notify_errors("Some compared scenarios in this link have problems and were left out:", errors)
+    if len(values) > MAX_COMPARED:
+        notify(
+            "warning",
+            f"This link compares {len(values)} scenarios; the app keeps at most {MAX_COMPARED} and "
+            f"left out the last {len(values) - MAX_COMPARED}.",
         )
 
 
-def _view_value(session_key: str, raw: str, choices: list[Any]) -> Any:
-    """A view setting from its query text, or ``None`` when it is not one of the choices."""
-    if session_key == LOG_SCALE_KEY:
-        return {"log": True, "linear": False}.get(raw)
-    try:
-        value = int(raw)
-    except ValueError:
-        return None
-    return value if value in choices else None
+def encode_compare(scenarios: Sequence[Scenario], ctx: links.LinkContext) -> list[str]:
+    """Each compared scenario as one URL-encoded query string (a repeated ``compare`` parameter)."""
+    return [urlencode(links.scenario_to_query(s, ctx)) for s in scenarios]
 
 
-def _view_text(session_key: str, choice: Any) -> str:
-    if session_key == LOG_SCALE_KEY:
-        return "log" if choice else "linear"
-    return str(choice)
+def decode_compare(values: Sequence[str], ctx: links.LinkContext) -> tuple[list[Scenario], list[InputError]]:
+    """Scenarios from ``compare`` parameters; a bad one is reported and left out."""
+    out: list[Scenario] = []
+    errors: list[InputError] = []
+    for i, raw in enumerate(values, start=1):
+        try:
+            out.append(links.scenario_from_query(dict(parse_qsl(raw)), ctx, source=f"compare #{i}")[0])
+        except InputErrors as exc:
+            errors.extend(exc.errors)
+    return out, errors
 
 
-def desired_query(scenario: Scenario, view: dict[str, str]) -> dict[str, str | list[str]]:
+# --------------------------------------------------------------------------- writing the link
+
+
+def desired_query(scenario: Scenario, ctx: links.LinkContext, views: Sequence[View]) -> dict[str, list[str]]:
     """The query string that reproduces this view: the scenario, the view settings that differ
-    from their defaults, and the compare set."""
-    desired: dict[str, str | list[str]] = dict(scenario_to_query(scenario))
-    desired.update(view)
+    from their defaults, the compare set, then the link's keys the app does not use."""
+    ss = st.session_state
+    out: dict[str, list[str]] = {k: [v] for k, v in links.scenario_to_query(scenario, ctx).items()}
+    for v in views:
+        value = ss.get(v.session_key, v.default)
+        text = v.text(value)
+        if value != v.default and text is not None:
+            out[v.query_key] = [text]
     kept = compared()
     if kept:
-        desired[COMPARE_KEY] = encode_compare(kept)
-    return desired
+        out[COMPARE_KEY] = encode_compare(kept, ctx)
+    for k, x in ss.get(KEPT_PARAMS, []):
+        out.setdefault(k, []).append(x)
+    return out
 
 
-def share_link(query: dict[str, str | list[str]]) -> str:
+def share_link(query: Mapping[str, list[str]]) -> str:
     """The full address of this view (the page's own address when known, else the query alone)."""
     text = urlencode(query, doseq=True, safe=".:,/")
     base = (st.context.url or "").split("?", 1)[0]
     return f"{base}?{text}" if text else (base or "(the app's address: the baseline has no parameters)")
 
 
-def sync_url(query: dict[str, str | list[str]]) -> None:
+def sync_url(query: Mapping[str, list[str]]) -> None:
     """Write ``query`` (from :func:`desired_query`) into the address bar, only when it changed
     (so nothing reruns)."""
-    current = {
-        k: st.query_params.get_all(k) if k == COMPARE_KEY else st.query_params[k] for k in st.query_params
-    }
-    if current != query:
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    if current != dict(query):
         st.query_params.from_dict(query)

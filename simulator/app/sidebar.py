@@ -1,9 +1,12 @@
-"""The sidebar: policy levers, the policy start year, presets, reset, and the assumptions panel.
+"""The sidebar: presets, reset, each policy lever with its own timing, the assumptions panel.
 
 Every slider is generated from :data:`simulator.levers.LEVERS` and :data:`~simulator.levers.ASSUMPTIONS`
 (label, unit, range, step, default and source); nothing here retypes a number. Widget values live
-in ``st.session_state`` under the keys below; :mod:`simulator.app.session` sets them from a
-link, a preset or an uploaded file, and mirrors the resulting scenario in the URL.
+in ``st.session_state`` under the keys below, together with what a loaded scenario says that has
+no widget (a lever's year-by-year path, an assumption's range); :func:`write_controls` and
+:func:`read_controls` move a whole :class:`~simulator.app.state.Controls` in and out, exactly.
+:mod:`simulator.app.session` sets them from a link, a preset or an uploaded file, and mirrors the
+resulting scenario in the URL.
 """
 
 from __future__ import annotations
@@ -13,11 +16,12 @@ from collections.abc import Callable
 import streamlit as st
 
 from simulator.app.state import (
-    TREND_DECIMALS,
     TREND_FIELDS,
     TREND_STEP,
+    AssumptionControl,
     Controls,
     Defaults,
+    LeverControl,
     assumption_decimals,
     assumption_step,
     lever_decimals,
@@ -25,14 +29,14 @@ from simulator.app.state import (
     trend_bounds,
 )
 from simulator.levers import ASSUMPTIONS, LEVERS, Assumption, Lever
-from simulator.scenario import TrendOverride
+from simulator.scenario import TrendOverride, default_start_year
 from simulator.settings import MAX_HORIZON
 
-START_KEY = "start_year"
-RAMP_KEY = "ramp_years"
 HORIZON_KEY = "horizon"
 NAME_KEY = "scenario_name"
 PRESET_KEY = "preset"
+NO_PRESET = "(current policy)"
+EXTRA_KEY, DESCRIPTION_KEY = "_extra", "_description"
 
 TREND_LABELS = {
     "growth_pct": ("Trend growth of the core", "% a year"),
@@ -41,66 +45,94 @@ TREND_LABELS = {
 }
 
 
-def lever_key(name: str) -> str:
-    return f"lever.{name}"
+LEVER, START, RAMP, TIMING = "lever", "start", "ramp", "timing"
+"""Widget keys of a lever: its slider, start year, ramp, and whether its timing popover is open."""
+PATH, CONSTANT = "_path", "_constant"
+"""What a loaded scenario says about a lever without a widget: a year-by-year path; whether it
+wrote the lever as a plain number."""
+ASSUME, ASSUME_FORM, TREND = "assume", "_assume_form", "trend"
+"""An assumption's slider and the override a loaded scenario gave it; a trend slider."""
 
 
-def assumption_key(name: str) -> str:
-    return f"assume.{name}"
-
-
-def trend_key(name: str) -> str:
-    return f"trend.{name}"
+def key(kind: str, name: str) -> str:
+    """The session-state key of one ``kind`` of value for a lever, assumption or trend field."""
+    return f"{kind}.{name}"
 
 
 def control_keys() -> list[str]:
-    """Every session-state key that holds part of the scenario."""
+    """Every widget key that holds part of the scenario (kept alive across pages)."""
     return [
-        *(lever_key(lv.name) for lv in LEVERS),
-        *(assumption_key(a.name) for a in ASSUMPTIONS),
-        *(trend_key(t) for t in TREND_FIELDS),
-        START_KEY,
-        RAMP_KEY,
+        *(key(k, lv.name) for lv in LEVERS for k in (LEVER, START, RAMP)),
+        *(key(ASSUME, a.name) for a in ASSUMPTIONS),
+        *(key(TREND, t) for t in TREND_FIELDS),
         HORIZON_KEY,
         NAME_KEY,
     ]
 
 
-def _as_widget(value: float, decimals: int) -> float | int:
-    return round(value) if decimals == 0 else round(float(value), decimals)
+def _slider_value(lever: Lever, value: float) -> float | int:
+    return int(value) if lever.whole else float(value)
 
 
 def write_controls(c: Controls) -> None:
-    """Put ``c`` into the widgets' session state (call before the widgets are drawn, or in a callback)."""
+    """Put ``c`` into session state, exactly (call before the widgets are drawn, or in a callback)."""
     ss = st.session_state
     for lv in LEVERS:
-        ss[lever_key(lv.name)] = _as_widget(c.levers[lv.name], lever_decimals(lv))
+        lc = c.levers[lv.name]
+        ss[key(LEVER, lv.name)] = _slider_value(lv, lc.value)
+        ss[key(START, lv.name)] = lc.start
+        ss[key(RAMP, lv.name)] = lc.ramp
+        ss[key(PATH, lv.name)] = lc.values
+        ss[key(CONSTANT, lv.name)] = lc.constant
     for a in ASSUMPTIONS:
-        ss[assumption_key(a.name)] = _as_widget(c.assumptions[a.name], assumption_decimals(a))
+        ac = c.assumptions[a.name]
+        ss[key(ASSUME, a.name)] = float(ac.central)
+        ss[key(ASSUME_FORM, a.name)] = ac.loaded
     for t in TREND_FIELDS:
-        ss[trend_key(t)] = round(float(c.trend[t]), TREND_DECIMALS[t])
-    ss[START_KEY] = c.start_year
-    ss[RAMP_KEY] = c.ramp_years
+        ss[key(TREND, t)] = float(c.trend[t])
     ss[HORIZON_KEY] = c.horizon
     ss[NAME_KEY] = c.name
-    ss["_extra"] = dict(c.extra)
-    ss["_description"] = c.description
+    ss[EXTRA_KEY] = dict(c.extra)
+    ss[DESCRIPTION_KEY] = c.description
+
+
+def snap(lever: Lever, value: float) -> float:
+    """A slider value from the browser on the lever's grid (1.4000000000000001 -> 1.4); a value
+    off the grid (a file's 22.5 on a grid of whole numbers) is kept exactly."""
+    k = round((value - lever.min) / lever.step)
+    on = lever.min + k * lever.step
+    return round(on, lever_decimals(lever)) if abs(value - on) <= 1e-9 * max(1.0, abs(value)) else value
+
+
+def read_lever(lever: Lever, first_year: int) -> LeverControl:
+    ss = st.session_state
+    n = lever.name
+    return LeverControl(
+        value=snap(lever, float(ss.get(key(LEVER, n), lever.default))),
+        start=int(ss.get(key(START, n), default_start_year(first_year))),
+        ramp=int(ss.get(key(RAMP, n), 0)),
+        values=ss.get(key(PATH, n)),
+        constant=bool(ss.get(key(CONSTANT, n), False)),
+    )
 
 
 def read_controls(defaults: Defaults) -> Controls:
-    """The widgets' current values as :class:`Controls`."""
+    """The sidebar's current values as :class:`Controls`."""
     ss = st.session_state
     d = defaults.controls()
     return Controls(
-        levers={lv.name: float(ss.get(lever_key(lv.name), lv.default)) for lv in LEVERS},
-        start_year=int(ss.get(START_KEY, d.start_year)),
-        ramp_years=int(ss.get(RAMP_KEY, d.ramp_years)),
-        assumptions={a.name: float(ss.get(assumption_key(a.name), a.central)) for a in ASSUMPTIONS},
-        trend={t: float(ss.get(trend_key(t), d.trend[t])) for t in TREND_FIELDS},
+        levers={lv.name: read_lever(lv, defaults.first_year) for lv in LEVERS},
+        assumptions={
+            a.name: AssumptionControl(
+                float(ss.get(key(ASSUME, a.name), a.central)), ss.get(key(ASSUME_FORM, a.name))
+            )
+            for a in ASSUMPTIONS
+        },
+        trend={t: float(ss.get(key(TREND, t), d.trend[t])) for t in TREND_FIELDS},
         horizon=int(ss.get(HORIZON_KEY, d.horizon)),
         name=str(ss.get(NAME_KEY, d.name)).strip() or d.name,
-        description=ss.get("_description", ""),
-        extra=ss.get("_extra", {}),
+        description=ss.get(DESCRIPTION_KEY, ""),
+        extra=ss.get(EXTRA_KEY, {}),
     )
 
 
@@ -108,24 +140,26 @@ def read_controls(defaults: Defaults) -> Controls:
 
 
 def lever_help(lv: Lever) -> str:
+    """The lever's help: range, current policy and its source, the effect, the effect sizes (their
+    sources are in the assumptions panel, so the tooltip fits on a laptop screen)."""
     refs = "; ".join(f"{name}: {v:g}" for name, v in lv.reference_points)
+    sizes = "; ".join(f"{a.label.lower()} {a.low:g} to {a.high:g} {a.unit}" for a in lv.assumptions)
     parts = [
         f"**{lv.label}** ({lv.unit}); range {lv.range_text}.",
         f"**Current policy: {lv.default:g}.** {lv.default_source}",
-        f"**Effect:** {lv.effect}",
+        f"**Effect:** {lv.effect} Effect sizes: {sizes} (sources under *Assumptions* below).",
     ]
     if refs:
         parts.append(f"**Reference points:** {refs}.")
-    for a in lv.assumptions:
-        parts.append(f"**{a.label}:** {a.low:g} to {a.high:g} {a.unit}, central {a.central:g}. {a.source}")
     return "\n\n".join(parts)
 
 
 def assumption_help(a: Assumption) -> str:
     return (
         f"Sampled from a triangular distribution: low {a.low:g}, central {a.central:g}, high {a.high:g} "
-        f"({a.unit}). Moving the central value scales the range with it. Allowed: {a.bounds[0]:g} to "
-        f"{a.bounds[1]:g}.\n\n**Source:** {a.source}"
+        f"({a.unit}). Moving the central value scales the range with it (a range or a fixed value from "
+        f"a loaded scenario keeps its form). Allowed: {a.bounds[0]:g} to {a.bounds[1]:g}.\n\n"
+        f"**Source:** {a.source}"
     )
 
 
@@ -143,31 +177,84 @@ def trend_help(name: str, calibrated: float) -> str:
 
 
 def _lever_slider(lv: Lever) -> None:
-    d = lever_decimals(lv)
-    kind = int if d == 0 else float
+    kind = int if lv.whole else float
     st.slider(
         f"{lv.label} ({lv.unit})",
         min_value=kind(lv.min),
         max_value=kind(lv.max),
         step=kind(lv.step),
-        key=lever_key(lv.name),
+        key=key(LEVER, lv.name),
         help=lever_help(lv),
-        format="%d" if d == 0 else f"%.{d}f",
+        format="%d" if lv.whole else "%g",
     )
 
 
+def _clear_path(name: str) -> None:
+    """Replace a year-by-year path from a file by one value from its first year (the slider's)."""
+    ss = st.session_state
+    ss[key(PATH, name)] = None
+    ss[key(RAMP, name)] = 0
+
+
+def _lever_timing(lv: Lever, defaults: Defaults, start_reason: str) -> None:
+    """The lever's path in words, next to its slider, and its start year and ramp."""
+    control = read_lever(lv, defaults.first_year)
+    label = control.timing_text(lv, defaults.first_year)
+    timing = st.popover(
+        label,
+        icon=":material/schedule:",
+        type="tertiary",
+        width="stretch",
+        key=key(TIMING, lv.name),
+        on_change="rerun",
+    )
+    if not timing.open:  # drawn only while open (a slider move then redraws less); values stay
+        return
+    with timing:
+        if control.values is not None:
+            st.markdown("**Year by year, from the loaded file.** The slider sets the last year's value.")
+            st.button(
+                "Use one start year and a ramp instead",
+                key=f"clear_path.{lv.name}",
+                on_click=_clear_path,
+                args=(lv.name,),
+                help="The value then applies from the path's first year, at once.",
+            )
+            return
+        years = list(range(defaults.first_year, MAX_HORIZON + 1))
+        st.selectbox(
+            "Start year (FY)",
+            years,
+            key=key(START, lv.name),
+            help=f"First fiscal year of the change; before it, current policy. {start_reason}",
+        )
+        lo, hi = ramp_bounds()
+        st.number_input(
+            "Ramp (years)",
+            min_value=lo,
+            max_value=hi,
+            step=1,
+            key=key(RAMP, lv.name),
+            help="Years to reach the slider's value, in equal steps (0: at once).",
+        )
+
+
 def _assumption_slider(a: Assumption) -> None:
-    d = assumption_decimals(a)
-    kind = int if d == 0 else float
+    kind = int if assumption_decimals(a) == 0 else float
     st.slider(
         f"{a.label} ({a.unit})",
         min_value=kind(a.bounds[0]),
         max_value=kind(a.bounds[1]),
         step=kind(assumption_step(a)),
-        key=assumption_key(a.name),
+        key=key(ASSUME, a.name),
         help=assumption_help(a),
-        format=f"%.{d}f",
+        format="%g",
     )
+    form = AssumptionControl(
+        float(st.session_state[key(ASSUME, a.name)]), st.session_state.get(key(ASSUME_FORM, a.name))
+    ).form_text(a)
+    if form:
+        st.caption(form)
 
 
 def _assumptions_panel(defaults: Defaults) -> None:
@@ -186,9 +273,9 @@ def _assumptions_panel(defaults: Defaults) -> None:
             min_value=lo,
             max_value=hi,
             step=TREND_STEP[t],
-            key=trend_key(t),
+            key=key(TREND, t),
             help=trend_help(t, defaults.trend[t]),
-            format=f"%.{TREND_DECIMALS[t]}f",
+            format="%g",
         )
     st.selectbox(
         "Project to (FY)",
@@ -202,20 +289,20 @@ def render(
     defaults: Defaults,
     *,
     presets: list[str],
+    start_reason: str,
     on_preset: Callable[[], None],
     on_reset: Callable[[], None],
     upload: Callable[[], None],
 ) -> None:
     """Draw the sidebar. Values land in session state; :func:`read_controls` reads them."""
-    sb = st.sidebar
-    with sb:
+    with st.sidebar:
         st.header("Policy levers")
         st.selectbox(
             "Start from",
-            ["(current policy)", *presets],
+            [NO_PRESET, *presets],
             key=PRESET_KEY,
             on_change=on_preset,
-            help="Load a shipped scenario from `scenarios/`; the sliders then show it.",
+            help="Load a shipped scenario from `scenarios/`; the sliders and timings then show it.",
         )
         st.button(
             "Reset to baseline",
@@ -223,26 +310,14 @@ def render(
             width="stretch",
             help="Every lever at current policy, default assumptions and trend.",
         )
+        st.caption(
+            f"A lever you move changes from FY{default_start_year(defaults.first_year)} "
+            f"(FY{defaults.first_year} is under way). Under each slider, its timing: click it to set that "
+            "lever's start year and ramp."
+        )
         for lv in LEVERS:
             _lever_slider(lv)
-        st.markdown("**When the policies start**")
-        years = list(range(defaults.first_year, MAX_HORIZON + 1))
-        c1, c2 = st.columns(2)
-        c1.selectbox(
-            "Start year (FY)",
-            years,
-            key=START_KEY,
-            help="First fiscal year of every lever you move; before it, current policy.",
-        )
-        ramp_min, ramp_max = ramp_bounds()
-        c2.number_input(
-            "Ramp (years)",
-            min_value=ramp_min,
-            max_value=ramp_max,
-            step=1,
-            key=RAMP_KEY,
-            help="Years to reach the new values, in equal steps (0: at once).",
-        )
+            _lever_timing(lv, defaults, start_reason)
         panel = st.expander("Assumptions: effect sizes and trend", key="assumptions_panel", on_change="rerun")
         if panel.open:  # drawn only while open; the values stay in session state meanwhile
             with panel:

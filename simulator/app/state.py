@@ -1,40 +1,40 @@
-"""What the sidebar shows, what scenario it stands for, and how both live in the URL.
+"""What the sidebar shows and the scenario it stands for, exactly, both ways.
 
-Pure functions, no Streamlit: the page code reads widget values into :class:`Controls`, turns
-them into a validated :class:`~simulator.scenario.Scenario` with :func:`scenario_from_controls`,
-and mirrors that scenario in the query string with :func:`scenario_to_query`. Opening a link
-runs the other way: :func:`scenario_from_query` validates the query string through the same
-:func:`~simulator.scenario.validate_scenario` as a scenario file, and
-:func:`controls_from_scenario` sets the widgets.
+Pure functions, no Streamlit. The sidebar holds one :class:`LeverControl` per lever (the
+slider's value, the lever's own start year and ramp, and a year-by-year path when a loaded
+scenario has one), one :class:`AssumptionControl` per effect-size assumption, the trend and the
+horizon. :func:`controls_from_scenario` sets them from a scenario and
+:func:`scenario_from_controls` reads the scenario back; the two are inverse: loading a scenario
+and reading it back gives a scenario with the same paths (hence the same numbers as
+``simulator run``), and moving one slider changes that lever's value and nothing else.
 
-The sidebar can show a lever as one value from one start year (shared by every lever moved,
-with an optional ramp). A scenario loaded from a file or a preset may say more (a path of
-yearly values, a lever-specific start, an assumption given as low/central/high): those parts
-are kept as they are until the user moves that lever's slider.
+The one value a slider shows for a lever is where its path ends: a constant, the ``value`` of
+a ``value`` path, or the last year's value of a ``values`` path. A lever whose slider is at
+current policy is left out of the scenario (its path is then exactly current policy), so a
+slider moved away and back gives back the same scenario.
 
-The query string holds only what differs from the baseline, in the scenario file's own
-field paths (``levers.tech_zones=40``, ``assumptions.vc_funding.export_yield=0.2``,
-``trend.growth_pct=12``), plus ``start`` and ``ramp`` for the sidebar's start year, so a
-link reads like the YAML it stands for.
+The query string (links) lives in :mod:`simulator.app.links`.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
 
 from pydantic import BaseModel
 
 from simulator.errors import InputError, InputErrors
-from simulator.levers import ASSUMPTION_BY_NAME, ASSUMPTIONS, LEVERS, Assumption, Lever
+from simulator.levers import ASSUMPTIONS, LEVER_BY_NAME, LEVERS, Assumption, Lever
 from simulator.scenario import (
+    AssumptionOverride,
     LeverPath,
+    LeverSetting,
     Scenario,
     TrendOverride,
+    default_start_year,
+    is_current_policy,
     validate_scenario,
 )
 from simulator.settings import MAX_DRAWS
@@ -43,10 +43,6 @@ DEFAULT_NAME = "my-scenario"
 """Name of a scenario made in the sidebar until the user names it."""
 
 TREND_FIELDS: tuple[str, ...] = tuple(TrendOverride.model_fields)
-VIEW_KEYS = ("start", "ramp")
-"""Query keys that are not scenario fields: the sidebar's shared start year and ramp."""
-COMPARE_KEY = "compare"
-ASSUMPTION_PARTS = ("low", "central", "high", "fixed")
 
 
 # --------------------------------------------------------------------------- slider geometry
@@ -105,7 +101,131 @@ def on_grid(x: float, lo: float, step: float) -> bool:
     return math.isclose(k, round(k), abs_tol=1e-6)
 
 
-# --------------------------------------------------------------------------- controls
+# --------------------------------------------------------------------------- one lever
+
+
+@dataclass(frozen=True)
+class LeverControl:
+    """One lever in the sidebar: its slider, its timing, and a year-by-year path if it has one."""
+
+    value: float
+    """Where the lever's path ends (the slider)."""
+    start: int
+    """First fiscal year of the change (before it: current policy)."""
+    ramp: int = 0
+    """Years to reach ``value`` in equal steps (0 or 1: at once)."""
+    values: tuple[tuple[int, float], ...] | None = None
+    """A year-by-year path from a scenario file; the slider then sets its last year's value."""
+    constant: bool = False
+    """Written as a plain number (a constant from the first projection year) while the timing
+    stays at the first projection year with no ramp: a file's ``tech_zones: 16`` stays that."""
+
+    @classmethod
+    def of(cls, lever: Lever, setting: LeverSetting | None, first_year: int) -> LeverControl:
+        """The control that shows ``setting`` (``None``: current policy)."""
+        if setting is None:
+            return cls(float(lever.default), default_start_year(first_year))
+        if isinstance(setting, int | float):
+            return cls(float(setting), first_year, constant=True)
+        if setting.values is not None:
+            pts = tuple(sorted((int(y), float(v)) for y, v in setting.values.items()))
+            return cls(pts[-1][1], pts[0][0], values=pts)
+        start = setting.start if setting.start is not None else first_year
+        return cls(float(setting.value), start, setting.ramp_years)
+
+    def setting(self, lever: Lever, first_year: int) -> LeverSetting | None:
+        """The lever's setting in the scenario (``None`` when it is current policy every year)."""
+        out: LeverSetting
+        if self.values is not None:
+            pts = dict(self.values)
+            pts[max(pts)] = self.value
+            out = LeverPath(values=pts)
+        elif self.constant and self.start == first_year and self.ramp == 0:
+            out = float(self.value)
+        else:
+            out = LeverPath(value=float(self.value), start=self.start, ramp_years=self.ramp)
+        return None if is_current_policy(lever, out) else out
+
+    def with_value(self, value: float) -> LeverControl:
+        return replace(self, value=float(value))
+
+    def timing_text(self, lever: Lever, first_year: int) -> str:
+        """How the lever changes over time, in words (shown next to its slider)."""
+        if self.values is not None:
+            pts = dict(self.values)
+            pts[max(pts)] = self.value
+            steps = ", ".join(f"FY{y}: {v:g}" for y, v in sorted(pts.items()))
+            return f"Year by year, from the file: {steps}; current policy before."
+        if self.value == lever.default:
+            return f"Current policy ({lever.default:g})."
+        if self.start == first_year and self.ramp <= 1:
+            return f"{self.value:g} from FY{first_year} on."
+        if self.ramp <= 1:
+            return f"{self.value:g} from FY{self.start}; current policy ({lever.default:g}) before."
+        return (
+            f"From {lever.default:g} in FY{self.start - 1} to {self.value:g} in "
+            f"FY{self.start + self.ramp - 1}, in {self.ramp} equal steps."
+        )
+
+
+# --------------------------------------------------------------------------- one assumption
+
+
+@dataclass(frozen=True)
+class AssumptionControl:
+    """One effect-size assumption in the sidebar: its central value (the slider) and the form a
+    loaded scenario gave it (a range or a fixed value), which the slider keeps."""
+
+    central: float
+    loaded: AssumptionOverride | None = None
+
+    @classmethod
+    def of(cls, a: Assumption, override: AssumptionOverride | None) -> AssumptionControl:
+        if override is None:
+            return cls(float(a.central))
+        value = override.fixed if override.fixed is not None else override.central
+        return cls(float(value), override)
+
+    def setting(self, a: Assumption) -> AssumptionOverride | None:
+        """The override in the scenario: the loaded form with the slider's central value."""
+        c, old = float(self.central), self.loaded
+        if old is not None and old.fixed is not None:
+            return AssumptionOverride(fixed=c)
+        if old is not None and old.low is not None and old.low <= c <= old.high:
+            return AssumptionOverride(low=old.low, central=c, high=old.high)
+        if c == a.central and (old is None or old.low is None):
+            return None
+        return AssumptionOverride(central=c)
+
+    def form_text(self, a: Assumption) -> str | None:
+        """The loaded form in words, when it is not the declared range moved with the slider."""
+        s = self.setting(a)
+        if s is None or (s.low is None and s.fixed is None):
+            return None
+        if s.fixed is not None:
+            return f"Fixed at {s.fixed:g} (no uncertainty), as the loaded scenario says."
+        return f"Drawn from {s.low:g} to {s.high:g} {a.unit}, as the loaded scenario says."
+
+
+# --------------------------------------------------------------------------- the sidebar
+
+
+@dataclass(frozen=True)
+class Controls:
+    """The sidebar's values: the whole scenario."""
+
+    levers: Mapping[str, LeverControl]
+    assumptions: Mapping[str, AssumptionControl]
+    trend: Mapping[str, float]
+    horizon: int
+    name: str = DEFAULT_NAME
+    description: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Scenario fields without a widget (draws, seed), carried over from a loaded scenario."""
+
+    def with_lever(self, name: str, value: float) -> Controls:
+        """These controls with one lever's slider moved (its timing and form kept)."""
+        return replace(self, levers={**self.levers, name: self.levers[name].with_value(value)})
 
 
 @dataclass(frozen=True)
@@ -119,153 +239,67 @@ class Defaults:
 
     def controls(self) -> Controls:
         return Controls(
-            levers={lv.name: lv.default for lv in LEVERS},
-            start_year=self.first_year,
-            ramp_years=0,
-            assumptions={a.name: a.central for a in ASSUMPTIONS},
+            levers={lv.name: LeverControl.of(lv, None, self.first_year) for lv in LEVERS},
+            assumptions={a.name: AssumptionControl.of(a, None) for a in ASSUMPTIONS},
             trend=dict(self.trend),
             horizon=self.horizon,
         )
 
 
-@dataclass(frozen=True)
-class Controls:
-    """The sidebar's values."""
-
-    levers: Mapping[str, float]
-    start_year: int
-    ramp_years: int
-    assumptions: Mapping[str, float]
-    """Central value of each effect-size assumption."""
-    trend: Mapping[str, float]
-    horizon: int
-    name: str = DEFAULT_NAME
-    description: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
-    """Scenario fields without a widget (draws, seed), carried over from a loaded scenario."""
-
-
-def _display_value(lever: Lever, setting: float | LeverPath | None) -> float:
-    """The one value a slider shows for a lever setting (a path shows where it ends)."""
-    if setting is None:
-        return float(lever.default)
-    if isinstance(setting, int | float):
-        return float(setting)
-    if setting.value is not None:
-        return float(setting.value)
-    return float(setting.values[max(setting.values)])
-
-
-def _common_start(scenario: Scenario, first_year: int) -> tuple[int, int]:
-    """The (start, ramp) most ``value`` paths of the scenario share (first year, 0 if none)."""
-    counts = Counter(
-        (s.start if s.start is not None else first_year, s.ramp_years)
-        for s in scenario.lever_settings().values()
-        if isinstance(s, LeverPath) and s.value is not None
-    )
-    if not counts:
-        return first_year, 0
-    return max(counts.items(), key=lambda kv: (kv[1], -kv[0][0]))[0]
-
-
-def _owned_by_slider(
-    lever: Lever, setting: float | LeverPath | None, start: int, ramp: int, first_year: int
-) -> bool:
-    """Whether the sidebar can show this setting exactly (one value on the slider's grid,
-    starting at the shared start year with the shared ramp)."""
-    value = _display_value(lever, setting)
-    if not (lever.min <= value <= lever.max and on_grid(value, lever.min, lever.step)):
-        return False
-    if setting is None or isinstance(setting, int | float):
-        return (start == first_year and ramp == 0) or value == lever.default
-    if setting.value is None:
-        return False
-    s_start = setting.start if setting.start is not None else first_year
-    return (s_start, setting.ramp_years) == (start, ramp)
-
-
 def controls_from_scenario(scenario: Scenario, defaults: Defaults) -> Controls:
-    """The sidebar values that show ``scenario`` (resolved: no base)."""
-    start, ramp = _common_start(scenario, defaults.first_year)
+    """The sidebar values that show ``scenario`` (resolved: no base) exactly."""
     settings = scenario.lever_settings()
     overrides = scenario.assumption_overrides()
-    assumptions = {}
-    for a in ASSUMPTIONS:
-        ov = overrides.get(a.name)
-        assumptions[a.name] = a.central if ov is None else ov.apply(a)[1]
     trend = dict(defaults.trend)
     trend.update(scenario.trend.model_dump(exclude_none=True))
-    extra = {k: getattr(scenario, k) for k in ("draws", "seed") if getattr(scenario, k) is not None}
     return Controls(
-        levers={lv.name: _display_value(lv, settings.get(lv.name)) for lv in LEVERS},
-        start_year=start,
-        ramp_years=ramp,
-        assumptions=assumptions,
+        levers={lv.name: LeverControl.of(lv, settings.get(lv.name), defaults.first_year) for lv in LEVERS},
+        assumptions={a.name: AssumptionControl.of(a, overrides.get(a.name)) for a in ASSUMPTIONS},
         trend=trend,
         horizon=scenario.horizon if scenario.horizon is not None else defaults.horizon,
         name=scenario.name,
         description=scenario.description,
-        extra=extra,
+        extra={k: getattr(scenario, k) for k in ("draws", "seed") if getattr(scenario, k) is not None},
     )
 
 
-def scenario_from_controls(
-    controls: Controls, loaded: Scenario | None, defaults: Defaults, *, source: str = "sidebar"
-) -> Scenario:
-    """The scenario the sidebar stands for, validated.
-
-    ``loaded`` is the scenario the sidebar was last set from (a preset, an upload, a link;
-    resolved, no base), or ``None`` for the baseline. Its parts that the sidebar cannot show
-    exactly are kept until the user moves the slider that stands for them.
-    """
-    shown = controls_from_scenario(loaded, defaults) if loaded is not None else defaults.controls()
-    loaded_levers = loaded.lever_settings() if loaded is not None else {}
-    loaded_assumptions = loaded.assumption_overrides() if loaded is not None else {}
+def scenario_from_controls(controls: Controls, defaults: Defaults, *, source: str = "sidebar") -> Scenario:
+    """The scenario the sidebar stands for, validated (raises :class:`InputErrors`)."""
     doc: dict[str, Any] = {"name": controls.name}
     if controls.description:
         doc["description"] = controls.description
-
-    levers: dict[str, Any] = {}
+    levers = {}
     for lv in LEVERS:
-        value = controls.levers[lv.name]
-        old = loaded_levers.get(lv.name)
-        kept = old is not None and not _owned_by_slider(
-            lv, old, shown.start_year, shown.ramp_years, defaults.first_year
-        )
-        if kept and value == shown.levers[lv.name]:
-            levers[lv.name] = old.model_dump(exclude_none=True) if isinstance(old, LeverPath) else old
-        elif value != lv.default:
-            levers[lv.name] = _lever_doc(value, controls.start_year, controls.ramp_years, defaults)
-    if levers:
-        doc["levers"] = levers
-
-    assumptions: dict[str, Any] = {}
+        s = controls.levers[lv.name].setting(lv, defaults.first_year)
+        if s is not None:
+            levers[lv.name] = s.model_dump(exclude_none=True) if isinstance(s, LeverPath) else s
+    assumptions = {}
     for a in ASSUMPTIONS:
-        central = controls.assumptions[a.name]
-        old = loaded_assumptions.get(a.name)
-        if old is not None and central == shown.assumptions[a.name]:
-            assumptions[a.name] = old.model_dump(exclude_none=True)
-        elif central != a.central:
-            assumptions[a.name] = {"central": central}
-    if assumptions:
-        doc["assumptions"] = assumptions
-
+        o = controls.assumptions[a.name].setting(a)
+        if o is not None:
+            assumptions[a.name] = o.model_dump(exclude_none=True)
     trend = {k: v for k, v in controls.trend.items() if v != defaults.trend[k]}
-    if trend:
-        doc["trend"] = trend
+    parts = {"levers": levers, "assumptions": assumptions, "trend": trend}
+    doc.update({k: v for k, v in parts.items() if v})
     if controls.horizon != defaults.horizon:
         doc["horizon"] = controls.horizon
     doc.update(controls.extra)
-    return validate_scenario(doc, first_year=defaults.first_year, source=source)
+    return resolved(validate_scenario(doc, first_year=defaults.first_year, source=source))
 
 
-def _lever_doc(value: float, start: int, ramp: int, defaults: Defaults) -> float | dict[str, Any]:
-    if start == defaults.first_year and ramp == 0:
-        return value
-    out: dict[str, Any] = {"value": value, "start": start}
-    if ramp:
-        out["ramp_years"] = ramp
-    return out
+def resolved(scenario: Scenario) -> Scenario:
+    """``scenario`` marked as resolved (``base`` None), as the shipped presets and uploads are once
+    merged onto their bases: a scenario from the sidebar or a link states everything itself."""
+    return scenario.model_copy(update={"base": None}) if scenario.base is not None else scenario
+
+
+def without_current_policy(scenario: Scenario) -> Scenario:
+    """``scenario`` without the levers it holds at current policy in every year (same paths)."""
+    kept = {k: v for k, v in scenario.lever_settings().items() if not is_current_policy(LEVER_BY_NAME[k], v)}
+    if len(kept) == len(scenario.lever_settings()):
+        return scenario
+    levers_model: Any = type(scenario.levers)  # built at import from the lever declarations
+    return scenario.model_copy(update={"levers": levers_model.model_construct(**kept)})
 
 
 def is_baseline(scenario: Scenario) -> bool:
@@ -273,104 +307,22 @@ def is_baseline(scenario: Scenario) -> bool:
     return not scenario.lever_settings()
 
 
-# --------------------------------------------------------------------------- query string
-
-
-def scenario_to_query(scenario: Scenario, *, include_name: bool = True) -> dict[str, str]:
-    """The scenario as flat query parameters: only what differs from the baseline."""
-    doc = scenario.to_document()
-    out: dict[str, str] = {}
-    if include_name and doc.get("name") != DEFAULT_NAME:
-        out["name"] = doc["name"]
-    if doc.get("description"):
-        out["description"] = doc["description"]
-    if scenario.base is not None and scenario.base != "baseline":
-        out["base"] = scenario.base
-    levers = doc.get("levers", {})
-    shared = _shared_start(levers)
-    if shared is not None:
-        out["start"] = str(shared[0])
-        if shared[1]:
-            out["ramp"] = str(shared[1])
-    for name, setting in levers.items():
-        if isinstance(setting, dict) and shared is not None:
-            out[f"levers.{name}"] = _text(setting["value"])
-        else:
-            _flatten(f"levers.{name}", setting, out)
-    for name, ov in doc.get("assumptions", {}).items():
-        if set(ov) == {"central"}:
-            out[f"assumptions.{name}"] = _text(ov["central"])
-        else:
-            _flatten(f"assumptions.{name}", ov, out)
-    _flatten("trend", doc.get("trend", {}), out)
-    for k in ("draws", "seed", "horizon"):
-        if k in doc:
-            out[k] = _text(doc[k])
+def changes(scenario: Scenario, reference: Scenario | None) -> list[str]:
+    """What ``scenario`` sets differently from ``reference`` (``None``: the baseline), in words:
+    each lever's label, then the assumptions, the trend and the run settings that differ."""
+    a = scenario.lever_settings()
+    b = reference.lever_settings() if reference is not None else {}
+    out = [lv.label for lv in LEVERS if a.get(lv.name) != b.get(lv.name)]
+    ref = reference if reference is not None else Scenario(name=DEFAULT_NAME)
+    mine, theirs = scenario.assumption_overrides(), ref.assumption_overrides()
+    out += [f"{x.label} (assumption)" for x in ASSUMPTIONS if mine.get(x.name) != theirs.get(x.name)]
+    if scenario.trend != ref.trend:
+        out.append("the trend")
+    out += [k for k in ("draws", "seed", "horizon") if getattr(scenario, k) != getattr(ref, k)]
     return out
 
 
-def _shared_start(levers: Mapping[str, Any]) -> tuple[int, int] | None:
-    """(start, ramp) when every lever is a ``value`` path with the same start and ramp."""
-    forms = {
-        (s.get("start"), s.get("ramp_years", 0))
-        if isinstance(s, dict) and set(s) <= {"value", "start", "ramp_years"} and "start" in s
-        else None
-        for s in levers.values()
-    }
-    if len(forms) == 1 and None not in forms:
-        return forms.pop()
-    return None
-
-
-def _flatten(prefix: str, value: Any, out: dict[str, str]) -> None:
-    if isinstance(value, dict):
-        for k, v in value.items():
-            _flatten(f"{prefix}.{k}", v, out)
-    else:
-        out[prefix] = _text(value)
-
-
-def _text(x: Any) -> str:
-    if isinstance(x, float) and x.is_integer():
-        return str(int(x))
-    return str(x)
-
-
-def scenario_from_query(params: Mapping[str, str], *, first_year: int, source: str = "link") -> Scenario:
-    """Validate flat query parameters as a scenario (:func:`scenario_to_query` in reverse).
-
-    Raises :class:`~simulator.errors.InputErrors` naming the parameter, the bad value and what
-    is allowed; keys that are not scenario fields get the usual "did you mean".
-    """
-    doc: dict[str, Any] = {"name": DEFAULT_NAME}
-    errors: list[InputError] = []
-    start = ramp = None
-    for key, raw in params.items():
-        if key == COMPARE_KEY:
-            continue
-        if key in VIEW_KEYS:
-            try:
-                n = int(raw)
-            except ValueError:
-                errors.append(InputError("must be a whole number", file=source, field=key, value=raw))
-                continue
-            if key == "start":
-                start = n
-            else:
-                ramp = n
-            continue
-        path = _split(key)
-        _set(doc, path, _number(raw) if path[0] not in ("name", "description", "base") else raw)
-    if errors:
-        raise InputErrors(errors)
-    if start is not None or ramp is not None:
-        for name, setting in list(doc.get("levers", {}).items()):
-            if not isinstance(setting, dict):
-                path: dict[str, Any] = {"value": setting, "start": start if start is not None else first_year}
-                if ramp:
-                    path["ramp_years"] = ramp
-                doc["levers"][name] = path
-    return within_app_limits(validate_scenario(doc, first_year=first_year, source=source), source)
+# --------------------------------------------------------------------------- limits
 
 
 MAX_APP_DRAWS = 50_000
@@ -394,65 +346,3 @@ def within_app_limits(scenario: Scenario, source: str) -> Scenario:
             ]
         )
     return scenario
-
-
-def _split(key: str) -> list[str]:
-    """Field path of a query key; assumption names contain a dot, so they are matched whole."""
-    head, _, rest = key.partition(".")
-    if head == "assumptions" and rest:
-        for name in ASSUMPTION_BY_NAME:
-            if rest == name or rest.startswith(name + "."):
-                tail = rest[len(name) + 1 :]
-                return [head, name, *([tail] if tail else [])]
-        return [head, rest]
-    if head == "levers" and rest:
-        lever, _, sub = rest.partition(".")
-        if sub.startswith("values."):
-            return [head, lever, "values", sub.removeprefix("values.")]
-        return [head, lever, *([sub] if sub else [])]
-    return key.split(".")
-
-
-def _set(doc: dict[str, Any], path: list[str], value: Any) -> None:
-    node = doc
-    for p in path[:-1]:
-        nxt = node.get(p)
-        if not isinstance(nxt, dict):
-            nxt = {} if nxt is None else {"value": nxt}
-            node[p] = nxt
-        node = nxt
-    last = path[-1]
-    if isinstance(node.get(last), dict):
-        node[last]["value"] = value
-    else:
-        node[last] = value
-
-
-def _number(raw: str) -> Any:
-    """A query value as a number when it reads as one (validation reports it otherwise)."""
-    try:
-        f = float(raw)
-    except ValueError:
-        return raw
-    if not math.isfinite(f):
-        return raw
-    return int(f) if f.is_integer() and "." not in raw and "e" not in raw.lower() else f
-
-
-def encode_compare(scenarios: list[Scenario]) -> list[str]:
-    """Each compared scenario as one URL-encoded query string (a repeated ``compare`` parameter)."""
-    return [urlencode({"name": s.name, **scenario_to_query(s, include_name=False)}) for s in scenarios]
-
-
-def decode_compare(values: list[str], *, first_year: int) -> tuple[list[Scenario], list[InputError]]:
-    """Scenarios from ``compare`` parameters; a bad one is reported and left out."""
-    out: list[Scenario] = []
-    errors: list[InputError] = []
-    for i, raw in enumerate(values, start=1):
-        try:
-            out.append(
-                scenario_from_query(dict(parse_qsl(raw)), first_year=first_year, source=f"compare #{i}")
-            )
-        except InputErrors as exc:
-            errors.extend(exc.errors)
-    return out, errors

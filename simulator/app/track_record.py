@@ -28,6 +28,7 @@ from simulator.analysis.track_record import (
 )
 from simulator.app.charts import OKABE_ITO, _style
 from simulator.app.page_parts import TITLE_ROOM, csv_download, engine_or_stop
+from simulator.engine import Engine
 
 MET, MISSED, AFTER = "met", "missed", "stated after the year ended"
 STATUS_COLOURS = {MET: OKABE_ITO["blue"], MISSED: OKABE_ITO["vermillion"], AFTER: "#8C8C8C"}
@@ -227,13 +228,21 @@ def page() -> None:
     engine = engine_or_stop()
     st.title("Targets track record")
     past = past_targets(engine.data)
-    items = open_targets(engine)
-    p = pace(engine)
     st.markdown(
         "Every dated target on record against the reported figure for its deadline year (read from the "
         "observations, latest vintage), and every open target against the growth it needs. "
         f"**{summary(past)}**"
     )
+    _past_section(engine, past)
+    _open_section(engine, open_targets(engine), pace(engine))
+    st.caption(
+        "Reference ranges for the warnings: Pakistan's own full-year series and sourced episodes from "
+        "India and the Philippines (simulator/analysis/reference_growth.csv)."
+    )
+    st.dataframe(pd.DataFrame(plausibility.reference_rows(engine)), hide_index=True)
+
+
+def _past_section(engine: Engine, past: list[PastTarget]) -> None:
     st.altair_chart(record_chart(engine.history(), past), width="stretch")
     st.subheader("Past dated targets")
     st.dataframe(
@@ -259,6 +268,8 @@ def page() -> None:
         "tr_dl_past",
     )
 
+
+def _open_section(engine: Engine, items: list[OpenTarget], p: Pace) -> None:
     st.subheader("Open targets")
     st.markdown(
         f"From FY{p.base_year}'s ${p.base_musd / 1000:.2f}B. Achieved: **{p.recent_pct:.1f}% a year** over "
@@ -275,16 +286,7 @@ def page() -> None:
         },
     )
     st.markdown("\n".join(f"- {o.text()}" for o in items))
-    warnings = []
-    seen = set()
-    for o in items:
-        key = (o.target.amount_musd, o.target.deadline_fy)
-        if o.target.deadline_fy is None or key in seen:
-            continue
-        seen.add(key)
-        w = plausibility.check_goal(engine, Goal(o.target.amount_musd, o.target.deadline_fy, o.target))
-        if w is not None:
-            warnings.append(w)
+    warnings = open_target_warnings(engine, items)
     if warnings:
         with st.expander(
             f"Beyond anything observed: {len(warnings)} of the dated open targets", expanded=True
@@ -298,8 +300,19 @@ def page() -> None:
         "targets_open.csv",
         "tr_dl_open",
     )
-    st.caption(
-        "Reference ranges for the warnings: Pakistan's own full-year series and sourced episodes from "
-        "India and the Philippines (simulator/analysis/reference_growth.csv)."
-    )
-    st.dataframe(pd.DataFrame(plausibility.reference_rows(engine)), hide_index=True)
+
+
+def open_target_warnings(engine: Engine, items: list[OpenTarget]) -> list[plausibility.PlausibilityWarning]:
+    """The plausibility warning of each distinct (amount, deadline) among the dated open targets."""
+    warnings: list[plausibility.PlausibilityWarning] = []
+    seen: set[tuple[float, int]] = set()
+    for o in items:
+        deadline = o.target.deadline_fy
+        key = (o.target.amount_musd, deadline) if deadline is not None else None
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        w = plausibility.check_goal(engine, Goal(o.target.amount_musd, key[1], o.target))
+        if w is not None:
+            warnings.append(w)
+    return warnings

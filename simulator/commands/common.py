@@ -275,15 +275,27 @@ def goals_from(args: argparse.Namespace, engine: Engine, horizon: int = MAX_HORI
 
     A deadline must lie between the first projection year and ``horizon``.
     """
+    ids = args.target if isinstance(args.target, list) else [args.target] if args.target else []
+    return goals_for(engine, ids, amount=args.amount, deadline=args.deadline, horizon=horizon)
+
+
+def goals_for(
+    engine: Engine,
+    target_ids: Sequence[str] = (),
+    *,
+    amount: float | None = None,
+    deadline: int | None = None,
+    horizon: int = MAX_HORIZON,
+) -> list[Goal]:
+    """Goals from target ids, or from one amount and deadline, or (neither) every dated open target."""
     from simulator.analysis.goals import dated_open_goals, resolve_goal
 
-    ids = args.target if isinstance(args.target, list) else [args.target] if args.target else []
-    if args.amount is not None:
-        if ids:
+    if amount is not None:
+        if target_ids:
             raise InputError("give --target or --amount, not both", field="amount")
-        return [resolve_goal(engine, amount_musd=args.amount, deadline_fy=args.deadline, horizon=horizon)]
-    if ids:
-        return [resolve_goal(engine, target_id=t, deadline_fy=args.deadline, horizon=horizon) for t in ids]
+        return [resolve_goal(engine, amount_musd=amount, deadline_fy=deadline, horizon=horizon)]
+    if target_ids:
+        return [resolve_goal(engine, target_id=t, deadline_fy=deadline, horizon=horizon) for t in target_ids]
     goals = dated_open_goals(engine, horizon)
     if not goals:
         raise InputError("no open target with a deadline by the horizon", field="target")
@@ -328,23 +340,8 @@ def scenario_from(args: argparse.Namespace, engine: Engine) -> Scenario:
     """The scenario the options describe, resolved onto its bases (baseline by default)."""
     from simulator.analysis.goal_seek import check_levers
 
-    first = engine.first_projection_year
-    base = baseline_scenario()
-    if args.scenario:
-        path = Path(args.scenario)
-        if path.exists():
-            (base,) = load_scenario_files([path], first_year=first)
-        else:
-            shipped = shipped_scenarios(first_year=first)
-            if args.scenario not in shipped:
-                raise InputError(
-                    "is neither a file nor a shipped scenario",
-                    field="--scenario",
-                    value=args.scenario,
-                    allowed=", ".join(shipped),
-                )
-            base = shipped[args.scenario]
-    levers: dict[str, float] = {}
+    base = scenario_by_reference(args.scenario, engine) if args.scenario else baseline_scenario()
+    levers: dict[str, object] = {}
     for item in args.set:
         name, sep, value = item.partition("=")
         if not sep:
@@ -354,10 +351,40 @@ def scenario_from(args: argparse.Namespace, engine: Engine) -> Scenario:
             levers[lever.name] = float(value)
         except ValueError:
             raise InputError("must be a number", field=f"--set {lever.name}", value=value) from None
+    return with_levers(base, levers, engine, source="--set")
+
+
+def scenario_by_reference(ref: str | Path, engine: Engine, *, what: str = "--scenario") -> Scenario:
+    """A scenario file, or else a shipped scenario's name, resolved onto its bases."""
+    first = engine.first_projection_year
+    path = Path(ref)
+    if path.exists():
+        (scenario,) = load_scenario_files([path], first_year=first)
+        return scenario
+    shipped = shipped_scenarios(first_year=first)
+    if str(ref) not in shipped:
+        raise InputError(
+            "is neither a file nor a shipped scenario",
+            field=what,
+            value=str(ref),
+            allowed=", ".join(shipped),
+        )
+    return shipped[str(ref)]
+
+
+def with_levers(
+    base: Scenario, levers: Mapping[str, object], engine: Engine, *, source: str, name: str | None = None
+) -> Scenario:
+    """``base`` with each lever in ``levers`` set as a scenario file's ``levers:`` would set it (a
+    number holds from the first projection year); named ``<base>-set`` unless ``name`` is given.
+    Lever names are checked first, with a "did you mean"."""
+    from simulator.analysis.goal_seek import check_levers
+
     if not levers:
-        return base
-    doc = {"name": f"{base.name}-set", "levers": levers}
-    return validate_scenario(doc, first_year=first, source="--set").merged_onto(base)
+        return base if name is None else base.model_copy(update={"name": name})
+    checked = {lever.name: levers[given] for lever, given in zip(check_levers(levers), levers, strict=True)}
+    doc = {"name": name if name is not None else f"{base.name}-set", "levers": checked}
+    return validate_scenario(doc, first_year=engine.first_projection_year, source=source).merged_onto(base)
 
 
 def add_out_option(p: argparse.ArgumentParser, columns_doc: str) -> None:

@@ -11,46 +11,20 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from simulator import output
 from simulator.commands import common
 from simulator.commands.runner import Worker
-from simulator.engine import Projection, TargetOdds
-from simulator.scenario import BASELINE
+from simulator.compare import (
+    DECIMALS,
+    TARGET_COLUMNS,
+    TARGETS_FILE,
+    YEAR_COLUMNS,
+    YEARS_FILE,
+    Compared,
+    compare,
+)
 from simulator.scenario_files import load_scenarios
-
-YEAR_COLUMNS = (
-    "scenario",
-    "reference",
-    "fiscal_year",
-    "mean",
-    "mean_reference",
-    "mean_diff",
-    "p50",
-    "p50_reference",
-    "p50_diff",
-)
-TARGET_COLUMNS = (
-    "scenario",
-    "reference",
-    "target_id",
-    "amount_musd",
-    "deadline_fy",
-    "p_by_deadline",
-    "p_by_deadline_reference",
-    "p_diff",
-    "year_p50",
-    "year_p50_reference",
-    "note",
-)
-"""``note``: why an odds cell is empty (no deadline; a horizon before the deadline)."""
-YEARS_FILE, TARGETS_FILE = "compare_years.csv", "compare_targets.csv"
-DECIMALS = {
-    **dict.fromkeys(("mean", "mean_reference", "mean_diff", "p50", "p50_reference", "p50_diff"), 1),
-    "amount_musd": 1,
-    **dict.fromkeys(("p_by_deadline", "p_by_deadline_reference", "p_diff"), 4),
-}
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -82,13 +56,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     )
 
 
-@dataclass
-class Compared:
-    name: str
-    projection: Projection
-    odds: list[TargetOdds]
-
-
 def run(args: argparse.Namespace) -> int:
     settings = common.settings_from(args)
     out = output.ResultFolder(args.out, overwrite=args.overwrite) if args.out else None
@@ -102,14 +69,14 @@ def run(args: argparse.Namespace) -> int:
         common.print_errors("not enough scenarios to compare:", failures)
         return 1
     worker = Worker(settings, engine)
-    items = []
-    for s in good:
-        p = worker.project(s)
-        items.append(Compared(s.name, p, p.target_odds()))
-    ref = next((c for c in items if c.name == BASELINE), items[0])
-    others = [c for c in items if c is not ref]
-    year_rows = [r for c in others for r in year_diff_rows(c, ref)]
-    target_rows = [r for c in others for r in target_diff_rows(c, ref)]
+    items = [Compared.of(s.name, worker.project(s)) for s in good]
+    result = compare(items)
+    ref, others, year_rows, target_rows = (
+        result.reference,
+        result.others,
+        result.year_rows,
+        result.target_rows,
+    )
     print(years_table(year_rows, others, ref, every=args.every), end="")
     print()
     print(targets_table(target_rows, others, ref), end="")
@@ -131,67 +98,6 @@ def _usage(message: str) -> Exception:
     from simulator.errors import InputError
 
     return InputError(message, allowed="simulator compare baseline B.yaml [C.yaml ...]")
-
-
-def year_diff_rows(c: Compared, ref: Compared) -> list[dict[str, object]]:
-    """Mean and median of ``c`` and of the reference in each fiscal year both project."""
-    ref_index = {int(y): j for j, y in enumerate(ref.projection.years)}
-    rows = []
-    for j, y in enumerate(c.projection.years):
-        k = ref_index.get(int(y))
-        if k is None:
-            continue
-        mean, mean_ref = float(c.projection.stats["mean"][j]), float(ref.projection.stats["mean"][k])
-        p50, p50_ref = float(c.projection.stats["p50"][j]), float(ref.projection.stats["p50"][k])
-        rows.append(
-            {
-                "scenario": c.name,
-                "reference": ref.name,
-                "fiscal_year": int(y),
-                "mean": mean,
-                "mean_reference": mean_ref,
-                "mean_diff": mean - mean_ref,
-                "p50": p50,
-                "p50_reference": p50_ref,
-                "p50_diff": p50 - p50_ref,
-            }
-        )
-    return rows
-
-
-def target_diff_rows(c: Compared, ref: Compared) -> list[dict[str, object]]:
-    """Odds of each target under ``c`` and under the reference."""
-    ref_by_id = {o.target.id: o for o in ref.odds}
-    rows = []
-    for o in c.odds:
-        r = ref_by_id.get(o.target.id)
-        if r is None:
-            continue
-        diff = (
-            None if o.p_by_deadline is None or r.p_by_deadline is None else o.p_by_deadline - r.p_by_deadline
-        )
-        rows.append(
-            {
-                "scenario": c.name,
-                "reference": ref.name,
-                "target_id": o.target.id,
-                "amount_musd": o.target.amount_musd,
-                "deadline_fy": o.target.deadline_fy,
-                "p_by_deadline": o.p_by_deadline,
-                "p_by_deadline_reference": r.p_by_deadline,
-                "p_diff": diff,
-                "year_p50": o.year_p50,
-                "year_p50_reference": r.year_p50,
-                "note": _note(c.name, o, ref.name, r),
-            }
-        )
-    return rows
-
-
-def _note(name: str, o: TargetOdds, ref_name: str, r: TargetOdds) -> str | None:
-    if o.not_computed == r.not_computed:
-        return o.not_computed
-    return "; ".join(f"{n}: {x}" for n, x in ((name, o.not_computed), (ref_name, r.not_computed)) if x)
 
 
 def _bn(x: float) -> str:

@@ -9,7 +9,8 @@ import argparse
 import shutil
 import textwrap
 
-from simulator import scenario_reference
+from simulator import resources, scenario_reference
+from simulator.errors import InputError
 from simulator.levers import LEVERS, Lever
 
 COLUMNS = ("lever", "unit", "default", "range", "source")
@@ -40,6 +41,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.update_readme:
+        if resources.source_checkout() is None:
+            raise InputError(
+                "rewrites scenarios/README.md of a source checkout; this copy is installed from a wheel",
+                field="--update-readme",
+            )
         print(f"updated {scenario_reference.update_readme()}")
         return 0
     if args.markdown:

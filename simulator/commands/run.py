@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Mapping, Sequence
 
-from simulator import __version__, output
+from simulator import output
 from simulator.commands import common
-from simulator.commands.runner import SUMMARY_YEAR, Job, Outcome, default_jobs, run_jobs
+from simulator.commands.runner import SUMMARY_YEAR, Job, Outcome, default_jobs, read_files, run_jobs
 from simulator.data import Target
 from simulator.engine import Engine
+from simulator.executors import Executor, executor_for
 from simulator.scenario_files import LoadedScenario, load_scenarios
 from simulator.settings import Settings
 
@@ -51,6 +51,13 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "The results are identical for any J.",
     )
     p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on a Dask cluster: its scheduler's address (tcp://HOST:8786), or 'local' for a "
+        "cluster of J workers on this machine (needs the 'dask' extra). The results are identical.",
+    )
+    p.add_argument(
         "--overwrite",
         action="store_true",
         help="write into an output folder that is not empty, replacing an earlier run's files",
@@ -62,8 +69,17 @@ def run(args: argparse.Namespace) -> int:
     settings = common.settings_from(args)
     out = output.ResultFolder(args.out, overwrite=args.overwrite)
     engine = common.engine_for(settings, args)
+    with executor_for(args.jobs, getattr(args, "scheduler", None)) as executor:
+        return run_on(executor, args, settings, out, engine)
+
+
+def run_on(
+    executor: Executor, args: argparse.Namespace, settings: Settings, out: output.ResultFolder, engine: Engine
+) -> int:
+    """:func:`run` with the files read and validated, and the scenarios run, on ``executor``."""
     paths = common.expand_paths(args.files)
-    loaded = load_scenarios(paths, first_year=engine.first_projection_year)
+    first_year = engine.first_projection_year
+    loaded = load_scenarios(paths, first_year=first_year, read=read_files(paths, first_year, executor))
     jobs = [Job(i, item.resolved, item.source) for i, item in enumerate(loaded) if item.ok and item.resolved]
     progress = common.Progress(len(loaded), "run", unit="scenario", enabled=False if args.quiet else None)
     for item in loaded:
@@ -75,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             proj.write(output.header_line(output.PROJECTION_COLUMNS))
             targ.write(output.header_line(output.TARGET_COLUMNS))
             try:
-                for o in run_jobs(jobs, settings, n_jobs=args.jobs, engine=engine):
+                for o in run_jobs(jobs, settings, engine=engine, executor=executor):
                     if o.ok:
                         proj.write(o.projections_csv)
                         targ.write(o.targets_csv)
@@ -137,7 +153,7 @@ def summary_table(outcomes: Sequence[Outcome], targets: Sequence[Target]) -> str
     header = ["scenario", f"FY{SUMMARY_YEAR} median", *(f"${a / 1000:g}B FY{d % 100:02d}" for a, d in groups)]
     header.append("warnings")
     rows = []
-    notes = []
+    notes: list[str] = []
     short: dict[int, list[str]] = {}  # horizon -> scenarios with a target deadline after it
     for o in outcomes:
         median = f"${o.median_summary_year / 1000:.2f}B" if o.median_summary_year is not None else "-"
@@ -177,7 +193,7 @@ def build_manifest(
     engine: Engine,
     loaded: Sequence[LoadedScenario],
     outcomes: dict[int, Outcome],
-    files: dict[str, str | None],
+    files: Mapping[str, str | None],
 ) -> dict:
     """Everything needed to reproduce the run and check its files."""
     scenarios = []
@@ -191,23 +207,14 @@ def build_manifest(
             if o.warnings:
                 entry["warnings"] = o.warnings
         else:
-            errors = [str(e) for e in item.errors] or [o.error if o is not None else "not run"]
+            errors = [str(e) for e in item.errors] or [(o.error if o is not None else None) or "not run"]
             entry.update(status="failed", errors=errors)
         scenarios.append(entry)
-    return {
-        "package_version": __version__,
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": ["simulator", *getattr(args, "argv", sys.argv[1:])],
-        "python": sys.version.split()[0],
-        "numpy": __import__("numpy").__version__,
-        "data": {"directory": str(settings.data_dir), "sha256": engine.data.sha256},
-        "fitted_params": {
-            "path": str(settings.params_path),
-            "sha256": engine.params.sha256(),
-            "file_sha256": output.sha256_file(settings.params_path),
-        },
-        "defaults": {"draws": settings.draws, "seed": settings.seed, "horizon": settings.horizon},
-        "jobs": args.jobs,
-        "files": files,
-        "scenarios": scenarios,
-    }
+    return output.run_manifest(
+        ["simulator", *getattr(args, "argv", sys.argv[1:])],
+        settings,
+        engine,
+        jobs=args.jobs,
+        files=files,
+        scenarios=scenarios,
+    )

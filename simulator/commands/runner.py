@@ -1,32 +1,33 @@
-"""Run many resolved scenarios, in one process or a process pool, and stream the results in order.
+"""Run many resolved scenarios on an executor and stream the results back in order.
 
-What to run (a list of :class:`Job`) is separate from how (:func:`run_jobs`, sequential or a
-pool of ``jobs`` processes). Each worker keeps one :class:`Worker`: an engine built once, whose
-cache of draws (:meth:`Engine.cached_draws`) serves the expensive, lever-independent part to
-every scenario that shares (draws, seed, horizon, assumptions, trend). A worker returns
-each scenario's result already formatted as CSV lines plus a few summary numbers, never the
-arrays of draws, so memory stays flat however many scenarios a run has. Results come back in
-the order of the jobs whatever the number of processes, so the CSV files are byte-identical
-for ``--jobs 1`` and ``--jobs 2``.
+What to run (a list of :class:`Job`) is separate from how (:mod:`simulator.executors`: this
+process, a local process pool, or a Dask cluster). Each worker process keeps one
+:class:`Worker` per settings (:func:`worker_for`): an engine built once, whose cache of draws
+(:meth:`Engine.cached_draws`) serves the expensive, lever-independent part to every scenario
+that shares (draws, seed, horizon, assumptions, trend). A worker returns each scenario's result
+already formatted as CSV lines plus a few summary numbers, never the arrays of draws, so memory
+stays flat however many scenarios a run has. Results come back in the order of the jobs
+whatever the executor, so the CSV files are byte-identical for any ``--jobs`` and
+``--scheduler``. Reading and validating the files also runs on the executor
+(:func:`read_files`); only resolving bases across files runs in the parent.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import signal
-import sys
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from itertools import islice
+from pathlib import Path
 
 from simulator import output
+from simulator.data import load_dataset
 from simulator.engine import Draws, Engine, Projection
 from simulator.errors import InputError, InputErrors
+from simulator.executors import Executor, InProcess, executor_for, worker_state
+from simulator.params import load_params
 from simulator.scenario import Scenario
-from simulator.settings import Settings
+from simulator.scenario_files import ScenarioFile, read_scenario_file
+from simulator.settings import MAX_HORIZON, Settings
 
 SUMMARY_YEAR = 2030
 """The fiscal year whose median the run summary shows."""
@@ -69,7 +70,7 @@ class Worker:
 
     def __init__(self, settings: Settings, engine: Engine | None = None):
         self.settings = settings
-        self.engine = engine if engine is not None else Engine.from_settings(settings)
+        self.engine = engine if engine is not None else worker_engine(settings)
         self.draws_made = 0
         """Sets of draws made for this worker's scenarios (the others came from the cache)."""
 
@@ -113,26 +114,76 @@ def plausibility_warnings(projection: Projection) -> list[str]:
     return [str(w) for w in plausibility.check(projection)]
 
 
-# --------------------------------------------------------------------------- executors
-
-_WORKER: Worker | None = None
-
-
-def _init_worker(settings: Settings) -> None:
-    global _WORKER
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle: no worker tracebacks
-    _WORKER = Worker(settings)
+WORKER_DRAWS_ENTRIES = 64
+WORKER_DRAWS_BYTES = 160 * 2**20
+"""A worker's engine keeps at most this many sets of draws and bytes: a run whose files vary a
+few dozen assumption overrides keeps all their draws at 10,000 draws (2.4 MB each), and
+``--jobs`` workers at 200,000 draws to FY2050 (50 MB each) stay under 1 GB together."""
 
 
-def _run_chunk(jobs: list[Job]) -> list[Outcome]:
-    assert _WORKER is not None
-    return [_WORKER.run(job) for job in jobs]
+def worker_engine(settings: Settings) -> Engine:
+    """An engine for a worker process, its cache of draws bounded for several workers at once."""
+    return Engine(
+        load_dataset(settings.data_dir),
+        load_params(settings.params_path),
+        draws_cache_entries=WORKER_DRAWS_ENTRIES,
+        draws_cache_bytes=WORKER_DRAWS_BYTES,
+    )
 
 
-def chunked(jobs: Sequence[Job], n_jobs: int) -> list[list[Job]]:
+# --------------------------------------------------------------------------- on the workers
+
+
+def worker_for(settings: Settings, engine: Engine | None = None) -> Worker:
+    """This process's worker for ``settings`` (see :func:`simulator.executors.worker_state`): a
+    pool or cluster worker loads the data and the fitted parameters for its first chunk only.
+    ``engine``: use this engine (in-process runs) instead of loading one."""
+    return worker_state(("runner", settings, engine), lambda: Worker(settings, engine))
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What every chunk of a run shares: the settings, and in this process the caller's engine."""
+
+    settings: Settings
+    engine: Engine | None = None
+    """Only for :class:`~simulator.executors.InProcess` (an engine is not sent to workers)."""
+
+
+def run_chunk(context: RunContext, jobs: list[Job]) -> list[Outcome]:
+    """Task: run a chunk of jobs on this process's worker."""
+    worker = worker_for(context.settings, context.engine)
+    return [worker.run(job) for job in jobs]
+
+
+def read_chunk(first_year: int, paths: list[str]) -> list[ScenarioFile | InputErrors]:
+    """Task: read and validate scenario files; a bad file gives its errors, never an exception."""
+    out: list[ScenarioFile | InputErrors] = []
+    for p in paths:
+        try:
+            out.append(read_scenario_file(p, first_year=first_year, last_year=MAX_HORIZON))
+        except InputErrors as exc:
+            out.append(exc)
+    return out
+
+
+# --------------------------------------------------------------------------- in the parent
+
+
+def chunked(items: Sequence, n_jobs: int, most: int = 32) -> list[list]:
     """Contiguous chunks (neighbouring scenarios usually share draws), several per process."""
-    size = max(1, min(32, -(-len(jobs) // (n_jobs * 8))))
-    return [list(jobs[i : i + size]) for i in range(0, len(jobs), size)]
+    size = max(1, min(most, -(-len(items) // (n_jobs * 8))))
+    return [list(items[i : i + size]) for i in range(0, len(items), size)]
+
+
+def read_files(
+    paths: Sequence[str | Path], first_year: int, executor: Executor
+) -> list[ScenarioFile | InputErrors] | None:
+    """Read and validate ``paths`` on ``executor`` (``None`` in-process: the loader reads them)."""
+    if isinstance(executor, InProcess) or len(paths) < 2:
+        return None
+    chunks = chunked([str(p) for p in paths], executor.jobs, most=64)
+    return [f for part in executor.map(read_chunk, first_year, chunks) for f in part]
 
 
 def run_jobs(
@@ -142,48 +193,25 @@ def run_jobs(
     n_jobs: int = 1,
     engine: Engine | None = None,
     on_done: Callable[[Outcome], None] | None = None,
+    executor: Executor | None = None,
 ) -> Iterator[Outcome]:
     """Run ``jobs`` and yield their outcomes in job order.
 
-    With ``n_jobs == 1`` everything runs in this process (with ``engine`` if given); otherwise
-    in a pool of ``n_jobs`` processes, at most a few chunks ahead of the consumer so that
-    finished results never pile up in memory.
+    On ``executor`` if given; otherwise in this process (``n_jobs == 1``, with ``engine`` if
+    given) or a pool of ``n_jobs`` processes that is closed at the end. Chunks are sent a few
+    ahead of the consumer, so that finished results never pile up in memory.
     """
-    if n_jobs <= 1 or len(jobs) <= 1:
-        worker = Worker(settings, engine)
-        for job in jobs:
-            out = worker.run(job)
-            if on_done is not None:
-                on_done(out)
-            yield out
-        return
-    chunks = iter(chunked(jobs, n_jobs))
-    window = 4 * n_jobs
-    with ProcessPoolExecutor(
-        max_workers=n_jobs, mp_context=_context(), initializer=_init_worker, initargs=(settings,)
-    ) as pool:
-        pending: deque[Future[list[Outcome]]] = deque(
-            pool.submit(_run_chunk, c) for c in islice(chunks, window)
-        )
-        try:
-            while pending:
-                results = pending.popleft().result()
-                nxt = next(chunks, None)
-                if nxt is not None:
-                    pending.append(pool.submit(_run_chunk, nxt))
-                for out in results:
-                    if on_done is not None:
-                        on_done(out)
-                    yield out
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _context() -> multiprocessing.context.BaseContext:
-    """``fork`` where it exists (workers start at once, sharing the imported modules), else the default."""
-    if sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("fork")
-    return multiprocessing.get_context()
+    ex = executor if executor is not None else executor_for(n_jobs if len(jobs) > 1 else 1)
+    context = RunContext(settings, engine if isinstance(ex, InProcess) else None)
+    try:
+        for results in ex.map(run_chunk, context, chunked(jobs, ex.jobs)):
+            for out in results:
+                if on_done is not None:
+                    on_done(out)
+                yield out
+    finally:
+        if executor is None:
+            ex.close()
 
 
 def default_jobs() -> int:

@@ -1,0 +1,185 @@
+"""Pakistan's trend from the peer panel: choose the form, fit the panel, condition on Pakistan.
+
+:func:`panel_trend` is what ``python -m calibration fit`` uses when the data folder has a peer
+panel (``peers.csv``); the maths is in :mod:`calibration.peers`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from calibration import peers
+from calibration.peer_data import PeerPanel, PeerSeries
+from simulator.params import FormScore, PanelCountry, PanelFit, Quantity, SamplePosterior, Trend
+
+SEED = 20250911
+"""The fit's seed: the same data give the same posterior draws, byte for byte."""
+DRAWS = 4000
+"""Posterior draws of Pakistan's (alpha, beta, ln sigma) stored in the parameter file."""
+DECIMALS = 6
+"""Stored draws are rounded to 1e-6 log points (far below their Monte Carlo error)."""
+
+PRIOR_TEXT = (
+    "mu = (a, b) of the population ~ N(0, 1) each: vague (1 log point is 170% growth a year)",
+    "Sigma ~ Inverse-Wishart(p + 2, diag(0.10^2, 0.05^2)): smallest degrees of freedom with a finite "
+    "mean; a prior spread of 10 log points in growth and 5 in slowdown, weighing four countries",
+    "s0^2 ∝ 1/s0^2: scale-invariant; shock sizes sigma_c^2 ~ Scaled-Inv-chi^2(nu, s0^2)",
+    "nu log-uniform on 0.5-500: from no pooling of shock sizes to complete pooling",
+)
+
+
+@dataclass(frozen=True)
+class PanelEntry:
+    series: PeerSeries
+    stats: peers.SeriesStats
+
+
+def panel_entries(
+    panel: PeerPanel, *, until: int | None = None, exclude: str | None = None
+) -> list[PanelEntry]:
+    """The panel's series with years up to ``until`` (calendar), without the country ``exclude``
+    (ISO code), keeping those with at least :data:`peers.MIN_INCREMENTS` one-year increments."""
+    out = []
+    for s in panel.series:
+        pts = [(y, v) for y, v in s.points if until is None or y <= until]
+        if s.iso3 == exclude or len(pts) < 2:
+            continue
+        st = peers.series_stats([y for y, _ in pts], [v for _, v in pts])
+        if st.n >= peers.MIN_INCREMENTS:
+            out.append(PanelEntry(s, st))
+    return out
+
+
+def select_form(stats: Sequence[peers.SeriesStats], *, seed: int = SEED) -> tuple[list[FormScore], dict]:
+    """Leave-one-country-out predictive density of each form, and each form's full-panel fit.
+
+    One batch per form: the fit without each country in turn, and the fit on all of them.
+    Deterministic given the statistics and the seed, so kept for repeated calls in a process
+    (a backtest re-fits Pakistan at each origin on the same few truncated panels).
+    """
+    return _select_form(tuple(stats), seed)
+
+
+@functools.lru_cache(maxsize=32)
+def _select_form(stats: tuple[peers.SeriesStats, ...], seed: int) -> tuple[list[FormScore], dict]:
+    c = len(stats)
+    table = [[None if i == j else s for j, s in enumerate(stats)] for i in range(c)] + [list(stats)]
+    scores, fits = {}, {}
+    for form in peers.FORMS:
+        hyper = peers.sample_panel(table, form, seed=seed)
+        scores[form] = np.array([peers.log_predictive(stats[i], hyper.fit(i)) for i in range(c)])
+        fits[form] = hyper.fit(c)
+    best = max(peers.FORMS, key=lambda f: scores[f].sum())
+    out = [
+        FormScore(
+            form=f,
+            elpd_loco=float(scores[f].sum()),
+            diff_se=float(np.sqrt(c) * np.std(scores[best] - scores[f], ddof=1)) if f != best else 0.0,
+        )
+        for f in peers.FORMS
+    ]
+    return out, fits
+
+
+def panel_trend(years: np.ndarray, log_core: np.ndarray, panel: PeerPanel, *, until: int | None) -> Trend:
+    """Pakistan's trend posterior given the panel (peer years before fiscal year ``until``,
+    all when ``None``) and its core series ``log_core`` (ln US$ m) at ``years``."""
+    panel_until = None if until is None else until - 1
+    entries = panel_entries(panel, until=panel_until)
+    selection, fits = select_form([e.stats for e in entries])
+    form = max(selection, key=lambda s: s.elpd_loco).form
+    hyper = fits[form]
+    pk = peers.series_stats(years, np.exp(log_core))
+    post = peers.country_posterior(pk, hyper, n=DRAWS, seed=SEED + 1)
+    alpha = np.round(post.growth_at(pk.last_y), DECIMALS)
+    beta = np.round(post.b, DECIMALS)
+    log_sigma = np.round(np.log(post.sigma), DECIMALS)
+    fit = PanelFit(
+        peers_sha256=panel.sha256,
+        reference_musd=peers.REFERENCE_MUSD,
+        panel_until=panel_until,
+        form=form,
+        selection=selection,
+        countries=[
+            PanelCountry(
+                iso3=e.series.iso3,
+                country=e.series.country,
+                first_year=e.series.years[0],
+                last_year=max(y for y in e.series.years if panel_until is None or y <= panel_until),
+                increments=int(e.stats.n),
+            )
+            for e in entries
+        ],
+        population=population_summary(hyper),
+        pakistan=[
+            _quantity("alpha", "growth at the base year's size (log points a year)", alpha),
+            _quantity("beta", "growth lost per log point of size", beta),
+            _quantity("sigma", "size of yearly shocks (sd, log points)", np.exp(log_sigma)),
+        ],
+        pakistan_y_base=pk.last_y,
+        priors=list(PRIOR_TEXT),
+        sampler={k: getattr(peers.SAMPLER, k) for k in ("chains", "burn", "keep", "thin")},
+        rhat_max=float(hyper.rhat.max()),
+        gap_ess=post.ess,
+    )
+    return Trend(
+        model=form,
+        alpha=float(alpha.mean()),
+        alpha_se=float(alpha.std(ddof=1)),
+        beta=float(beta.mean()),
+        sigma=float(np.exp(log_sigma).mean()),
+        posterior=SamplePosterior(alpha=alpha.tolist(), beta=beta.tolist(), log_sigma=log_sigma.tolist()),
+        selection=None,
+        panel=fit,
+    )
+
+
+def _quantity(name: str, label: str, x: np.ndarray) -> Quantity:
+    p05, p95 = np.percentile(x, [5, 95])
+    return Quantity(name=name, label=label, mean=float(np.mean(x)), p05=float(p05), p95=float(p95))
+
+
+def population_summary(hyper: peers.Hyper) -> list[Quantity]:
+    """Population mean growth at the reference size and slowdown, their spreads between countries,
+    and the typical shock size ``s0`` and its pooling ``nu``."""
+    mu, cov = hyper.mu[0], hyper.cov[0]
+    out = [
+        _quantity("mu_a", "mean growth at US$1bn (log points a year)", mu[:, 0]),
+        _quantity("sd_a", "spread of growth at US$1bn between countries", np.sqrt(cov[:, 0, 0])),
+    ]
+    if hyper.form == "damped":
+        out += [
+            _quantity("mu_b", "mean growth lost per log point of size", mu[:, 1]),
+            _quantity("sd_b", "spread of the slowdown between countries", np.sqrt(cov[:, 1, 1])),
+            _quantity(
+                "corr_ab",
+                "correlation of growth and slowdown",
+                cov[:, 0, 1] / np.sqrt(cov[:, 0, 0] * cov[:, 1, 1]),
+            ),
+        ]
+    out += [
+        _quantity("s0", "typical shock size (sd, log points)", np.sqrt(hyper.s02[0])),
+        _quantity("nu", "pooling of shock sizes (degrees of freedom)", hyper.nu[0]),
+    ]
+    return out
+
+
+def panel_note(trend: Trend) -> str:
+    """One sentence on where Pakistan's trend comes from, for the fit's notes."""
+    f = trend.panel
+    if f is None:
+        raise ValueError("panel_note needs a trend fitted with the peer panel")
+    q = {x.name: x for x in f.pakistan}
+    per_doubling = 100 * np.log(2)
+    return (
+        f"The trend is Pakistan's posterior in a hierarchical {f.form} model of {len(f.countries)} peer "
+        f"countries' ICT-services exports (World Bank WDI) and its own series: growth at its base-year size "
+        f"{np.expm1(q['alpha'].mean) * 100:.1f}% a year (90%: {np.expm1(q['alpha'].p05) * 100:.1f}% to "
+        f"{np.expm1(q['alpha'].p95) * 100:.1f}%), slowing by {q['beta'].mean * per_doubling:.1f} points per "
+        f"doubling ({q['beta'].p05 * per_doubling:.1f} to {q['beta'].p95 * per_doubling:.1f}), yearly shocks "
+        f"of {q['sigma'].mean:.3f} log points."
+    )

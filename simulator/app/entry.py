@@ -1,0 +1,45 @@
+"""The Streamlit app: its pages and its entry point.
+
+The pages are listed once, in :func:`pages`; each is a ``page()`` function in :mod:`simulator.app`.
+``streamlit_app.py`` at the top of the repository (``make run``) calls :func:`run`; an installed
+copy starts this file itself (``simulator app``), so the app works from a wheel too.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from simulator.app import data_page, main_page, model_page, session, track_record, what_it_takes
+
+
+def pages() -> list[st.Page]:
+    """The app's pages, in menu order (the one place to add a page)."""
+    return [
+        st.Page(
+            main_page.page, title="Scenario", icon=":material/trending_up:", url_path="scenario", default=True
+        ),
+        st.Page(what_it_takes.page, title="What it takes", icon=":material/flag:", url_path="what-it-takes"),
+        st.Page(
+            model_page.page, title="Model and calibration", icon=":material/functions:", url_path="model"
+        ),
+        st.Page(data_page.page, title="Data", icon=":material/table:", url_path="data"),
+        st.Page(
+            track_record.page,
+            title="Targets track record",
+            icon=":material/history:",
+            url_path="track-record",
+        ),
+    ]
+
+
+def run() -> None:
+    """Entry point: page settings, the navigation, then the chosen page."""
+    st.set_page_config(
+        page_title="Pakistan IT exports: policy simulator", page_icon=":material/trending_up:", layout="wide"
+    )
+    session.keep_alive()
+    st.navigation(pages()).run()
+
+
+if __name__ == "__main__":  # `streamlit run` runs this file as __main__ (`simulator app`)
+    run()
