@@ -128,18 +128,32 @@ def test_package_is_the_least_on_small_grids(engine, settings, base, p0, p, name
     assert model.reaches(pkg.moves, p)
 
 
-def test_rounding_the_kkt_point_is_not_the_least(engine):
-    """$5B by FY2026 at 80%: rounding the continuous optimum to the grids (what the package was
-    before, with two-lever swaps) is not the nearest package; the search finds a nearer one and
-    proves it the least."""
-    goal = resolve_goal(engine, target_id="t5b_fy2026_govt")
+@pytest.mark.parametrize(("target_id", "p"), [("t5b_fy2026_govt", 0.8), ("t5b_fy2026_govt", 0.5)])
+def test_rounding_the_kkt_point_is_never_nearer_than_the_least(engine, target_id, p):
+    """Rounding the continuous optimum to the grids (what the package was before, with two-lever
+    swaps) is never nearer than the package found, which is proved the least."""
+    goal = resolve_goal(engine, target_id=target_id)
     model = ReachModel.build(engine, goal, load_settings(draws=10_000, seed=20250820))
-    effort = _Effort(model, list(LEVERS), 0.8)
+    effort = _Effort(model, list(LEVERS), p)
     z, _, _ = _continuous(effort, 30, None)
     rounded = effort.distance(_rounded(effort, z))
-    pkg = least_change(model, 0.8)
+    pkg = least_change(model, p)
     assert pkg.proved and pkg.nearness() == "the least on the levers' grids (proved)"
-    assert pkg.distance < rounded - 1e-6
+    assert pkg.distance <= rounded + 1e-12
+
+
+def test_rounding_the_kkt_point_is_not_always_the_least(engine):
+    """... and it is not always the least: among a few dated goals, one where the search finds a
+    strictly nearer package ($5B by FY2026 at 80% was one before the peer panel; at 50% now)."""
+    nearer = []
+    for target_id, p in [("t5b_fy2026_govt", 0.8), ("t5b_fy2026_govt", 0.5), ("t4p5b_fy2026_jsglobal", 0.9)]:
+        model = ReachModel.build(
+            engine, resolve_goal(engine, target_id=target_id), load_settings(draws=10_000, seed=20250820)
+        )
+        effort = _Effort(model, list(LEVERS), p)
+        z, _, _ = _continuous(effort, 30, None)
+        nearer.append(least_change(model, p).distance < effort.distance(_rounded(effort, z)) - 1e-6)
+    assert any(nearer)
 
 
 def test_a_small_budget_gives_a_proved_lower_bound(engine, settings):

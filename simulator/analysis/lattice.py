@@ -73,7 +73,7 @@ class _Search:
         self.memo: dict[Point, bool] = {}
         self.cuts: list[Point] = []
 
-    def cost(self, k: Sequence[int]) -> float:
+    def cost(self, k: Sequence[int] | np.ndarray) -> float:
         return float(sum(s[i] for s, i in zip(self.sq, k, strict=True)))
 
     def costs(self, vertices: np.ndarray) -> np.ndarray:

@@ -93,7 +93,7 @@ def question(engine: Engine) -> Question | None:
         st.warning("Choose at least one lever.")
         return None
     scenario = starts[start_name]
-    link = wit_session.scenario_query(scenario) if start_name == SIDEBAR else None
+    link = wit_session.scenario_query(scenario, engine) if start_name == SIDEBAR else None
     q = Question(goal, float(p), start_name, scenario, start_year, ramp, tuple(chosen), link)
     _sync_link(q)
     return q

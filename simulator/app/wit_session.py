@@ -11,15 +11,12 @@ scenario as the Scenario page's own link parameters (:func:`scenario_query`,
 
 from __future__ import annotations
 
-from dataclasses import replace
 from urllib.parse import parse_qsl, urlencode
 
 import streamlit as st
 
-from simulator.app import main_page, session, sidebar
-from simulator.app.state import DEFAULT_NAME, scenario_from_controls, scenario_from_query, scenario_to_query
+from simulator.app import files, links, main_page, session
 from simulator.engine import Engine
-from simulator.errors import InputErrors
 from simulator.scenario import Scenario
 
 SCENARIO_PAGE = "scenario"
@@ -35,24 +32,27 @@ def sidebar_scenario(engine: Engine) -> Scenario | None:
     is opened, the one a link carried); ``None`` when there is neither."""
     if not st.session_state.get(session.INITIALISED):
         return st.session_state.get(LINKED)
-    defaults = main_page.make_defaults(engine)
-    controls = sidebar.read_controls(defaults)
-    try:
-        return scenario_from_controls(controls, session.loaded(), defaults)
-    except InputErrors:  # a bad name: the Scenario page says so and uses the default name
-        return scenario_from_controls(replace(controls, name=DEFAULT_NAME), session.loaded(), defaults)
+    return main_page.sidebar_scenario(engine)
 
 
-def scenario_query(scenario: Scenario) -> str:
+def link_context(engine: Engine) -> links.LinkContext:
+    """What the Scenario page's links are read and written with (its presets, its first year)."""
+    first_year = engine.first_projection_year
+    found, _ = files.presets(first_year)
+    return links.LinkContext(first_year, found)
+
+
+def scenario_query(scenario: Scenario, engine: Engine) -> str:
     """The Scenario page's link parameters for ``scenario``, as one query string."""
-    return urlencode(scenario_to_query(scenario), safe=".:,/")
+    return urlencode(links.scenario_to_query(scenario, link_context(engine)), safe=".:,/")
 
 
 def scenario_from_link(text: str, engine: Engine) -> Scenario:
     """The scenario a ``scenario=`` link parameter carries, read as the Scenario page reads a link
     (:class:`~simulator.errors.InputErrors` names each problem)."""
     params = dict(parse_qsl(text, keep_blank_values=True))
-    return scenario_from_query(params, first_year=engine.first_projection_year, source="link (scenario=)")
+    scenario, _ = links.scenario_from_query(params, link_context(engine), source="link (scenario=)")
+    return scenario
 
 
 def adopt(scenario: Scenario) -> None:
@@ -72,4 +72,4 @@ def open_on_scenario_page(scenario: Scenario, engine: Engine) -> None:
     if st.session_state.get(session.INITIALISED):
         session.load(scenario, main_page.make_defaults(engine))
         st.switch_page(page)
-    st.switch_page(page, query_params=scenario_to_query(scenario))
+    st.switch_page(page, query_params=links.scenario_to_query(scenario, link_context(engine)))
