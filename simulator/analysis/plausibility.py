@@ -124,7 +124,9 @@ class Episode(CsvRow):
     def cagr_pct(self) -> float:
         if self.growth_pct is not None:
             return self.growth_pct
-        return ((self.last_value_musd / self.first_value_musd) ** (1.0 / self.years) - 1.0) * 100.0
+        first, last = self.first_value_musd, self.last_value_musd
+        assert first is not None and last is not None  # a computed episode has both (validated)
+        return ((last / first) ** (1.0 / self.years) - 1.0) * 100.0
 
     @property
     def label(self) -> str:
@@ -364,7 +366,8 @@ def check(projection: Projection, episodes: tuple[Episode, ...] | None = None) -
     worst: dict[Kind, PlausibilityWarning] = {}
     subject = "The median projection grows"
     for y1, v1 in median:
-        for kind, length in (("path_window", SUSTAINED_YEARS), ("path_year", 1)):
+        windows: tuple[tuple[Kind, int], ...] = (("path_window", SUSTAINED_YEARS), ("path_year", 1))
+        for kind, length in windows:
             y0 = y1 - length
             if y0 not in path:
                 continue

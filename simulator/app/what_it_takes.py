@@ -10,6 +10,9 @@ Scenario page's session (:mod:`simulator.app.wit_session`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import streamlit as st
 
 from simulator.analysis import plausibility
@@ -72,7 +75,7 @@ def page() -> None:
         st.warning(str(need), icon=":material/warning:")
     bar = st.progress(0.0, text="Searching the moves...")
     try:
-        result = seek(q, on_progress=lambda f: bar.progress(min(1.0, f), text="Searching the moves..."))
+        result = seek(q, on_progress=_progress_to(bar, "Searching the moves..."))
     except InputError as exc:
         bar.empty()
         st.error(str(exc))
@@ -208,6 +211,15 @@ def _attribution_section(result: GoalSeek, goal: Goal) -> dict[str, float]:
     return dict(moves)
 
 
+def _progress_to(bar: Any, text: str) -> Callable[[float], None]:
+    """A progress callback that moves ``bar`` (a Streamlit progress element)."""
+
+    def update(fraction: float) -> None:
+        bar.progress(min(1.0, fraction), text=text)
+
+    return update
+
+
 def _sensitivity_section(result: GoalSeek, q: Question, moves: dict[str, float]) -> None:
     st.header("3. Which assumptions matter most for the odds", divider="gray")
     c1, c2 = st.columns([2, 1])
@@ -220,7 +232,7 @@ def _sensitivity_section(result: GoalSeek, q: Question, moves: dict[str, float])
         result,
         chosen,
         int(n),
-        on_progress=lambda f: bar.progress(min(1.0, f), text="Computing Sobol indices..."),
+        on_progress=_progress_to(bar, "Computing Sobol indices..."),
     )
     bar.empty()
     odds = result.model.probability(chosen)

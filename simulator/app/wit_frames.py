@@ -143,7 +143,8 @@ def wedge_frame(projection: Projection) -> pd.DataFrame:
     last = rows[rows["fiscal_year"] == rows["fiscal_year"].max()]
     order = list(last.sort_values("mean_musd", key=abs, ascending=False)["lever"])
     out = []
-    for year, grp in rows.groupby("fiscal_year"):
+    for _, grp in rows.groupby("fiscal_year"):
+        year = int(grp["fiscal_year"].iloc[0])  # the group's key (pandas types it as any scalar)
         base = float(grp["baseline_mean_musd"].iloc[0])
         up, down = base, base
         by = grp.set_index("lever")
@@ -156,9 +157,9 @@ def wedge_frame(projection: Projection) -> pd.DataFrame:
             else:
                 lo, hi, down = down + v, down, down + v
             out.append(
-                {"fiscal_year": int(year), "lever": by.loc[name, "label"], "y0": lo / 1000, "y1": hi / 1000}
+                {"fiscal_year": year, "lever": by.loc[name, "label"], "y0": lo / 1000, "y1": hi / 1000}
             )
-        out.append({"fiscal_year": int(year), "lever": "baseline", "y0": base / 1000, "y1": base / 1000})
+        out.append({"fiscal_year": year, "lever": "baseline", "y0": base / 1000, "y1": base / 1000})
     return pd.DataFrame(out)
 
 
