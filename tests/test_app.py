@@ -1042,3 +1042,28 @@ def test_another_page_can_read_the_sidebars_scenario():
     at.run()
     assert not at.exception
     assert at.text[0].value == repr({"tech_zones": LeverPath(value=40, start=default_start_year(FIRST))})
+
+
+def test_a_bad_setting_stops_the_app_with_its_variable_not_a_traceback(monkeypatch):
+    """(The settings are read once per server: the test clears that cache before and after.)"""
+    from simulator.app import compute
+
+    monkeypatch.setenv("SIMULATOR_DRAWS", "5")
+    compute.settings.clear()
+    try:
+        at = new_app()
+    finally:
+        monkeypatch.delenv("SIMULATOR_DRAWS")
+        compute.settings.clear()
+    assert not at.exception
+    text = " ".join(e.value for e in at.error)
+    assert "The app cannot start" in text and "SIMULATOR_DRAWS" in text
+
+
+def test_an_unknown_setting_is_a_warning_and_the_app_runs(monkeypatch):
+    monkeypatch.setenv("SIMULATOR_DRAW", "20000")
+    at = new_app()
+    assert not at.exception and not at.error
+    warnings = " ".join(w.value for w in at.warning)
+    assert "SIMULATOR_DRAW" in warnings and "SIMULATOR_DRAWS" in warnings  # did you mean
+    assert at.metric  # the scenario page's cards

@@ -316,6 +316,7 @@ def test_every_preset_by_link_shows_its_name_and_odds(server, browser):
         ("data", "Reported ICT-services exports"),
         ("track-record", "Targets track record"),
         ("what-it-takes", "What it takes"),
+        ("scenario", "Where are Pakistan's IT exports heading?"),  # the default page by name too
     ],
 )
 def test_other_pages_load_and_load_again(server, browser, path, text):

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from simulator.app import data_page, main_page, model_page, session, track_record, what_it_takes
+from simulator.app import compute, data_page, main_page, model_page, session, track_record, what_it_takes
+from simulator.errors import InputError
+from simulator.settings import unknown_variables
+
+
+HOME = "home"
+"""The default page's name inside Streamlit (it is served at "/"; "/scenario" is its alias)."""
 
 
 def pages() -> list[st.Page]:
     """The app's pages, in menu order (the one place to add a page)."""
     return [
-        st.Page(
-            main_page.page, title="Scenario", icon=":material/trending_up:", url_path="scenario", default=True
-        ),
+        st.Page(main_page.page, title="Scenario", icon=":material/trending_up:", url_path=HOME, default=True),
         st.Page(what_it_takes.page, title="What it takes", icon=":material/flag:", url_path="what-it-takes"),
         st.Page(
             model_page.page, title="Model and calibration", icon=":material/functions:", url_path="model"
@@ -29,7 +33,22 @@ def pages() -> list[st.Page]:
             icon=":material/history:",
             url_path="track-record",
         ),
+        # the default page lives at "/"; /scenario (a natural address to type or share) opens it too
+        st.Page(main_page.page, title="Scenario", url_path="scenario", visibility="hidden"),
     ]
+
+
+def check_settings() -> bool:
+    """Show what is wrong with the ``SIMULATOR_*`` settings: a bad value stops the app with the
+    variable, its value and what is allowed (never a traceback); an unknown variable is a warning."""
+    for warning in unknown_variables():
+        st.warning(f"Setting ignored: {warning}", icon=":material/warning:")
+    try:
+        compute.settings()
+    except InputError as exc:
+        st.error(f"The app cannot start: {exc}")
+        return False
+    return True
 
 
 def run() -> None:
@@ -38,6 +57,8 @@ def run() -> None:
         page_title="Pakistan IT exports: policy simulator", page_icon=":material/trending_up:", layout="wide"
     )
     session.keep_alive()
+    if not check_settings():
+        st.stop()
     st.navigation(pages()).run()
 
 
