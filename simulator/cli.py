@@ -53,6 +53,7 @@ COMMANDS: list[str] = [
     "attribute",
     "sensitivity",
     "sweep",
+    "discover",
     "app",
 ]
 """Modules of :mod:`simulator.commands`, in the order ``--help`` lists them."""
