@@ -381,6 +381,9 @@ class SweepPlan:
     draws: int
     seed: int
     horizon: int
+    fingerprint: tuple[str, str, str] = ("", "", "")
+    """(package version, data SHA-256, fitted parameters' SHA-256) of the parent's engine: a
+    worker whose own differ refuses to score (a cluster's workers must run the same model)."""
 
     @property
     def key(self) -> str:
@@ -392,6 +395,7 @@ class SweepPlan:
             "draws": self.draws,
             "seed": self.seed,
             "horizon": self.horizon,
+            "engine": list(self.fingerprint),
         }
         return hashlib.sha256(json.dumps(doc, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -413,7 +417,14 @@ def plan_sweep(spec: SweepSpec, base: Scenario, engine: Engine, settings: Settin
     years = tuple(
         sorted({t.deadline_fy for t in targets if t.deadline_fy is not None and t.deadline_fy >= first})
     )
-    return SweepPlan(spec, base, settings, tuple(targets), years, draws, seed, horizon)
+    return SweepPlan(spec, base, settings, tuple(targets), years, draws, seed, horizon, fingerprint(engine))
+
+
+def fingerprint(engine: Engine) -> tuple[str, str, str]:
+    """What makes two engines give the same numbers: the package version, the data, the fit."""
+    from simulator import __version__
+
+    return (__version__, engine.data.sha256, engine.params.sha256())
 
 
 def resolve_targets(spec: SweepSpec, engine: Engine, horizon: int) -> list[Target]:
@@ -457,6 +468,14 @@ def scorer_for(context: ChunkContext) -> Scorer:
 def make_scorer(context: ChunkContext) -> Scorer:
     plan = context.plan
     engine = context.engine if context.engine is not None else Engine.from_settings(plan.settings)
+    if fingerprint(engine) != plan.fingerprint:
+        raise InputError(
+            "a worker runs another version of the model than the command (package version, data "
+            "or fitted parameters differ); install the same version with the same data on every worker",
+            field="--scheduler",
+            value=f"worker {fingerprint(engine)}, command {plan.fingerprint}",
+            show_value=True,
+        )
     base = plan.base.model_copy(update={"draws": plan.draws, "seed": plan.seed, "horizon": plan.horizon})
     draws = engine.cached_draws(base, plan.settings)
     return engine.scorer(draws, targets=plan.targets, years=plan.years, percentiles=PERCENTILES)

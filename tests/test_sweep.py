@@ -247,3 +247,21 @@ def test_a_local_dask_cluster_gives_the_same_file_as_in_process(tmp_path):
     assert sweep_cli(spec, tmp_path / "dask", "--jobs", "2", "--scheduler", "local") == 0
     one, dask = (tmp_path / d / "sweep.parquet" for d in ("one", "dask"))
     assert one.read_bytes() == dask.read_bytes()
+
+
+def test_a_worker_with_another_model_refuses_to_score(tmp_path):
+    from dataclasses import replace
+
+    from simulator.engine import Engine
+    from simulator.errors import InputError
+    from simulator.scenario import baseline_scenario
+    from simulator.settings import load_settings
+
+    settings = load_settings(draws=500)
+    engine = Engine.from_settings(settings)
+    spec = sweep.read_sweep_file(write(tmp_path, GRID), first_year=engine.first_projection_year)
+    plan = sweep.plan_sweep(spec, baseline_scenario(), engine, settings)
+    assert plan.fingerprint == sweep.fingerprint(engine)
+    other = replace(plan, fingerprint=("0.0.0", *plan.fingerprint[1:]))
+    with pytest.raises(InputError, match="another version of the model"):
+        sweep.score_chunk(sweep.ChunkContext(other, engine), (0, 2))
