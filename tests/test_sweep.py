@@ -265,3 +265,12 @@ def test_a_worker_with_another_model_refuses_to_score(tmp_path):
     other = replace(plan, fingerprint=("0.0.0", *plan.fingerprint[1:]))
     with pytest.raises(InputError, match="another version of the model"):
         sweep.score_chunk(sweep.ChunkContext(other, engine), (0, 2))
+
+
+def test_the_sweep_file_in_docs_scaling_is_valid(tmp_path):
+    import re
+
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "scaling.md").read_text("utf-8")
+    (text,) = re.findall(r"```yaml\n(.*?)```", doc, flags=re.S)
+    spec = sweep.read_sweep_file(write(tmp_path, text), first_year=FIRST_YEAR)
+    assert spec.size == 4 * 6 and spec.ramp_years == 2
