@@ -160,7 +160,9 @@ def _check_lever(lever: Lever):
         if setting.value is not None:
             _check_value(lever, "value", setting.value, whole)
         for y, v in (setting.values or {}).items():
-            _check_value(lever, f"values.{y}", v, whole)
+            # a year of a path is that year's average: a ramp from 23 to 60 zones passes 37.8,
+            # so a year-by-year path (one written by goal seek, say) may hold part-counts
+            _check_value(lever, f"values.{y}", v, whole=False)
         if first is not None and last is not None:
             years = [("start", setting.start)] if setting.start is not None else []
             years += [(f"values.{y}", y) for y in (setting.values or {})]

@@ -68,3 +68,15 @@ def test_a_bad_year_key_names_the_mapping_not_a_key_placeholder(key):
         f"(got {key!r})"
     )
     assert "[key]" not in message
+
+
+def test_a_count_is_whole_where_it_is_set_and_may_be_a_part_count_in_a_year_of_a_path():
+    """40.5 zones as a level is a mistake; a year of a path is an average (a ramp from 23 to 60
+    passes 37.8), so a year-by-year path such as goal seek writes may hold part-counts."""
+    with pytest.raises(InputErrors, match="whole number"):
+        validate_scenario(
+            {"name": "s", "levers": {"tech_zones": {"value": 40.5}}}, first_year=2026, source="s.yaml"
+        )
+    doc = {"name": "s", "levers": {"tech_zones": {"values": {2026: 23, 2028: 37.8, 2031: 60}}}}
+    s = validate_scenario(doc, first_year=2026, source="s.yaml")
+    assert s.lever_settings()["tech_zones"].values == {2026: 23.0, 2028: 37.8, 2031: 60.0}
