@@ -348,9 +348,15 @@ def _sample_values(spec: SweepSpec) -> np.ndarray:
 def point_scenario(spec: SweepSpec, base: Scenario, values: Sequence[float], name: str) -> Scenario:
     """A point as a scenario: ``base`` with each swept lever moved to its value from the spec's
     start over its ramp (what a scenario file with those ``levers:`` gives)."""
+    levers = dict(zip(spec.levers, values, strict=True))
+    return moved(base, levers, start=spec.start, ramp_years=spec.ramp_years, name=name)
+
+
+def moved(base: Scenario, values: dict[str, float], *, start: int, ramp_years: int, name: str) -> Scenario:
+    """``base`` with each lever in ``values`` moved to its value from ``start`` over ``ramp_years``."""
     moves = {
-        lever: LeverPath.model_construct(value=float(v), start=spec.start, ramp_years=spec.ramp_years)
-        for lever, v in zip(spec.levers, values, strict=True)
+        lever: LeverPath.model_construct(value=float(v), start=start, ramp_years=ramp_years)
+        for lever, v in values.items()
     }
     point = Scenario.model_construct(
         name=name,
