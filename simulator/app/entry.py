@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import streamlit as st
 
-from simulator.app import compute, data_page, main_page, model_page, session, track_record, what_it_takes
+from simulator.app import (
+    compute,
+    data_page,
+    main_page,
+    model_page,
+    policy_map,
+    session,
+    track_record,
+    what_it_takes,
+)
 from simulator.errors import InputError
 from simulator.settings import unknown_variables
-
 
 HOME = "home"
 """The default page's name inside Streamlit (it is served at "/"; "/scenario" is its alias)."""
@@ -23,6 +31,7 @@ def pages() -> list[st.Page]:
     return [
         st.Page(main_page.page, title="Scenario", icon=":material/trending_up:", url_path=HOME, default=True),
         st.Page(what_it_takes.page, title="What it takes", icon=":material/flag:", url_path="what-it-takes"),
+        st.Page(policy_map.page, title="Policy map", icon=":material/grid_on:", url_path="policy-map"),
         st.Page(
             model_page.page, title="Model and calibration", icon=":material/functions:", url_path="model"
         ),
