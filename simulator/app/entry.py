@@ -7,6 +7,9 @@ copy starts this file itself (``simulator app``), so the app works from a wheel 
 
 from __future__ import annotations
 
+import os
+import time
+
 import streamlit as st
 
 from simulator.app import (
@@ -60,8 +63,27 @@ def check_settings() -> bool:
     return True
 
 
+TIMING_LOG = "BENCH_APP_TIMING_LOG"
+"""Environment variable: a file to which each script run appends its duration in seconds (off
+when unset; ``benchmarks/bench_app_load.py`` sets it to time the server, not its clients)."""
+
+
 def run() -> None:
-    """Entry point: page settings, the navigation, then the chosen page."""
+    """Entry point, timed when :data:`TIMING_LOG` names a file."""
+    log = os.environ.get(TIMING_LOG)
+    if not log:
+        _run()
+        return
+    t0 = time.perf_counter()
+    try:
+        _run()
+    finally:  # st.stop() and reruns unwind through here too
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{time.perf_counter() - t0:.6f}\n")
+
+
+def _run() -> None:
+    """Page settings, the navigation, then the chosen page."""
     st.set_page_config(
         page_title="Pakistan IT exports: policy simulator", page_icon=":material/trending_up:", layout="wide"
     )
