@@ -88,6 +88,7 @@ def _run() -> None:
         page_title="Pakistan IT exports: policy simulator", page_icon=":material/trending_up:", layout="wide"
     )
     session.keep_alive()
+    compute.idle_release().touch()
     if not check_settings():
         st.stop()
     st.navigation(pages()).run()
