@@ -16,7 +16,7 @@ from simulator.analysis.goal_seek import ReachModel, goal_seek
 from simulator.analysis.goals import resolve_goal
 from simulator.app import compute
 from simulator.app.frames import format_odds
-from simulator.app.serve import CHROMIUM, CHROMIUM_ARGS, IDLE, REPO, streamlit_server
+from simulator.app.serve import CHROMIUM, IDLE, REPO, chromium, streamlit_server
 from simulator.engine import Engine
 from simulator.scenario_files import load_scenario_files, shipped_scenarios
 
@@ -42,12 +42,8 @@ def server() -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+    with chromium() as b:
         yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
