@@ -1,4 +1,5 @@
-"""``python -m calibration fit [--until FY2022]``, ``python -m calibration backtest [--json]`` and
+"""``python -m calibration fit [--until FY2022]``,
+``python -m calibration backtest [--vintage latest|real-time] [--nowcast] [--json]`` and
 ``python -m calibration peers backtest|forecast``."""
 
 from __future__ import annotations
@@ -12,10 +13,20 @@ import numpy as np
 from pydantic import ValidationError
 
 from calibration import peers_backtest, peers_forecast
-from calibration.backtest import backtest, score
+from calibration.backtest import (
+    MONTHS_AFTER,
+    BacktestRow,
+    backtest,
+    nowcast_backtest,
+    real_time_backtest,
+    score,
+    score_nowcasts,
+)
 from calibration.dependence import dependence
 from calibration.fit import fit
+from calibration.nowcast import MONTH_NAMES, Z80, period_label
 from calibration.peer_data import load_peer_panel
+from calibration.peers import Form
 from simulator.backtests import (
     SCHEMA_VERSION as RESULTS_VERSION,
 )
@@ -33,7 +44,7 @@ from simulator.data import DEFAULT_DATA_DIR, load_dataset
 from simulator.errors import InputError, InputErrors, OutputError
 from simulator.levers import ASSUMPTIONS
 from simulator.output import write_text_atomic
-from simulator.params import DEFAULT_PARAMS_PATH, FittedParams, dump_params
+from simulator.params import DEFAULT_PARAMS_PATH, FittedParams, LaplacePosterior, dump_params
 from simulator.settings import load_settings, unknown_variables
 
 
@@ -81,6 +92,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="lever values in the forecast years: recorded (conditional forecast) or held at the origin's",
     )
     b.add_argument("--draws", type=int, default=10_000, help="Monte Carlo draws per origin (default 10000)")
+    b.add_argument(
+        "--vintage",
+        choices=("latest", "real-time"),
+        default="latest",
+        help="latest: the latest figures up to each origin year (pseudo-real-time); real-time: only the "
+        "figures published by each origin day, with the nowcast from the year-to-date figures known then",
+    )
+    b.add_argument(
+        "--months-after",
+        type=int,
+        choices=range(0, 13),
+        default=MONTHS_AFTER,
+        metavar="N",
+        help=f"real-time origin: the end of the N-th month after the origin year ends (0-12, default "
+        f"{MONTHS_AFTER}: 30 September)",
+    )
+    b.add_argument(
+        "--nowcast",
+        action="store_true",
+        help="instead, the nowcast's own real-time record: at every month's end, the nowcast of the "
+        "year in progress from the figures published by then, against the year's latest figure",
+    )
     peer = sub.add_parser("peers", help="the peer panel: backtest the panel model, forecast a new series")
     psub = peer.add_subparsers(dest="peers_command", required=True, metavar="PEERS_COMMAND")
     pb = psub.add_parser(
@@ -202,7 +235,7 @@ def backtest_results(data, params: FittedParams) -> BacktestResults:
     return BacktestResults(
         schema_version=RESULTS_VERSION,
         params_sha256=params.sha256(),
-        pakistan=[PakistanRow(**r.as_dict()) for r in rows],
+        pakistan=[PakistanRow.model_validate(r.as_dict()) for r in rows],
         pakistan_scores=[PakistanScore(**s.__dict__) for s in score(rows)],
         panel=panel,
         dependence=dependence(data, params) if params.data_until is None else [],
@@ -236,7 +269,7 @@ def report(p: FittedParams) -> str:
         ]
     elif t.panel is not None:
         lines += panel_report(t.panel)
-    else:
+    elif isinstance(t.posterior, LaplacePosterior):  # Pakistan's own damped trend
         cov = np.asarray(t.posterior.cov)
         lines += [
             f"  trend growth of the core   {np.expm1(t.alpha) * 100:6.1f}% a year   "
@@ -260,24 +293,64 @@ def report(p: FittedParams) -> str:
         lines.append(f"  FY{r.fiscal_year} {r.actual:8,.0f} {r.predicted:9,.0f} {r.error_pct:+6.1f}%{ahead}")
     one = [r.error_pct for r in p.in_sample if r.years_ahead == 1]
     lines.append(f"  mean absolute one-year error {np.mean(np.abs(one)):.1f}%")
-    lines += ["", "Seasonality: share of the full year reported by the end of each fiscal month"]
+    lines += ["", *seasonality_report(p)]
     lines += [
-        f"  {'JASONDJFMAM'[s.months - 1]} (month {s.months:2d})  {s.share_mean * 100:5.1f}%  "
-        f"sd {'-' if s.share_sd is None else f'{s.share_sd:.3f}'}  n={s.n_years}"
-        for s in p.seasonality
-    ]
-    rev = p.revisions
-    lines += [
-        "",
-        f"Revisions of year-to-date and monthly first prints: {rev.n_pairs} pairs, "
-        f"mean {rev.log_mean * 100:+.2f}%, "
-        f"sd {rev.log_sd * 100:.2f}%",
         "",
         "Stated assumptions (not estimated; central values used in the fit):",
     ]
     lines += [f"  {a.name:40s} {a.central:g} {a.unit} (range {a.low:g}-{a.high:g})" for a in ASSUMPTIONS]
     lines += ["", "Notes"] + [f"  - {n}" for n in p.notes]
     return "\n".join(lines)
+
+
+def band_text(log_mean: float, log_sd: float) -> str:
+    """The 80% interval of a log-normal as dollars and as percentages of its median."""
+    lo, mid, hi = np.exp(log_mean + np.array([-Z80, 0.0, Z80]) * log_sd)
+    return (
+        f"{mid:9,.0f}  [{lo:,.0f}, {hi:,.0f}]  ({(lo / mid - 1) * 100:+.1f}% / {(hi / mid - 1) * 100:+.1f}%)"
+    )
+
+
+def seasonality_report(p: FittedParams) -> list[str]:
+    """Seasonal shares, revisions and the nowcast by month, for the fit report."""
+    r = p.revisions
+    ytd, full = r.year_to_date, r.full_year
+    lines = [
+        f"Revisions, latest over first print: year-to-date and monthly figures {ytd.n_pairs} pairs, "
+        f"mean {ytd.log_mean * 100:+.2f}%, sd {ytd.log_sd * 100:.2f}%; full years {full.n_pairs} pairs, "
+        f"mean {full.log_mean * 100:+.2f}%, sd {full.log_sd * 100:.2f}% (the nowcast adds both)",
+    ]
+    s = p.seasonality
+    if s is None:
+        return lines
+    lines += [
+        "",
+        f"Seasonality: share of the full year reported by the end of each fiscal month, all months jointly "
+        f"({s.n_years} complete years; each year-to-date figure over the full year of its own vintage)",
+        f"  level of monthly exports: random-walk steps of sd {s.level_sd:.3f}; figure noise sd "
+        f"{s.figure_sd:.4f} (ln points)",
+        "  month         share   sd     years   nowcast band (80%) once every month through it is known",
+    ]
+    for x in s.shares:
+        lo, hi = (np.exp(np.array([-Z80, Z80]) * x.nowcast_log_sd) - 1) * 100
+        lines.append(
+            f"  {MONTH_NAMES[x.months - 1]} (month {x.months:2d})  {x.share_mean * 100:5.1f}%  "
+            f"{x.share_sd:.3f}  {x.n_years:3d}     {lo:+.1f}% / {hi:+.1f}%"
+        )
+    nc = p.nowcast
+    if nc is not None:
+        printed = {f.months: f.ytd_musd for f in nc.figures}
+        lines += [
+            "",
+            f"Nowcast of FY{nc.fiscal_year} as its months arrived (US$ m; median [80% interval])",
+            "  through            figure    implied full year",
+        ]
+        lines += [
+            f"  {period_label(nc.fiscal_year, st.months):16s} {printed[st.months]:8,.0f}  "
+            f"{band_text(st.log_mean, st.log_sd)}"
+            for st in nc.by_month
+        ]
+    return lines
 
 
 def panel_report(f) -> list[str]:
@@ -338,7 +411,7 @@ def _peers(data_dir: Path, args) -> int:
     return 0
 
 
-def _panel_form(panel) -> str:
+def _panel_form(panel) -> Form:
     """The form the bundled fit chose when it was fitted on this panel, else chosen now."""
     from simulator.params import load_params
 
@@ -377,23 +450,100 @@ def _peers_backtest(panel, args) -> int:
     return 0
 
 
-def _backtest(data, args) -> int:
-    rows = backtest(data, draws=args.draws, levers=args.levers)
+def _nowcast_backtest(data, args) -> int:
+    rows = nowcast_backtest(data)
     if args.json:
         print(json.dumps([r.as_dict() for r in rows], indent=2))
         return 0
-    mode = (
+    print(
+        "The nowcast in real time: at the end of every month, the full year in progress from the "
+        "figures published by then (fit on them too), against its latest figure.\n"
+    )
+    print("as of        year    months    figure    actual       p10       p50       p90")
+    for r in rows:
+        print(
+            f"{r.as_of}  FY{r.fiscal_year}  {r.months:6d}  {r.ytd_musd:8,.0f}  {r.actual:8,.0f}  "
+            f"{r.p10:8,.0f}  {r.p50:8,.0f}  {r.p90:8,.0f}"
+        )
+    print(
+        "\nmonths known   n   mean abs. % error   80% interval held the actual   median width of the interval"
+    )
+    for s in score_nowcasts(rows):
+        print(
+            f"{s.months[0]:5d}-{s.months[1]:<5d} {s.n:4d}   {s.mae_pct:17.1f}%   "
+            f"{s.coverage_80 * 100:16.0f}% of {s.n:<3d}         {s.median_band_pct:5.1f}%"
+        )
+    return 0
+
+
+def _backtest(data, args) -> int:
+    if args.nowcast:
+        return _nowcast_backtest(data, args)
+    latest = backtest(data, draws=args.draws, levers=args.levers)
+    if args.vintage == "real-time":
+        return _real_time_backtest(data, args, latest)
+    if args.json:
+        print(json.dumps([r.as_dict() for r in latest], indent=2))
+        return 0
+    print(
+        f"Rolling-origin backtest ({_lever_mode(args)}); "
+        "pseudo-real-time: latest vintages up to each origin.\n"
+    )
+    print("origin  target  horizon    actual       p10       p50       p90     naive")
+    for r in latest:
+        print(
+            f"FY{r.origin_fy}  FY{r.target_fy}  {r.horizon:5d}  {r.actual:9,.0f} {r.p10:9,.0f} "
+            f"{r.p50:9,.0f} {r.p90:9,.0f} {r.naive:9,.0f}"
+        )
+    _print_scores(latest)
+    return 0
+
+
+def _lever_mode(args) -> str:
+    return (
         "conditional forecast: the levers take their recorded values in the forecast years"
         if args.levers == "actual"
         else "the levers stay at their values in the origin year"
     )
-    print(f"Rolling-origin backtest ({mode}); pseudo-real-time: latest vintages up to each origin.\n")
-    print("origin  target  horizon    actual       p10       p50       p90     naive")
+
+
+def _real_time_backtest(data, args, latest: list[BacktestRow]) -> int:
+    rows, skipped = real_time_backtest(
+        data, draws=args.draws, levers=args.levers, months_after=args.months_after
+    )
+    if args.json:
+        for note in skipped:
+            print(f"note: origin skipped: {note}", file=sys.stderr)
+        print(json.dumps([r.as_dict() for r in rows], indent=2))
+        return 0
+    print(
+        f"Rolling-origin backtest ({_lever_mode(args)}); real time: at each origin day only the figures "
+        "published by then, the fit on them and the nowcast from the year-to-date figures known then; "
+        "scored against the latest figures.\n"
+    )
+    for note in skipped:
+        print(f"Skipped: {note}")
+    print(
+        "\norigin  as of       base    nowcast  target  horizon    actual       p10       p50"
+        "       p90     naive"
+    )
     for r in rows:
+        nc = f"{r.nowcast_months:2d} months" if r.nowcast_months else "      none"
         print(
-            f"FY{r.origin_fy}  FY{r.target_fy}  {r.horizon:5d}  {r.actual:9,.0f} {r.p10:9,.0f} {r.p50:9,.0f} "
-            f"{r.p90:9,.0f} {r.naive:9,.0f}"
+            f"FY{r.origin_fy}  {r.as_of}  FY{r.base_fy}  {nc}  FY{r.target_fy}  {r.horizon:5d}  "
+            f"{r.actual:9,.0f} {r.p10:9,.0f} {r.p50:9,.0f} {r.p90:9,.0f} {r.naive:9,.0f}"
         )
+    if not rows:
+        print("No origin had enough figures published to fit.")
+        return 0
+    _print_scores(rows)
+    same = {r.origin_fy for r in rows}
+    print(f"\nThe same origins (FY{min(same)}-FY{max(same)}) with the latest vintages (pseudo-real-time):")
+    _print_scores([r for r in latest if r.origin_fy in same])
+    return 0
+
+
+def _print_scores(rows) -> None:
     print("\nhorizon   n   mean abs. % error: model   naive   80% interval held the actual")
     for s in score(rows):
         verdict = "beats" if s.mae_model_pct < s.mae_naive_pct else "does not beat"
@@ -401,7 +551,6 @@ def _backtest(data, args) -> int:
             f"{s.horizon:7d} {s.n:3d}   {s.mae_model_pct:21.1f}%  {s.mae_naive_pct:5.1f}%   "
             f"{s.coverage_80 * 100:5.0f}% of {s.n}   (model {verdict} naive)"
         )
-    return 0
 
 
 if __name__ == "__main__":

@@ -50,8 +50,10 @@ def _variant(written: dict[str, Scenario], name: str, first_year: int, **changes
 
 def _odds(engine: Engine, scenario: Scenario) -> dict[str, float]:
     p = engine.run(scenario, load_settings(draws=DRAWS, seed=SEED, horizon=2040))
-    out = {}
+    out: dict[str, float] = {}
     for o in p.target_odds([engine.data.target(t) for t in TARGETS]):
+        if o.p_by_deadline is None or o.p_never is None:  # TARGETS' deadlines are within the horizon
+            raise ValueError(f"{o.target.id}: deadline after the horizon")
         out[o.target.id] = o.p_by_deadline
         out[f"{o.target.id}_by_2040"] = 1.0 - o.p_never
     return out

@@ -12,11 +12,7 @@ What the data identify, and how
   (an AR(1) in logs, exact over gaps). It is fitted by maximum likelihood and kept only if a
   likelihood-ratio test rejects ``beta = 0`` at 5% (boundary-corrected: half a chi-square with
   one degree of freedom; Self and Liang, JASA 1987). Its uncertainty is a Laplace approximation.
-* **Seasonality** of the year-to-date figures: the share of the full year reported by the end of
-  each month, from complete years (latest vintages).
-* **Revisions**: first print to latest print of year-to-date figures, log ratio.
-* **Nowcast** of an incomplete year from its latest year-to-date figure, the seasonal share for
-  that month and the typical revision of a first print.
+* **Seasonality, revisions and the nowcast** of the incomplete year: :mod:`calibration.nowcast`.
 
 What they do not identify: the levers' effect sizes. The lever histories barely move over a
 dozen annual points; their effects are stated assumptions (``simulator/levers.py``) and the trend
@@ -27,10 +23,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from scipy import optimize, stats
 
+from calibration.nowcast import estimate_nowcast
 from calibration.peer_data import PEERS_FILE, PeerPanel, load_peer_panel
 from calibration.peers_fit import panel_note, panel_trend
 from simulator import __version__, model
@@ -38,10 +36,7 @@ from simulator.data import (
     MIN_FULL_YEARS,
     Dataset,
     annual_series,
-    latest_vintages,
     require_full_years,
-    revision_pairs,
-    year_to_date,
 )
 from simulator.errors import InputError
 from simulator.lever_history import lever_history
@@ -53,10 +48,7 @@ from simulator.params import (
     FittedParams,
     InSample,
     LaplacePosterior,
-    Nowcast,
-    Revisions,
     Sample,
-    SeasonalShare,
     Selection,
     Trend,
 )
@@ -192,13 +184,19 @@ PEERS_AUTO = "auto"
 
 
 def fit(
-    data: Dataset, *, until: int | None = None, peers: PeerPanel | str | None = PEERS_AUTO
+    data: Dataset,
+    *,
+    until: int | None = None,
+    peers: PeerPanel | str | None = PEERS_AUTO,
+    peers_until: int | None = None,
 ) -> FittedParams:
     """Fit the trend, seasonality, revisions and nowcast; return the fitted-parameter record.
 
     ``peers``: the peer panel that informs the trend (:mod:`calibration.peers_fit`); ``"auto"``
     reads ``peers.csv`` from the data folder when there is one; ``None`` fits the trend on
-    Pakistan's series alone (:func:`own_trend`).
+    Pakistan's series alone (:func:`own_trend`). The panel's years are those before fiscal year
+    ``peers_until`` (default ``until``; all when both are ``None``): a view of the data as of a
+    day (:meth:`Dataset.as_of`) has no ``until`` but must not see later peer years either.
     """
     if until is not None:
         data = data.until(until)
@@ -213,10 +211,8 @@ def fit(
     if peers is None:
         trend = own_trend(Increments(years, lc - lc[-1]))
     else:
-        trend = panel_trend(years, lc, peers, until=until)
-    seasonality = seasonal_shares(data, base_year)
-    revisions = revision_stats(data)
-    nowcast, nowcast_note = nowcast_for(data, base_year, seasonality, revisions)
+        trend = panel_trend(years, lc, peers, until=until if peers_until is None else peers_until)
+    nc = estimate_nowcast(data, base_year)
     return FittedParams(
         schema_version=SCHEMA_VERSION,
         package_version=__version__,
@@ -233,11 +229,11 @@ def fit(
         ),
         central_assumptions={a.name: a.central for a in ASSUMPTIONS},
         trend=trend,
-        nowcast=nowcast,
-        seasonality=seasonality,
-        revisions=revisions,
+        nowcast=nc.nowcast,
+        seasonality=nc.seasonality,
+        revisions=nc.revisions,
         in_sample=one_step_errors(years, values, lc, fx, trend),
-        notes=fit_notes(years, trend, nowcast_note),
+        notes=fit_notes(years, trend) + nc.notes,
     )
 
 
@@ -252,7 +248,8 @@ def own_trend(inc: Increments) -> Trend:
     lr = 2.0 * (ll1 - ll0)
     lr = lr if lr > 1e-9 else 0.0  # below 1e-9: the two fits' rounding, not evidence
     p_value = 0.5 * float(stats.chi2.sf(lr, 1)) if lr > 0 else 1.0
-    selected = "damped" if (p_value < SELECTION_THRESHOLD and pdamp[1] > 0) else "drift"
+    slowing = p_value < SELECTION_THRESHOLD and pdamp[1] > 0
+    selected: Literal["drift", "damped"] = "damped" if slowing else "drift"
     selection = Selection(
         loglik_drift=ll0,
         loglik_damped=ll1,
@@ -282,93 +279,17 @@ def own_trend(inc: Increments) -> Trend:
         sigma=float(np.exp(pdamp[2])),
         posterior=LaplacePosterior(
             names=("alpha", "beta", "log_sigma"),
-            mean=tuple(float(v) for v in pdamp),
-            cov=tuple(tuple(float(v) for v in row) for row in cov),
+            mean=_triple(pdamp),
+            cov=(_triple(cov[0]), _triple(cov[1]), _triple(cov[2])),
         ),
         selection=selection,
     )
 
 
-def seasonal_shares(data: Dataset, base_year: int) -> list[SeasonalShare]:
-    """Share of the full year reported by the end of each fiscal month, over complete years."""
-    ytd = year_to_date(data.observations)
-    full = {y: o.value_musd for y, o in annual_series(data.observations)}
-    out = []
-    for m in range(1, 12):
-        logs = np.array(
-            [np.log(ytd[y][m] / full[y]) for y in sorted(full) if y <= base_year and m in ytd.get(y, {})]
-        )
-        if len(logs) == 0:
-            continue
-        out.append(
-            SeasonalShare(
-                months=m,
-                share_mean=float(np.exp(logs.mean())),
-                share_sd=float(logs.std(ddof=1)) if len(logs) > 1 else None,
-                n_years=len(logs),
-            )
-        )
-    return out
-
-
-def revision_stats(data: Dataset) -> Revisions:
-    """Log ratio of latest to first print, over year-to-date and monthly figures."""
-    r = np.array(
-        [
-            np.log(b.value_musd / a.value_musd)
-            for a, b in revision_pairs(data.observations)
-            if not a.is_full_year
-        ]
-    )
-    if len(r) < 2:
-        return Revisions(n_pairs=len(r), log_mean=0.0, log_sd=0.0)
-    return Revisions(n_pairs=len(r), log_mean=float(r.mean()), log_sd=float(r.std(ddof=1)))
-
-
-def nowcast_for(
-    data: Dataset, base_year: int, seasonality: list[SeasonalShare], revisions: Revisions
-) -> tuple[Nowcast | None, str]:
-    """Implied full-year figure of the year after ``base_year`` from its year-to-date data."""
-    year = base_year + 1
-    ytd = year_to_date(data.observations).get(year, {})
-    months = [m for m in ytd if m < 12]
-    if not months:
-        return None, f"No year-to-date figures for FY{year}: its projection uses the model alone."
-    m = max(months)
-    share = next((s for s in seasonality if s.months == m), None)
-    if share is None or share.n_years < 2:
-        return None, (
-            f"FY{year} has figures to fiscal month {m}, but fewer than two complete years show that "
-            "month's share of the year; the nowcast is skipped."
-        )
-    latest = latest_vintages(data.observations)
-    chosen = next(
-        (o for o in latest.values() if o.fiscal_year == year and o.is_year_to_date and o.months == m), None
-    )
-    vintages = [
-        o
-        for o in data.observations
-        if chosen is not None and (o.period_start, o.period_end) == (chosen.period_start, chosen.period_end)
-    ]
-    first_print = len(vintages) <= 1
-    rev_mean = revisions.log_mean if first_print else 0.0
-    rev_var = revisions.log_sd**2 if first_print else 0.0
-    log_mean = float(np.log(ytd[m]) - np.log(share.share_mean) + rev_mean)
-    log_sd = float(np.sqrt(share.share_sd**2 * (1 + 1 / share.n_years) + rev_var))
-    nc = Nowcast(
-        fiscal_year=year,
-        months=m,
-        ytd_musd=float(ytd[m]),
-        seasonal_share=share.share_mean,
-        n_years=share.n_years,
-        log_mean=log_mean,
-        log_sd=log_sd,
-    )
-    return nc, (
-        f"FY{year} nowcast from {m} months of figures (US$ {ytd[m]:,.0f}m): implied full year "
-        f"US$ {np.exp(log_mean):,.0f}m (x/÷ {np.exp(log_sd):.3f}); the projection of FY{year} is "
-        "conditioned on it."
-    )
+def _triple(v: np.ndarray) -> tuple[float, float, float]:
+    """Three numbers of an array as plain floats (alpha, beta, ln sigma)."""
+    a, b, c = (float(x) for x in v)
+    return a, b, c
 
 
 def one_step_errors(years, values, lc, fx, trend: Trend) -> list[InSample]:
@@ -393,7 +314,7 @@ def one_step_errors(years, values, lc, fx, trend: Trend) -> list[InSample]:
     return out
 
 
-def fit_notes(years: np.ndarray, trend: Trend, nowcast_note: str) -> list[str]:
+def fit_notes(years: np.ndarray, trend: Trend) -> list[str]:
     gaps = [(int(a), int(b)) for a, b in itertools.pairwise(years) if b - a > 1]
     notes = [
         f"Fitted on {len(years)} full fiscal years, FY{years[0]}-FY{years[-1]} (latest vintage of each).",
@@ -404,6 +325,8 @@ def fit_notes(years: np.ndarray, trend: Trend, nowcast_note: str) -> list[str]:
         )
     if trend.panel is not None:
         notes.append(panel_note(trend))
+    elif trend.selection is None:
+        pass  # a trend without a model choice (none is fitted so): nothing to say
     elif trend.model == "drift":
         s = trend.selection
         notes.append(
@@ -420,5 +343,4 @@ def fit_notes(years: np.ndarray, trend: Trend, nowcast_note: str) -> list[str]:
         "from their ranges; the trend is fitted net of their central values and shifts, draw by draw, "
         "with the effect sizes so that every draw still reproduces the first and last reported years."
     )
-    notes.append(nowcast_note)
     return notes

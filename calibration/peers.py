@@ -291,7 +291,7 @@ def sample_panel(
         # (a_c, b_c) | rest: normal
         post_prec = prec[:, None] + xtx / sig2[..., None, None]
         rhs = matvec(prec, mu)[:, None] + xtg / sig2[..., None]
-        theta = normal_from_precision(post_prec, rhs, rng.standard_normal(theta.shape))
+        theta = normal_from_precision(post_prec, rhs, np.asarray(rng.standard_normal(theta.shape)))
         # sigma_c^2 | rest: scaled inverse chi-square
         rss = gg - 2 * np.einsum("...i,...i", theta, xtg) + np.einsum("...i,...ij,...j", theta, xtx, theta)
         sig2 = (nu[:, None] * s02[:, None] + np.maximum(rss, 0.0)) / rng.chisquare(nu[:, None] + n)

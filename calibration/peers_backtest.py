@@ -214,5 +214,6 @@ def score(rows: Sequence[PanelRow]) -> list[Score]:
 def pit_histograms(rows: Sequence[PanelRow]) -> dict[str, list[int]]:
     """The PIT histogram of each model over every forecast."""
     return {
-        m: pit_histogram([getattr(r, "pit" if m == "panel" else f"{m}_pit") for r in rows]) for m in MODELS
+        m: pit_histogram(np.array([getattr(r, "pit" if m == "panel" else f"{m}_pit") for r in rows]))
+        for m in MODELS
     }

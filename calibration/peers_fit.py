@@ -171,6 +171,8 @@ def population_summary(hyper: peers.Hyper) -> list[Quantity]:
 def panel_note(trend: Trend) -> str:
     """One sentence on where Pakistan's trend comes from, for the fit's notes."""
     f = trend.panel
+    if f is None:
+        raise ValueError("panel_note needs a trend fitted with the peer panel")
     q = {x.name: x for x in f.pakistan}
     per_doubling = 100 * np.log(2)
     return (

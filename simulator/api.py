@@ -392,7 +392,7 @@ class Simulator:
         model = ReachModel.build(self.engine, goal, self.settings, base=base, start_year=start)
         result = goal_seek(model, probability, chosen, package=package)
         table = frame(goal_seek_rows(result), GOAL_SEEK_COLUMNS, GOAL_SEEK_DECIMALS)
-        return GoalSeekResult(table=table, report=report(result, self.engine, model), result=result)
+        return GoalSeekResult(table=table, report=report(result, self.engine), result=result)
 
     def attribute(
         self,

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from simulator.params import _Strict, read_fit_file
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Final = 1
 
 
 class PakistanRow(_Strict):

@@ -11,15 +11,12 @@ waits for that result instead of computing it again. If the computation fails, t
 the thread that ran it and a waiting thread computes the value itself.
 
 A value may grow after it is kept (a projection computes parts of itself on first use), so a hit
-measures it again and the bounds hold for what the values hold now. With ``ttl``, a value not used
-for that many seconds is dropped by :meth:`BoundedCache.expire`, which a server calls now and then
-(:func:`simulator.app.compute.sweeper`): memory held for visitors who have left is given back.
+measures it again and the bounds hold for what the values hold now.
 """
 
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -53,22 +50,17 @@ class BoundedCache(Generic[V]):
         max_entries: int,
         max_bytes: int | None = None,
         size: Callable[[V], int] | None = None,
-        ttl: float | None = None,
     ):
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
-        if ttl is not None and not ttl > 0:
-            raise ValueError("ttl must be a positive number of seconds")
         self.max_entries = max_entries
         self.max_bytes = max_bytes
-        self.ttl = ttl
         self._size = size
         self._reset()
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
         self._data: OrderedDict[Hashable, tuple[V, int]] = OrderedDict()
-        self._used: dict[Hashable, float] = {}
         self._pending: dict[Hashable, tuple[threading.Event, int]] = {}
         self._nbytes = self._hits = self._misses = 0
 
@@ -81,7 +73,6 @@ class BoundedCache(Generic[V]):
             with self._lock:
                 if key in self._data:
                     self._data.move_to_end(key)
-                    self._used[key] = time.monotonic()
                     self._hits += 1
                     value = self._data[key][0]
                     break
@@ -116,36 +107,20 @@ class BoundedCache(Generic[V]):
                 if self._data[key][0] is not value:  # replaced meanwhile (clear, another thread)
                     return
                 self._nbytes -= self._data.pop(key)[1]
-                self._used.pop(key, None)
             if self.max_bytes is not None and nbytes > self.max_bytes:
                 return
             self._data[key] = (value, nbytes)
-            self._used[key] = time.monotonic()
             self._nbytes += nbytes
             while len(self._data) > self.max_entries or (
                 self.max_bytes is not None and self._nbytes > self.max_bytes
             ):
-                old, (_, dropped) = self._data.popitem(last=False)
-                self._used.pop(old, None)
+                _, (_, dropped) = self._data.popitem(last=False)
                 self._nbytes -= dropped
-
-    def expire(self, now: float | None = None) -> int:
-        """Drop the values not used for ``ttl`` seconds (none without a ``ttl``); how many went."""
-        if self.ttl is None:
-            return 0
-        limit = (time.monotonic() if now is None else now) - self.ttl
-        with self._lock:
-            old = [k for k, t in self._used.items() if t < limit]
-            for k in old:
-                self._nbytes -= self._data.pop(k)[1]
-                del self._used[k]
-        return len(old)
 
     def clear(self) -> None:
         """Forget every value and the counts (a computation under way still returns its value)."""
         with self._lock:
             self._data.clear()
-            self._used.clear()
             self._nbytes = self._hits = self._misses = 0
 
     def stats(self) -> CacheStats:
@@ -160,12 +135,10 @@ class BoundedCache(Generic[V]):
             "max_entries": self.max_entries,
             "max_bytes": self.max_bytes,
             "size": self._size,
-            "ttl": self.ttl,
         }
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.max_entries = state["max_entries"]  # type: ignore[assignment]
         self.max_bytes = state["max_bytes"]  # type: ignore[assignment]
         self._size = state["size"]  # type: ignore[assignment]
-        self.ttl = state.get("ttl")  # type: ignore[assignment]
         self._reset()

@@ -19,6 +19,7 @@ FY2025 is July 2024 to June 2025.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import hashlib
 import io
@@ -29,7 +30,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
@@ -120,6 +121,16 @@ class PartialDate:
                 except ValueError:
                     break
         raise ValueError("must be a date written YYYY-MM-DD, YYYY-MM or YYYY")
+
+    @property
+    def last_day(self) -> date:
+        """The last day the date can mean: the day itself, the end of the month or of the year."""
+        d = self.first_day
+        if len(self.text) == 4:
+            return date(d.year, 12, 31)
+        if len(self.text) == 7:
+            return date(d.year, d.month, calendar.monthrange(d.year, d.month)[1])
+        return d
 
     def __str__(self) -> str:
         return self.text
@@ -462,6 +473,22 @@ class Dataset:
             digest,
         )
 
+    def as_of(self, day: date) -> Dataset:
+        """The export figures a forecaster could have seen at the end of ``day``: only rows known by
+        then (:func:`known_dates`), so every period shows the vintage that was current. Lever rows
+        are kept for the fiscal years before the one ``day`` falls in: they record values, not
+        vintages. Targets are kept (the fit does not read them)."""
+        cutoff = YearMonth(day.year, day.month).fiscal_year
+        known = known_dates(self.observations)
+        digest = hashlib.sha256(f"{self.sha256}:as_of:{day.isoformat()}".encode()).hexdigest()
+        return Dataset(
+            tuple(o for o, k in zip(self.observations, known, strict=True) if k <= day),
+            self.targets,
+            tuple(r for r in self.lever_history if r.fiscal_year < cutoff),
+            self.directory,
+            digest,
+        )
+
     def target(self, target_id: str) -> Target:
         for t in self.targets:
             if t.id == target_id:
@@ -657,7 +684,18 @@ def _check_lever_years(path: Path, rows: list[LeverValue]) -> None:
 # --------------------------------------------------------------------------- vintages and series
 
 
-def vintage_key(o: Observation) -> tuple:
+class Printed(Protocol):
+    """A figure as printed: who published it, when, and where it sits in its file."""
+
+    @property
+    def published(self) -> PartialDate | None: ...
+    @property
+    def source_org(self) -> str: ...
+    @property
+    def line(self) -> int: ...
+
+
+def vintage_key(o: Printed) -> tuple[int, int, int]:
     """Sort key: the figure with the largest key represents its period.
 
     1. A dated figure beats an undated one; a later publication date beats an earlier one
@@ -684,6 +722,41 @@ def latest_vintages(observations: Iterable[Observation]) -> dict[tuple[YearMonth
         if k not in best or vintage_key(o) > vintage_key(best[k]):
             best[k] = o
     return best
+
+
+UNDATED_LAG_MONTHS = 1
+"""An undated page counts as published at the end of this many months after the latest period it
+reports: SBP and PBS release a month's figures two to three weeks after the month ends."""
+
+
+def known_dates(observations: Iterable[Observation]) -> list[date]:
+    """The day from which each figure counts as known, for views of the data as of a date.
+
+    A dated figure: the last day its date can mean (``2021-01`` is 31 January 2021), so a view
+    never sees a figure before it was out. An undated figure: the date of a dated figure on the
+    same page (same address) if there is one; otherwise the end of the month
+    :data:`UNDATED_LAG_MONTHS` after the latest period the page reports (a page cannot be older
+    than its newest figure).
+    """
+    obs = list(observations)
+    page_date: dict[str, date] = {}
+    page_end: dict[str, YearMonth] = {}
+    for o in obs:
+        if o.published is not None:
+            page_date[o.url] = max(page_date.get(o.url, date.min), o.published.last_day)
+        page_end[o.url] = max(page_end.get(o.url, o.period_end), o.period_end)
+    out = []
+    for o in obs:
+        if o.published is not None:
+            out.append(o.published.last_day)
+        elif o.url in page_date:
+            out.append(page_date[o.url])
+        else:
+            end = page_end[o.url]
+            months = end.year * 12 + end.month - 1 + UNDATED_LAG_MONTHS
+            y, m = divmod(months, 12)
+            out.append(date(y, m + 1, calendar.monthrange(y, m + 1)[1]))
+    return out
 
 
 def annual_series(observations: Iterable[Observation]) -> list[tuple[int, Observation]]:

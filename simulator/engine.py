@@ -21,6 +21,11 @@ from functools import cached_property, partial
 from typing import Any
 
 import numpy as np
+
+# numpy 2 imports numpy.random on first use; a SIGTERM that arrived while its compiled modules
+# were being initialised (the first draws of a run) was swallowed there and the run went on to
+# exit 0. Imported with the engine, it is loaded before any run starts.
+import numpy.random
 from numpy.typing import ArrayLike
 
 from simulator import model
@@ -207,10 +212,7 @@ class Engine:
         *,
         draws_cache_entries: int = DRAWS_CACHE_ENTRIES,
         draws_cache_bytes: int = DRAWS_CACHE_BYTES,
-        draws_cache_ttl: float | None = None,
     ):
-        """``draws_cache_*``: the bounds of :attr:`draws_cache` (``ttl``: seconds a set of draws may
-        go unused before :meth:`BoundedCache.expire` drops it; a server sets it, a run does not)."""
         if params.data_until is not None:
             data = data.until(params.data_until)
         if params.data_sha256 != data.sha256:
@@ -241,7 +243,6 @@ class Engine:
             max_entries=draws_cache_entries,
             max_bytes=draws_cache_bytes,
             size=_draws_nbytes,
-            ttl=draws_cache_ttl,
         )
 
     @classmethod
@@ -362,8 +363,9 @@ class Engine:
         z = self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years, copy=shock_seed is None)
         log_core = model.core_path(log_core_base, alpha, beta, sigma, z, overwrite=shock_seed is not None)
         remake = None
+        kept: np.ndarray | None = z
         if shock_seed is not None:
-            z = None
+            kept = None  # made again on demand (Draws.z): the draws stay small
             remake = partial(self._remade_shocks, shock_seed, theta, alpha, sigma, log_core_base, years)
         return Draws(
             seed=seed,
@@ -374,7 +376,7 @@ class Engine:
             alpha=alpha,
             beta=beta,
             sigma=sigma,
-            shocks=z,
+            shocks=kept,
             log_core_base=log_core_base,
             log_core=log_core,
             alpha_center=center,

@@ -78,7 +78,9 @@ class Lever:
     reference_points: tuple[tuple[str, float], ...] = field(default=())
     """Named values worth marking on a slider (the 2024 firewall episode, the 2021 funding peak)."""
     whole: bool = False
-    """A count (zones): a scenario may only set it to whole numbers; 40.5 zones is a mistake."""
+    """A count (zones): the level a scenario sets (a value, a slider, a link) must be whole; 40.5
+    zones is a mistake. A year-by-year path (``values:``) may hold part-counts: a year's value is
+    its average, as a ramp's years are (23 to 60 zones over five years passes 37.8)."""
 
     def __post_init__(self) -> None:
         if not (self.min <= self.default <= self.max):

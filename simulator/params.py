@@ -8,15 +8,16 @@ from __future__ import annotations
 import hashlib
 import json
 from pathlib import Path
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Final, Literal, TypeVar
 
 import numpy as np
+import numpy.random  # loaded before any run: see simulator/engine.py
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from simulator import resources
 from simulator.errors import InputError
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION: Final = 3
 DEFAULT_PARAMS_PATH = resources.params_path()
 
 
@@ -189,32 +190,103 @@ class Trend(_Strict):
     panel: PanelFit | None = None
 
 
+class NowcastFigure(_Strict):
+    """One year-to-date figure of the incomplete year, as the nowcast uses it."""
+
+    months: int
+    """Fiscal months it covers, from July (1 = July, 8 = July-February)."""
+    ytd_musd: float
+    log_share: float
+    """Typical ln share of the full year reported by the end of these months."""
+    weight: float
+    """Its weight in the implied ln full year (the weights add up to one)."""
+
+
+class NowcastStep(_Strict):
+    """The nowcast from the figures through fiscal month ``months`` only: how the band narrowed."""
+
+    months: int
+    log_mean: float
+    log_sd: float
+
+
 class Nowcast(_Strict):
-    """What the year-to-date figures of the incomplete year say about its total (log scale)."""
+    """What the year-to-date figures of the incomplete year say about its total (log scale).
+
+    ``log_mean = sum_m w_m (ln YTD_m - mu_m) + r``: every figure of the year, weighted by the
+    covariance of the log cumulative shares across months (generalised least squares), plus the
+    mean revision ``r`` of first prints to latest vintages (year-to-date and full year).
+    ``log_sd`` adds the spread of those revisions to the estimate's variance.
+    """
 
     fiscal_year: int
     months: int
+    """The last fiscal month with a figure."""
     ytd_musd: float
-    seasonal_share: float
-    """Mean share of the full year reported by the end of fiscal month ``months``."""
-    n_years: int
+    """The figure through that month."""
+    figures: list[NowcastFigure]
     log_mean: float
-    """ln of the implied full-year figure, after the mean revision of first prints."""
+    """ln of the implied full-year figure (latest vintage)."""
     log_sd: float
+    by_month: list[NowcastStep]
+    """The nowcast from the figures through each month with one; ``log_sd`` never increases."""
 
 
 class SeasonalShare(_Strict):
     months: int
     share_mean: float
-    share_sd: float | None
-    """Spread of the log share across years; ``None`` when only one year shows it."""
+    """exp of the mean ln share of the full year reported by the end of fiscal month ``months``."""
+    share_sd: float
+    """Standard deviation of that ln share across years (the model's, not the sample's)."""
     n_years: int
+    """Complete years with a figure through this month."""
+    nowcast_log_sd: float
+    """The nowcast's ``log_sd`` once every month through this one is known (first prints)."""
 
 
-class Revisions(_Strict):
+class ShareObservation(_Strict):
+    """One complete year's year-to-date figure and the full year of the same vintage."""
+
+    fiscal_year: int
+    months: int
+    ytd_musd: float
+    full_year_musd: float
+    full_year_published: str | None
+
+
+class Seasonality(_Strict):
+    """Log cumulative shares of the full year, all months jointly (``calibration/nowcast.py``).
+
+    The ln share through month ``m`` is ``mu_m + e_m``, ``mu_m = ln(p_1 + ... + p_m)`` with
+    ``p`` the typical monthly flows; ``e`` is normal with covariance
+    ``level_sd^2 L L' + figure_sd^2 I``: the level of monthly exports wandering from the
+    seasonal path as a random walk from July, and each figure's own noise.
+    """
+
+    n_years: int
+    monthly_flows: list[float]
+    """Typical share of each fiscal month, July to June (adds up to one)."""
+    level_sd: float
+    """Spread of a month's lasting step in the level of monthly exports, ln points."""
+    figure_sd: float
+    """Each figure's own noise (rounding, the source's compilation), ln points."""
+    shares: list[SeasonalShare]
+    observations: list[ShareObservation]
+
+
+class RevisionStats(_Strict):
     n_pairs: int
     log_mean: float
     log_sd: float
+
+
+class Revisions(_Strict):
+    """Latest over first print (ln), over every period with two or more dated vintages."""
+
+    year_to_date: RevisionStats
+    """Year-to-date and monthly figures."""
+    full_year: RevisionStats
+    """Full fiscal years. The nowcast adds both (their means, and their variances)."""
 
 
 class InSample(_Strict):
@@ -226,7 +298,7 @@ class InSample(_Strict):
 
 
 class FittedParams(_Strict):
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     package_version: str
     data_sha256: str
     data_until: int | None
@@ -235,7 +307,7 @@ class FittedParams(_Strict):
     central_assumptions: dict[str, float]
     trend: Trend
     nowcast: Nowcast | None
-    seasonality: list[SeasonalShare]
+    seasonality: Seasonality | None
     revisions: Revisions
     in_sample: list[InSample]
     notes: list[str]

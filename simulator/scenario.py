@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -78,7 +79,19 @@ class _Strict(BaseModel):
 
 Number = Annotated[float, Strict()]
 """A number: an int or a float, never a string or a boolean ("40" and true are mistakes)."""
-Whole = Annotated[int, Strict()]
+
+
+def _integral(value: object) -> object:
+    """A float that is a whole number as an int (YAML reads ``2e4`` as a float); anything else
+    unchanged, for the strict check to accept or refuse."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value
+
+
+Whole = Annotated[int, Strict(), BeforeValidator(_integral)]
+"""A whole number: ``20000``, and ``2e4`` or ``20000.0`` too (a number that is whole), never
+``2.5``, a string or a boolean."""
 
 # Optional fields are typed without ``| None`` and default to None: a field left out means "not
 # changed", but a field written with no value (``tech_zones:``, YAML null) is refused ("has no
@@ -160,7 +173,9 @@ def _check_lever(lever: Lever):
         if setting.value is not None:
             _check_value(lever, "value", setting.value, whole)
         for y, v in (setting.values or {}).items():
-            _check_value(lever, f"values.{y}", v, whole)
+            # a year of a path is that year's average: a ramp from 23 to 60 zones passes 37.8,
+            # so a year-by-year path (one written by goal seek, say) may hold part-counts
+            _check_value(lever, f"values.{y}", v, whole=False)
         if first is not None and last is not None:
             years = [("start", setting.start)] if setting.start is not None else []
             years += [(f"values.{y}", y) for y in (setting.values or {})]
@@ -478,10 +493,6 @@ def _translate(err: ErrorDetails) -> _Translated | None:
     ctx: dict = err.get("ctx", {}) or {}
     if "[key]" in loc:  # a mapping key of the wrong type: name the mapping, not ".[key]"
         return loc[: loc.index("[key]") - 1], _NOT_A_YEAR_KEY, value, None
-    if etype == "invalid_key":  # pydantic: "Keys should be strings"
-        parent = loc[:-1]
-        choices = _choices_for(parent)
-        return loc, _NUMBER_KEY, value, ", ".join(choices) if choices else None
     if value is None and etype in _TYPE_PROBLEMS:
         return loc, _NO_VALUE, None, None
     if etype in _RANGE_PROBLEMS:
@@ -491,6 +502,13 @@ def _translate(err: ErrorDetails) -> _Translated | None:
         return loc, _RANGE_PROBLEMS[etype], ctx.get("value"), ctx.get("allowed")
     if etype == "extra_forbidden":
         return _unknown_field(loc)
+    if etype == "invalid_key":  # a number (or true, a date) where a field's name belongs
+        return (
+            loc,
+            "is not a field name (a name is letters: a number cannot be one)",
+            None,
+            (", ".join(_choices_for(loc[:-1]))),
+        )
     if etype == "missing":
         return loc, "is required", None, None
     if etype.startswith(("greater_than", "less_than")):
@@ -529,10 +547,6 @@ def _type_problem(etype: str, loc: list[str]) -> str | None:
 
 
 _NOT_A_YEAR_KEY = "has a key that is not a fiscal year (a whole number)"
-_NUMBER_KEY = (
-    "is a number used as a key where a field's name belongs (names are words; only a lever's "
-    "`values` take years as keys)"
-)
 _NO_VALUE = "has no value; give one, or remove the field to keep what the base scenario says"
 _TYPE_PROBLEMS = {
     "float_parsing": "must be a number",

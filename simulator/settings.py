@@ -9,8 +9,6 @@ variable                    meaning                                      default
 ``SIMULATOR_HORIZON``       last fiscal year projected (to 2050)         2040
 ``SIMULATOR_DATA_DIR``      folder with the curated data files           ``calibration/data``
 ``SIMULATOR_PARAMS_PATH``   the fitted-parameter file                    ``calibration/fitted_params.json``
-``SIMULATOR_RUN_LOG``       file the app appends each page run's server  (off)
-                            time to (``benchmarks/bench_app_load.py``)
 ==========================  ===========================================  =========================
 
 The default seed is the publication date of the FY2025 full-year figure, chosen once and
@@ -52,9 +50,6 @@ class Settings(BaseSettings):
     horizon: int = Field(2040, le=MAX_HORIZON, description="last fiscal year projected")
     data_dir: Path = Field(DEFAULT_DATA_DIR, description="folder with the curated data files")
     params_path: Path = Field(DEFAULT_PARAMS_PATH, description="the fitted-parameter file")
-    run_log: Path | None = Field(
-        None, description="file the app appends each page run's server time to (off when unset)"
-    )
 
     @field_validator("data_dir")
     @classmethod
@@ -65,10 +60,10 @@ class Settings(BaseSettings):
             raise ValueError("no such folder")
         return v
 
-    @field_validator("params_path", "run_log")
+    @field_validator("params_path")
     @classmethod
-    def _a_file(cls, v: Path | None) -> Path | None:
-        if v is not None and v.is_dir():
+    def _a_file(cls, v: Path) -> Path:
+        if v.is_dir():
             raise ValueError("names a folder, not a file")
         return v
 
@@ -97,7 +92,6 @@ def _allowed(name: str) -> str | None:
         "horizon": f"a fiscal year after the last full year of data, up to {MAX_HORIZON}",
         "data_dir": "a folder with observations.csv, targets.csv and lever_history.csv",
         "params_path": "the fitted-parameter file (.json) that `python -m calibration fit` writes",
-        "run_log": "a file path (JSON lines are appended to it)",
     }.get(name)
 
 

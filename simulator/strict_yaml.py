@@ -89,6 +89,11 @@ def plain_number(text: str) -> int | float | None:
     return int(d) if d == d.to_integral_value() else float(text)
 
 
+def number_digits(text: str) -> int:
+    """Digits before the decimal point of a plain decimal's value (``1e400``: 401)."""
+    return Decimal(text.replace("_", "")).adjusted() + 1
+
+
 def _abbreviated(text: str, keep: int = 24) -> str:
     return text if len(text) <= keep else f"{text[:keep]}... ({len(text)} characters)"
 
@@ -180,10 +185,11 @@ class _Builder:
                 value = plain_number(node.value)
             except TooManyDigits:
                 self._problem(
-                    f"is a number with more than {MAX_DIGITS} digits, far larger than any field allows",
+                    f"is a number of {number_digits(node.value)} digits",
                     line,
                     where,
                     value=_abbreviated(node.value),
+                    allowed=f"numbers of at most {MAX_DIGITS} digits",
                 )
                 return None
             if value is not None:

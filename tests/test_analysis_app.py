@@ -14,8 +14,7 @@ from simulator.analysis.goal_seek import ReachModel, goal_seek
 from simulator.analysis.goals import Goal, resolve_goal
 from simulator.analysis.sensitivity import OddsModel, odds_sobol, tornado, uncertain_inputs
 from simulator.analysis.track_record import past_targets
-from simulator.app import what_it_takes as wit
-from simulator.app import wit_charts, wit_frames, wit_query
+from simulator.app import compute, wit_charts, wit_compute, wit_frames, wit_query, wit_question, wit_session
 from simulator.levers import LEVER_BY_NAME, LEVERS
 from simulator.scenario import baseline_scenario
 
@@ -35,12 +34,15 @@ def test_what_it_takes_page_runs(wit_app):
     at = wit_app
     assert not at.exception
     assert [h.value for h in at.header] == [
-        "1. Lever settings that reach it",
+        "1. Moves that reach it",
         "2. Which lever closes how much of the gap",
         "3. Which assumptions matter most for the odds",
     ]
     labels = [m.label for m in at.metric]
-    assert "Probability as things stand" in labels
+    assert "Probability of the scenario as it is" in labels
+    # the two probabilities that look contradictory are named apart and explained
+    assert {"Odds", "Central-case odds"} <= set(labels)
+    assert any("They differ for two reasons" in c.value for c in at.caption)
     # the growth $10B by FY2029 needs is beyond Pakistan's record: said next to the result
     assert any("needs 27.3% a year" in w.value for w in at.warning)
     charts = at.get("vega_lite_chart")
@@ -54,9 +56,9 @@ def test_what_it_takes_unreachable(wit_app):
     at = wit_app
     at.select_slider(key="wit_probability").set_value(0.9).run()
     assert not at.exception
-    assert any("No setting within the levers' documented ranges reaches" in e.value for e in at.error)
+    assert any("No package within the levers' documented ranges reaches" in e.value for e in at.error)
     # attribution then shows every allowed lever at the far end of its range
-    assert any("every allowed lever at the far end of its range" in m.value for m in at.markdown)
+    assert any("every allowed lever moved to the far end of its range" in m.value for m in at.markdown)
 
 
 def test_track_record_page_runs(engine):
@@ -83,7 +85,7 @@ def seek_result(engine, settings):
 
 def test_waterfall_adds_up(engine, seek_result):
     goal, model, result = seek_result
-    projection = engine.project(model.scenario(result.package.moved()), model.draws)
+    projection = model.project(result.package.moves)
     a = attribute(projection, goal)
     df = wit_frames.waterfall_frame(a)
     steps = df[df["kind"] != "level"]
@@ -102,11 +104,14 @@ def test_lever_and_package_frames(seek_result):
     _, _, result = seek_result
     levers = wit_frames.lever_answers_frame(result)
     assert len(levers) == 6
-    assert (levers["Least setting alone"] == "not reachable alone").all()
-    assert levers["Range"].iloc[0] == "0 to 60 zones"
-    pkg = wit_frames.package_frame(result.package)
+    assert (levers["Least move alone"] == "not reachable alone").all()
+    assert levers["Unit"].iloc[0] == "zones" and levers["FY2029 now"].iloc[0] == 23
+    # the answer columns come first, the long unit last (readable without scrolling)
+    assert list(levers)[:4] == ["Lever", "Least move alone", "P there", "P at the far end"]
+    pkg = wit_frames.package_frame(result)
     assert set(pkg["Lever"]) == {LEVER_BY_NAME[k].label for k in result.package.moved()}
-    assert ((pkg["Move (share of range)"] > 0) & (pkg["Move (share of range)"] <= 1)).all()
+    assert ((pkg["Share of range"] > 0) & (pkg["Share of range"] <= 1)).all()
+    assert list(pkg)[:3] == ["Lever", "Move", "FY2029 then"]
     shown = wit_frames.as_percent_text(levers, ["P there", "P at the far end"])
     for raw, text in zip(levers["P there"], shown["P there"], strict=True):
         assert text == ("—" if raw is None or pd.isna(raw) else f"{raw:.1%}")
@@ -153,9 +158,9 @@ def test_link_reproduces_the_view():
 
 
 def test_query_round_trip(engine):
-    options = wit._goal_options(engine)
+    options = wit_question.goal_options(engine)
     goal = next(g for g in options.values() if g is not None and g.key == "t15b_fy2030_govt")
-    q = wit_query.query_from_view(goal, 0.66, "blueprint-package", 2027, ["tech_zones"])
+    q = wit_query.query_from_view(goal, 0.66, "blueprint-package", 2027, ["tech_zones"], ramp=3)
     values, problems = wit_query.view_from_query(
         q, options, [wit_query.CURRENT, "blueprint-package"], 2026, 2040
     )
@@ -163,6 +168,7 @@ def test_query_round_trip(engine):
     assert options[values["wit_target"]] == goal
     assert values["wit_probability"] == 0.66 and values["wit_start"] == "blueprint-package"
     assert values["wit_start_year"] == 2027 and values["wit_levers"] == ["tech_zones"]
+    assert values["wit_ramp"] == 3
     own = wit_query.query_from_view(
         Goal(12_500, 2031), 0.5, wit_query.CURRENT, 2026, [lv.name for lv in LEVERS]
     )
@@ -171,3 +177,84 @@ def test_query_round_trip(engine):
         {"p": "0.7", "levers": "zones"}, options, [wit_query.CURRENT], 2026, 2040
     )
     assert len(problems) == 2
+
+
+def _wit_with(params: dict[str, str]) -> AppTest:
+    at = AppTest.from_string(WIT, default_timeout=300)
+    at.query_params.update(params)
+    at.session_state["wit_sobol_n"] = 256
+    at.run()
+    assert not at.exception
+    return at
+
+
+def _metric(at: AppTest, label: str) -> str:
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_starting_from_a_scenario_that_already_reaches(engine):
+    """From blueprint-package at 25%: its own odds, and the page says no move is needed."""
+    at = _wit_with({"target": "t10b_fy2029_uraan", "p": "0.25", "from": "blueprint-package"})
+    goal = resolve_goal(engine, target_id="t10b_fy2029_uraan")
+    blueprint = wit_compute.starting_points(engine.first_projection_year)["blueprint-package"]
+    model = ReachModel.build(engine, goal, compute.settings(), base=blueprint)
+    assert _metric(at, "Probability of the scenario as it is") == f"{model.probability({}):.1%}"
+    assert any(
+        "already reaches $10B by FY2029" in s.value and "no move is needed" in s.value for s in at.success
+    )
+    assert not at.table  # no table of moves
+
+
+def test_the_apps_package_is_the_command_lines(engine):
+    """Same question, same numbers: the page's package is goal_seek's (and so the CLI's).
+
+    The question is chosen by the scenario's own odds: the first target and page probability
+    above what the blueprint gives as it is and below its far end, so that a package is needed
+    and exists under any calibration."""
+    blueprint = wit_compute.starting_points(engine.first_projection_year)["blueprint-package"]
+    question = None
+    for target_id in ("t10b_fy2029_uraan", "t15b_fy2030_govt", "t15b_fy2029_survey"):
+        goal = resolve_goal(engine, target_id=target_id)
+        model = ReachModel.build(engine, goal, compute.settings(), base=blueprint, ramp_years=2)
+        far = goal_seek(model, 0.999).package.p_best
+        inside = [p for p in wit_query.PROBABILITIES if model.probability({}) < p < far]
+        if inside:
+            question = target_id, inside[0], model
+            break
+    assert question is not None, "no target and page probability needs a package from the blueprint"
+    target_id, p, model = question
+    at = _wit_with({"target": target_id, "p": f"{p:g}", "from": "blueprint-package", "ramp": "2"})
+    pkg = goal_seek(model, p).package
+    assert pkg.moved()
+    text = f"Probability with the package: **{pkg.p_value:.1%}**; distance {pkg.distance:.4f}"
+    assert any(m.value.startswith(text) for m in at.markdown)
+    shown = at.table[1].value
+    assert list(shown["Move"]) == [f"{v:+g}" for v in pkg.moved().values()]
+    assert at.query_params["ramp"] in ("2", ["2"])
+
+
+def test_starting_from_the_sidebar_scenario_by_link(engine):
+    """A link that starts from the Scenario page's scenario carries it, and the page uses it."""
+    at = _wit_with(
+        {
+            "target": "t10b_fy2029_uraan",
+            "from": "sidebar",
+            "scenario": "levers.tech_zones=40",
+            "utm_source": "x",
+        }
+    )
+    assert at.selectbox(key="wit_start").value == wit_query.SIDEBAR
+    goal = resolve_goal(engine, target_id="t10b_fy2029_uraan")
+    mine = wit_session.scenario_from_link("levers.tech_zones=40", engine)
+    model = ReachModel.build(engine, goal, compute.settings(), base=mine)
+    assert _metric(at, "Probability of the scenario as it is") == f"{model.probability({}):.1%}"
+    assert model.probability({}) > ReachModel.build(engine, goal, compute.settings()).probability({})
+    # the link keeps the scenario, and the parameters that are not the page's
+    assert at.query_params["scenario"] in ("levers.tech_zones=40", ["levers.tech_zones=40"])
+    assert at.query_params["utm_source"] in ("x", ["x"])
+
+
+def test_a_bad_sidebar_scenario_in_a_link_is_named(engine):
+    at = _wit_with({"target": "t10b_fy2029_uraan", "from": "sidebar", "scenario": "levers.tech_zones=400"})
+    assert at.selectbox(key="wit_start").value == wit_query.CURRENT
+    assert any("scenario='levers.tech_zones=400'" in w.value for w in at.warning)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import math
 
 import pytest
 
@@ -47,8 +48,95 @@ def test_goal_seek_unreachable_says_so(capsys):
     assert code == 0
     text = capsys.readouterr().out
     assert "not reachable alone" in text
-    assert "no setting within the ranges reaches the goal" in text
+    assert "no package within the ranges reaches the goal" in text
     assert "needs 156.2% a year" in text  # the plausibility warning next to the result
+
+
+@pytest.mark.parametrize("written", ["10B", "$10B", "10000M", "us$ 10 bn", "10,000"])
+def test_goal_seek_amount_with_its_unit(written, capsys):
+    args = ["goal-seek", "--amount", written, "--deadline", "2029", "--no-package", "--lever", "tech_zones"]
+    assert main(args) == 0
+    assert "Goal: $10B by FY2029," in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("written", ["10", "99.5", "1,5B", "10K", "-3B"])
+def test_goal_seek_refuses_an_amount_it_would_misread(written, capsys):
+    assert main(["goal-seek", f"--amount={written}", "--deadline", "2029"]) == 2
+    err = capsys.readouterr().err
+    assert f"{written!r}" in err and "10B" in err
+    assert "Traceback" not in err
+
+
+def test_goal_seek_bare_ten_says_how_to_write_billions(capsys):
+    assert main(["goal-seek", "--amount", "10", "--deadline", "2029"]) == 2
+    err = capsys.readouterr().err
+    assert "would mean US$ 10 million; write 10B for US$ 10 billion" in err
+
+
+def run_odds(tmp_path, scenario: str, target: str) -> dict[str, str]:
+    """The row of ``target`` in ``targets.csv`` of ``simulator run scenario``."""
+    out = tmp_path / f"run-{len(list(tmp_path.iterdir()))}"
+    assert main(["run", scenario, "--out", str(out), "--quiet"]) == 0
+    return next(r for r in read_csv(out / "targets.csv") if r["target_id"] == target)
+
+
+def test_goal_seek_from_a_scenario_uses_its_paths(tmp_path, capsys):
+    """blueprint-package asked for a point less than its own odds: it already reaches (its own
+    odds, as `simulator run` gives them, not the baseline's)."""
+    own = run_odds(tmp_path, "blueprint-package", "t10b_fy2029_uraan")["p_by_deadline"]
+    asked = math.floor(float(own) * 100) - 1
+    out = tmp_path / "gs.csv"
+    args = ["goal-seek", "--scenario", "blueprint-package", "--target", "t10b_fy2029_uraan"]
+    assert main([*args, "--probability", f"{asked}%", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert f"Probability of the scenario as it is: {float(own):.1%}." in text
+    assert f"already reaches $10B by FY2029 with probability at least {asked}%: no move is needed" in text
+    assert "Least-change package" not in text
+    rows = read_csv(out)
+    assert {r["probability_scenario"] for r in rows} == {own}
+    assert {r["change"] for r in rows} == {"0"}
+
+
+def test_goal_seek_package_file_runs_with_the_same_odds(tmp_path, capsys):
+    """The package written with --package-out is a scenario file `simulator run` runs unchanged,
+    with the package's odds; its levers are the scenario's paths plus the moves."""
+    own = float(run_odds(tmp_path, "blueprint-package", "t10b_fy2029_uraan")["p_by_deadline"])
+    asked = math.ceil(own * 100) + 3  # a package is needed (the far end reaches it: asserted below)
+    out, yaml_file = tmp_path / "gs.csv", tmp_path / "package.yaml"
+    args = ["goal-seek", "--scenario", "blueprint-package", "--target", "t10b_fy2029_uraan"]
+    args += ["--probability", f"{asked}%", "--ramp", "2", "--out", str(out), "--package-out", str(yaml_file)]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "from FY2027 (FY2026 is under way and partly in the data" in text and "over 2 years" in text
+    pkg = [r for r in read_csv(out) if r["method"] == "package"]
+    assert {r["reachable"] for r in pkg} == {"true"}
+    assert any(float(r["change"]) != 0 for r in pkg)
+    ran = run_odds(tmp_path, str(yaml_file), "t10b_fy2029_uraan")
+    assert ran["p_by_deadline"] == pkg[0]["probability_at_value"]
+    assert float(ran["p_by_deadline"]) >= asked / 100
+    # formal channels are not moved (already at 100%): the file keeps the scenario's own path
+    assert (
+        "formal_channel_share:\n    value: 100.0\n    start: 2027\n    ramp_years: 3" in yaml_file.read_text()
+    )
+
+
+def test_goal_seek_package_out_must_be_a_yaml_file(tmp_path, capsys):
+    args = ["goal-seek", "--target", "t10b_fy2029_uraan", "--package-out", str(tmp_path / "p.csv")]
+    assert main(args) == 2
+    assert "must be a scenario file name" in capsys.readouterr().err
+
+
+def test_attribute_uses_the_scenarios_paths(tmp_path, capsys):
+    """The scenario's mean at the deadline is the one `simulator run` reports for the file."""
+    out = tmp_path / "at.csv"
+    args = ["attribute", "--scenario", "blueprint-package", "--target", "t10b_fy2029_uraan"]
+    assert main([*args, "--out", str(out)]) == 0
+    capsys.readouterr()
+    row = read_csv(out)[0]
+    runs = tmp_path / "run"
+    assert main(["run", "blueprint-package", "--out", str(runs), "--quiet"]) == 0
+    year = next(r for r in read_csv(runs / "projections.csv") if r["fiscal_year"] == "2029")
+    assert float(row["scenario_mean_musd"]) == pytest.approx(float(year["mean"]), abs=0.05)
 
 
 def test_attribute_with_set_levers(tmp_path, capsys):
@@ -73,6 +161,7 @@ def test_sensitivity_small_run(tmp_path, capsys):
     assert main([*args, "--out", str(out)]) == 0
     text = capsys.readouterr().out
     assert "Sobol indices: N = 16, 176 model runs x 100 shock paths" in text
+    assert "central-case odds" in text and "not the odds, which draw every input" in text
     rows = read_csv(out)
     assert list(rows[0]) == list(SENSITIVITY_COLUMNS)
     assert {r["method"] for r in rows} == {"tornado", "sobol"}

@@ -5,9 +5,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from simulator.analysis.goals import Goal, dated_open_goals
 from simulator.analysis.plausibility import (
+    MIN_WINDOWS,
     REFERENCE_FILE,
     Record,
     check,
@@ -90,6 +93,69 @@ def test_record_windows_by_length():
     assert rec.fastest(4).growth_pct == pytest.approx((3 ** (1 / 4) - 1) * 100)
     assert rec.worst_year().growth_pct == pytest.approx(0.0)
     assert rec.fastest(9) is None
+
+
+def test_a_length_with_too_few_windows_keeps_a_shorter_record_up():
+    """With FY2020 missing: three 2-year windows make a record, one 4-year window does not; the
+    fastest 2-year growth (150 -> 260, FY2019-FY2021) kept up for 4 years is the reference."""
+    rec = Record(((2016, 100.0), (2017, 120.0), (2018, 130.0), (2019, 150.0), (2021, 260.0)))
+    two = rec.reference(2)
+    assert two.kind == "own" and two.count == MIN_WINDOWS
+    assert (two.window.first_year, two.window.last_year) == (2019, 2021)
+    four = rec.reference(4)
+    assert four.kind == "kept_up" and four.count == 1
+    assert four.multiple == pytest.approx((260 / 150) ** 2)
+    assert "kept up for 4 years (the record has 1 window of 4 years, fewer than 3)" in four.text()
+    assert Record(((2016, 100.0), (2018, 130.0))).reference(2) is None
+
+
+def test_a_longer_window_may_grow_as_much_as_a_shorter_one_did():
+    """The reference factor never falls with the window's length: 100 -> 300 in two years
+    (windows of 2 years: 3) beats any 3-year window (3 windows, the fastest x2.1)."""
+    rec = Record(((2016, 100.0), (2017, 200.0), (2018, 300.0), (2019, 210.0), (2020, 300.0), (2021, 420.0)))
+    two, three = rec.reference(2), rec.reference(3)
+    assert two.kind == "own" and two.multiple == pytest.approx(3.0)
+    assert three.kind == "within" and three.multiple == pytest.approx(3.0)
+    assert "within 3 years on record (a factor of 3.00 in 2 years, FY2016-FY2018" in three.text()
+
+
+def test_long_deadlines_need_enough_windows(engine):
+    """With FY2011-FY2015 missing the record has one ten-year window (12.8% a year): $15B by FY2035
+    is no longer flagged by it (the baseline reaches it with even odds), nor is FY2034."""
+    assert Record(tuple(engine.history())).reference(10).kind == "kept_up"
+    assert check_goal(engine, Goal(15000, 2035)) is None
+    assert check_goal(engine, Goal(15000, 2034)) is None
+    flagged = check_goal(engine, Goal(15000, 2032))
+    assert flagged is not None and "fastest 7-year growth on record" in flagged.message
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    amounts=st.tuples(st.floats(3900, 80_000), st.floats(3900, 80_000)),
+    deadlines=st.tuples(st.integers(2026, 2040), st.integers(2026, 2040)),
+)
+def test_a_harder_goal_never_gets_fewer_warnings(engine, amounts, deadlines):
+    """More money, or sooner, is never judged more leniently."""
+    hard = Goal(max(amounts), min(deadlines))
+    easy = Goal(min(amounts), max(deadlines))
+    assert (check_goal(engine, hard) is not None) >= (check_goal(engine, easy) is not None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.floats(50, 5000), min_size=2, max_size=14),
+    gaps=st.lists(st.booleans(), min_size=14, max_size=14),
+    lengths=st.tuples(st.integers(1, 14), st.integers(1, 14)),
+)
+def test_the_reference_factor_never_falls_with_the_length(values, gaps, lengths):
+    """On any record, with any years missing: a longer window is allowed at least the growth factor
+    a shorter one is, which is what makes the property above hold for every record."""
+    years = [2000 + i for i, missing in enumerate(gaps[: len(values)]) if not missing or i == 0]
+    rec = Record(tuple(zip(years, values, strict=False)))
+    short, long = sorted(lengths)
+    a, b = rec.reference(short), rec.reference(long)
+    if a is not None:
+        assert b is not None and b.multiple >= a.multiple
 
 
 def test_reference_file_loads_with_sources(engine):

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from simulator.app import compute, files, links
-from simulator.app.serve import CHROMIUM, CHROMIUM_ARGS, IDLE, REPO, streamlit_server
+from simulator.app.serve import CHROMIUM, IDLE, REPO, chromium, streamlit_server
 from simulator.levers import ASSUMPTIONS, LEVER_BY_NAME
 from simulator.scenario_files import load_scenario_text, shipped_scenarios
 
@@ -51,12 +51,8 @@ def server() -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_page(browser, url: str, width: int = 1280, height: int = 800):
@@ -81,7 +77,12 @@ def no_exception(page) -> None:
 
 
 def odds_texts(page) -> list[str]:
-    return [v.inner_text() for v in page.get_by_test_id("stMetricValue").all()]
+    """The cards' odds, once they are drawn (a rerun may be redrawing them when the page is idle
+    for a moment: CI once read none)."""
+    values = page.get_by_test_id("stMetricValue")
+    values.first.wait_for()
+    page.wait_for_selector(IDLE)
+    return [v.inner_text() for v in values.all()]
 
 
 def query_of(page) -> dict[str, str]:
@@ -316,6 +317,7 @@ def test_every_preset_by_link_shows_its_name_and_odds(server, browser):
         ("data", "Reported ICT-services exports"),
         ("track-record", "Targets track record"),
         ("what-it-takes", "What it takes"),
+        ("scenario", "Where are Pakistan's IT exports heading?"),  # the default page by name too
     ],
 )
 def test_other_pages_load_and_load_again(server, browser, path, text):

@@ -172,18 +172,6 @@ def test_goal_seek_takes_its_draws_from_the_engine(engine, settings):
 # --------------------------------------------------------------------------- idle expiry, growth
 
 
-def test_values_unused_for_the_ttl_are_dropped_by_expire():
-    c: BoundedCache[bytes] = BoundedCache(max_entries=4, max_bytes=100, size=len, ttl=10.0)
-    c.get("old", lambda: b"aaaa")
-    now = time.monotonic()
-    assert c.expire(now) == 0  # used just now
-    c.get("new", lambda: b"bb")
-    assert c.expire(now + 11) == 2 and c.stats().entries == 0 and c.stats().nbytes == 0
-    assert BoundedCache(max_entries=1).expire(now + 1e9) == 0  # no ttl: nothing expires
-    with pytest.raises(ValueError, match="ttl"):
-        BoundedCache(max_entries=1, ttl=0)
-
-
 def test_a_hit_measures_the_value_again_and_keeps_the_bounds():
     grows: list[bytes] = [b"a"]
     c: BoundedCache[list[bytes]] = BoundedCache(max_entries=4, max_bytes=10, size=lambda v: sum(map(len, v)))
@@ -195,8 +183,3 @@ def test_a_hit_measures_the_value_again_and_keeps_the_bounds():
     grows.append(b"dddd")  # now larger than the cache may hold: it is returned but no longer kept
     assert c.get("x", lambda: []) is grows
     assert c.stats().entries == 1 and c.stats().nbytes == 3
-
-
-def test_the_ttl_survives_a_copy_to_a_worker():
-    c: BoundedCache[int] = BoundedCache(max_entries=2, ttl=5.0)
-    assert pickle.loads(pickle.dumps(c)).ttl == 5.0

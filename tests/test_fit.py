@@ -158,6 +158,7 @@ def test_bundled_fit_reports_what_the_data_support(params):
     assert params.nowcast.months == max(m for m in ytd if m < 12)
 
 
+@pytest.mark.slow  # 12 s: a full fit (CI runs it; the engine refuses parameters older than the data)
 def test_committed_parameters_are_up_to_date(capsys):
     assert calibration_main(["fit", "--check"]) == 0, capsys.readouterr().err
 
@@ -181,7 +182,9 @@ def test_new_months_feed_the_nowcast_without_code_changes(data_copy: Path, tmp_p
     p = fit(data)
     assert p.nowcast is not None and p.nowcast.fiscal_year == 2026 and p.nowcast.months == 4
     implied = np.exp(p.nowcast.log_mean)
-    assert implied == pytest.approx(1500 / p.nowcast.seasonal_share * np.exp(p.revisions.log_mean))
+    share = np.exp(p.nowcast.figures[0].log_share)
+    revision = p.revisions.year_to_date.log_mean + p.revisions.full_year.log_mean
+    assert implied == pytest.approx(1500 / share * np.exp(revision))
     after = Engine(data, p).run(baseline_scenario(), load_settings(draws=4000))
     width = lambda q: q.stats["p90"][0] - q.stats["p10"][0]  # noqa: E731
     assert width(after) < 0.6 * width(before)
@@ -218,6 +221,7 @@ def test_bad_until_is_a_usage_error(capsys):
     assert "expected a fiscal year such as FY2022" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # 12 s: six re-fits through the command line (CI runs it)
 def test_backtest_json_rows(capsys):
     import json
 

@@ -263,8 +263,18 @@ def test_ctrl_c_during_start_up_is_one_line(capsys, monkeypatch):
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_real_signal_to_a_real_run(tmp_path: Path, signum):
-    """A separate process, signalled once its temporary folder exists (it is writing)."""
+def test_a_real_signal_to_a_real_run(tmp_path: Path, tmp_path_factory, signum):
+    """A separate process, signalled once its temporary folder exists (it is writing).
+
+    The run must outlast the signal: forty scenarios at 200,000 draws to FY2050 take seconds
+    (the shipped folder at 50,000 draws took under half a second, and a run that finished before
+    the signal arrived made this test fail at random)."""
+    inputs = tmp_path_factory.mktemp("inputs")
+    text = (SCEN / "blueprint-package.yaml").read_text(encoding="utf-8")
+    for i in range(40):
+        (inputs / f"copy-{i:02d}.yaml").write_text(
+            text.replace("name: blueprint-package", f"name: copy-{i:02d}"), encoding="utf-8"
+        )
     out = tmp_path / "out"
     proc = subprocess.Popen(
         [
@@ -272,11 +282,13 @@ def test_a_real_signal_to_a_real_run(tmp_path: Path, signum):
             "-m",
             "simulator",
             "run",
-            str(SCEN),
+            str(inputs),
             "--out",
             str(out),
             "--draws",
-            "50000",
+            "200000",
+            "--horizon",
+            "2050",
             "--quiet",
         ],
         stdout=subprocess.PIPE,
@@ -286,6 +298,7 @@ def test_a_real_signal_to_a_real_run(tmp_path: Path, signum):
     deadline = time.monotonic() + 120
     while not temporaries(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
+    assert proc.poll() is None, "the run ended before it could be signalled: make it longer"
     proc.send_signal(signum)
     _, err = proc.communicate(timeout=120)
     name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"

@@ -160,7 +160,7 @@ def readme_commands() -> list[list[str]]:
     blocks = re.findall(r"^```sh\n(.*?)^```", text, flags=re.S | re.M)
     out = []
     for block in blocks:
-        for line in block.splitlines():
+        for line in block.replace("\\\n", " ").splitlines():  # a command continued with `\`
             command = line.split("#", 1)[0].strip()
             if command.startswith("simulator "):
                 out.append(command.split()[1:])

@@ -8,8 +8,12 @@ call them and never re-implement them.
 module                            what it answers
 ================================  ==============================================================
 :mod:`~.goals`                    which amount by which deadline (a target id or numbers)
-:mod:`~.goal_seek`                the least setting of each lever alone, and the least-change
-                                  package, that reach a goal with a required probability
+:mod:`~.goal_seek`                the least move of each lever alone, and the least-change
+                                  package, on top of a scenario, that reach a goal with a
+                                  required probability (:mod:`~.reach`: the probability as a
+                                  function of the moves; :mod:`~.moves`: moves on a scenario's
+                                  lever paths; :mod:`~.least_change` and :mod:`~.lattice`: the
+                                  package, proved least on the grids or with a lower bound)
 :mod:`~.attribution`              how much of the gap to each goal each lever closes
 :mod:`~.sensitivity`              which uncertain assumptions matter most for the odds (tornado;
                                   Sobol indices with SALib)

@@ -1,245 +1,58 @@
-r"""Goal seeking under uncertainty: what lever settings reach a target with a required probability.
+r"""Goal seeking under uncertainty: what moves on top of a scenario reach a goal with a probability.
 
-The question: *with probability at least* :math:`p`, *reported exports reach the goal's
-amount in some fiscal year up to its deadline*. The probability is computed over one fixed set
-of Monte Carlo draws (common random numbers): the draws do not depend on the levers
-(:meth:`simulator.engine.Engine.draws`), so every candidate setting is projected with the same
-draws and :math:`P` is a deterministic function of the settings. Every lever's effect is
-monotone in the lever (``Lever.direction`` says which way), so :math:`P` is a non-decreasing
-step function of each lever's *effort* (its move in the direction that raises exports).
+Goal seek starts from a scenario **as it is** (the baseline, a shipped scenario, a file, or the
+scenario built in the app): every lever keeps its path, and the answers are *moves* added to
+those paths from a start year, over a ramp (:mod:`simulator.analysis.moves`). When the scenario
+already reaches the goal with the probability, that is the answer.
 
-A lever is set to a constant from ``start_year`` (default: the first projection year); before
-that it stays at current policy, as in a scenario file's ``{value, start}``.
+* **One lever at a time** (:func:`one_lever`): bisection over the lever's grid of moves (whole
+  steps, and the far end of its range) for the least move with :math:`P \ge p`, the other levers
+  as in the scenario. When the far end fails, the answer is "not reachable with this lever alone".
+* **The least-change package** (:func:`~simulator.analysis.least_change.least_change`): every
+  allowed lever may move; the smallest sum of squared moves as shares of each lever's range. The
+  answer is proved the least on the levers' grids, or comes with a proved lower bound.
 
-**One lever at a time** (:func:`one_lever`): bisection over the lever's grid (its ``min`` plus
-whole ``step``\ s) for the least demanding setting with :math:`P \ge p`: the smallest value
-for a lever that raises exports, the largest for one that lowers them (connectivity loss: the
-most lost working time that still reaches the goal). When the far end of the range fails, the
-answer is "not reachable with this lever alone".
-
-**Least-change package** (:func:`least_change`): every allowed lever may move. With
-:math:`z_i = d_i (x_i - x^0_i) / (\max_i - \min_i)` the move of lever :math:`i` as a fraction of
-its range (in its helpful direction :math:`d_i`, from the current setting :math:`x^0_i`), it
-minimises the distance :math:`D = \sum_i z_i^2` subject to :math:`P(x) \ge p` and the ranges.
-:math:`P \ge p` holds exactly when the :math:`k`-th largest draw-wise margin
-:math:`m_j(x) = \max_{t \le T} \ln(R_{jt}(x) / A)` is at least 0 (:math:`k = \lceil p n \rceil`),
-a continuous function :math:`g(z)` that is monotone in every :math:`z_i`. At the optimum the
-Karush-Kuhn-Tucker conditions give :math:`z = \mathrm{clip}(\lambda \nabla g(z), 0, z^{\max})`
-with :math:`g(z) = 0`: the package moves each lever in proportion to its marginal gain per unit of
-distance, until it hits the end of its range. The solver iterates that fixed point: start from
-the marginal gains at current policy; find the point on that ray where :math:`g = 0` (Brent's
-method); re-estimate the gains there (finite differences of one lever step, at least 1% of the
-range); repeat with
-damping until the direction settles (the nearest feasible point found is kept). The gains are
-quantile sensitivities: the mean finite-difference slope of the draws ranked nearest the
-quantile (see :meth:`_Space.gradient`), which is far less noisy than differencing the quantile
-itself. The continuous optimum is then rounded to the levers' steps: every combination of
-rounding each moved lever down or up is evaluated and the feasible one nearest to current
-policy kept; finally a discrete local search takes single steps back towards current policy,
-alone or exchanged against the least raise of another lever, while :math:`P \ge p` still
-holds. With margins linear in the levers (capture and underlying-channel levers with fixed effect
-sizes) the fixed point is reached in one step and equals the closed form
-:math:`z = -g(0)\, a / \lVert a \rVert^2`; the tests check that case.
+:math:`P` is computed over one fixed set of draws (:class:`~simulator.analysis.reach.ReachModel`),
+so differences between candidates are policy, not luck. The package is a scenario
+(:meth:`GoalSeek.package_scenario`): written as a file, ``simulator run`` gives the same odds.
 """
 
 from __future__ import annotations
 
-import difflib
-import itertools
-import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-
-import numpy as np
-from scipy import optimize
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from simulator.analysis.goals import Goal
-from simulator.engine import Draws, Engine
-from simulator.errors import InputError
-from simulator.levers import LEVER_BY_NAME, LEVERS, Lever
-from simulator.scenario import (
-    LeverPath,
-    Scenario,
-    baseline_scenario,
-    validate_scenario,
+from simulator.analysis.least_change import DEFAULT_BUDGET, Package, least_change
+from simulator.analysis.moves import describe_setting, format_change, signed_change
+from simulator.analysis.reach import (
+    ReachModel,
+    check_levers,
+    check_probability,
+    needed_count,
 )
-from simulator.settings import Settings
+from simulator.levers import LEVER_BY_NAME, LEVERS, Lever
+from simulator.scenario import Scenario
+
+__all__ = [
+    "DEFAULT_BUDGET",
+    "DEFAULT_PROBABILITY",
+    "GOAL_SEEK_COLUMNS",
+    "GOAL_SEEK_DECIMALS",
+    "GoalSeek",
+    "LeverAnswer",
+    "Package",
+    "ReachModel",
+    "check_levers",
+    "check_probability",
+    "goal_seek",
+    "goal_seek_rows",
+    "least_change",
+    "needed_count",
+    "one_lever",
+]
 
 DEFAULT_PROBABILITY = 0.5
-
-
-# --------------------------------------------------------------------------- lever grid helpers
-
-
-def lever_range(lever: Lever) -> float:
-    return float(lever.max - lever.min)
-
-
-def best_end(lever: Lever) -> float:
-    """The end of the range that raises exports most."""
-    return float(lever.max if lever.direction > 0 else lever.min)
-
-
-def worst_end(lever: Lever) -> float:
-    return float(lever.min if lever.direction > 0 else lever.max)
-
-
-def snap(lever: Lever, value: float, *, more_effort: bool) -> float:
-    """``value`` rounded to the lever's grid (``min`` plus whole steps), towards more or less effort."""
-    k = (value - lever.min) / lever.step
-    up = (lever.direction > 0) == more_effort
-    k = math.ceil(k - 1e-9) if up else math.floor(k + 1e-9)
-    return float(np.clip(round(lever.min + k * lever.step, 10), lever.min, lever.max))
-
-
-def current_value(lever: Lever, base: Scenario) -> float:
-    """The lever's setting in ``base`` when it is a constant, else current policy."""
-    v = base.lever_settings().get(lever.name)
-    return float(v) if isinstance(v, int | float) else float(lever.default)
-
-
-def format_value(lever: Lever, value: float) -> str:
-    return f"{value:g} {lever.unit}"
-
-
-# --------------------------------------------------------------------------- the reach model
-
-
-class ReachModel:
-    """The probability of reaching a goal as a function of lever settings, with fixed draws.
-
-    Parameters
-    ----------
-    engine:
-        The projection engine.
-    goal:
-        Amount and deadline.
-    draws:
-        Draws reaching at least to the deadline (lever-independent; reused for every candidate).
-    base:
-        The scenario whose assumptions, trend and other lever settings stay fixed (merged onto
-        its base; default the baseline). Levers set here replace its settings.
-    start_year:
-        First fiscal year of a lever change (default the first projection year).
-    """
-
-    def __init__(
-        self,
-        engine: Engine,
-        goal: Goal,
-        draws: Draws,
-        *,
-        base: Scenario | None = None,
-        start_year: int | None = None,
-    ):
-        if int(draws.years[-1]) < goal.deadline_fy:
-            raise InputError("the draws end before the deadline", field="deadline", value=goal.deadline_fy)
-        first = engine.first_projection_year
-        start = start_year if start_year is not None else first
-        if not first <= start <= goal.deadline_fy:
-            raise InputError(
-                "must lie between the first projection year and the deadline",
-                field="start_year",
-                value=start,
-                allowed=f"fiscal years {first} to {goal.deadline_fy}",
-            )
-        self.engine = engine
-        self.goal = goal
-        self.draws = draws
-        self.base = base if base is not None else baseline_scenario()
-        self.start_year = start
-        self.columns = int(np.searchsorted(draws.years, goal.deadline_fy, side="right"))
-        self.reached_in_history = next((y for y, v in engine.history() if v >= goal.amount_musd), None)
-        self.evaluations = 0
-
-    @classmethod
-    def build(
-        cls,
-        engine: Engine,
-        goal: Goal,
-        settings: Settings,
-        *,
-        base: Scenario | None = None,
-        start_year: int | None = None,
-        draws: int | None = None,
-        seed: int | None = None,
-    ) -> ReachModel:
-        """With the draws for ``base`` (``draws`` and ``seed`` if given, else the scenario's, else
-        ``settings``) up to the deadline, from the engine's cache."""
-        b = base if base is not None else baseline_scenario()
-        d = engine.cached_draws(b, settings, horizon=goal.deadline_fy, n=draws, seed=seed)
-        return cls(engine, goal, d, base=b, start_year=start_year)
-
-    @property
-    def n(self) -> int:
-        return self.draws.n
-
-    def scenario(self, settings: Mapping[str, float], name: str = "goal-seek") -> Scenario:
-        """``base`` with each lever in ``settings`` held at its value from ``start_year``."""
-        levers: dict[str, object] = {}
-        for k, v in settings.items():
-            value = float(v)
-            if self.start_year == self.engine.first_projection_year:
-                levers[k] = value
-            else:
-                levers[k] = LeverPath(value=value, start=self.start_year)
-        doc = {"name": name, "levers": levers}
-        return validate_scenario(doc, first_year=self.engine.first_projection_year).merged_onto(self.base)
-
-    def margins(self, settings: Mapping[str, float]) -> np.ndarray:
-        """Per draw, ``max over years up to the deadline of ln(exports / amount)``."""
-        self.evaluations += 1
-        if self.reached_in_history is not None:
-            return np.full(self.n, np.inf)
-        p = self.engine.project(self.scenario(settings), self.draws)
-        x = p.exports[:, : self.columns]
-        return np.log(x.max(axis=1) / self.goal.amount_musd)
-
-    def probability(self, settings: Mapping[str, float]) -> float:
-        """Share of draws that reach the amount in some year up to the deadline."""
-        return float(np.mean(self.margins(settings) >= 0.0))
-
-    def margin(self, settings: Mapping[str, float], p: float) -> float:
-        """The order statistic that is >= 0 exactly when ``probability(settings) >= p``."""
-        m = self.margins(settings)
-        k = needed_count(p, self.n)
-        if k == 0:
-            return math.inf
-        return float(np.partition(m, self.n - k)[self.n - k])
-
-
-def needed_count(p: float, n: int) -> int:
-    """Least number of the ``n`` draws that must reach for a share of at least ``p``."""
-    return max(0, min(n, math.ceil(p * n - 1e-9)))
-
-
-def check_probability(p: float) -> float:
-    if not (isinstance(p, int | float) and 0.0 < p < 1.0):
-        raise InputError(
-            "must be a probability strictly between 0 and 1",
-            field="probability",
-            value=p,
-            allowed="0.01 to 0.99",
-        )
-    return float(p)
-
-
-def check_levers(names: Iterable[str] | None) -> list[Lever]:
-    """The levers named (default: all), with a "did you mean" for a misspelt name."""
-    if names is None:
-        return list(LEVERS)
-    out = []
-    for name in names:
-        if name not in LEVER_BY_NAME:
-            close = difflib.get_close_matches(name, list(LEVER_BY_NAME), n=1, cutoff=0.5)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise InputError(
-                f"is not a lever{hint}", field="lever", value=name, allowed=", ".join(LEVER_BY_NAME)
-            )
-        out.append(LEVER_BY_NAME[name])
-    if not out:
-        raise InputError("name at least one lever", field="lever")
-    return out
 
 
 # --------------------------------------------------------------------------- one lever at a time
@@ -247,69 +60,82 @@ def check_levers(names: Iterable[str] | None) -> list[Lever]:
 
 @dataclass(frozen=True)
 class LeverAnswer:
-    """The least demanding setting of one lever (the others as in the base) that reaches the goal."""
+    """The least move of one lever (the others as in the scenario) that reaches the goal."""
 
     lever: Lever
+    move: float | None
+    """In the lever's unit, towards more exports; 0: the scenario reaches as it is; None: even
+    the far end of the range falls short."""
+    setting: str
+    """The lever's setting in the scenario, in words."""
+    scenario_value: float
+    """The lever's value in the deadline year, as the scenario has it."""
     value: float | None
-    """None when even the far end of the range does not reach the goal with the probability."""
-    current: float
+    """The lever's value in the deadline year with the move."""
     p_required: float
-    p_current: float
+    p_scenario: float
     p_value: float | None
     p_best: float
     evaluations: int
 
     @property
     def reachable(self) -> bool:
-        return self.value is not None
+        return self.move is not None
 
     @property
     def change(self) -> float | None:
-        return None if self.value is None else self.value - self.current
+        """The move as a change of the lever's value (negative for a lever that lowers exports)."""
+        return None if self.move is None else signed_change(self.lever, self.move)
 
     def text(self) -> str:
         lv = self.lever
-        if self.value is None:
+        if self.move is None:
             return (
                 f"not reachable with this lever alone within {lv.range_text} "
-                f"(P = {self.p_best:.1%} at {format_value(lv, best_end(lv))})"
+                f"(P = {self.p_best:.1%} with it at the far end)"
             )
-        bound = "at least" if lv.direction > 0 else "at most"
-        if self.p_current >= self.p_required:
-            return (
-                f"already reached at the current setting ({format_value(lv, self.current)}, "
-                f"P = {self.p_current:.1%}); {bound} {format_value(lv, self.value)} is enough"
-            )
+        if self.move == 0:
+            return f"already reached by the scenario as it is (P = {self.p_scenario:.1%})"
         return (
-            f"{bound} {format_value(lv, self.value)} (now {format_value(lv, self.current)}): "
-            f"P = {self.p_value:.1%}"
+            f"{format_change(lv, self.move)} {lv.unit} ({self.value:g} in the deadline year, "
+            f"{self.scenario_value:g} in the scenario): P = {self.p_value:.1%}"
         )
 
 
 def one_lever(model: ReachModel, lever: Lever, p: float) -> LeverAnswer:
-    """Bisection over ``lever``'s grid for the least demanding setting with P >= ``p``."""
+    """Bisection over ``lever``'s grid of moves for the least move with P >= ``p``."""
     p = check_probability(p)
     start = model.evaluations
-    x0 = current_value(lever, model.base)
-    count = round(lever_range(lever) / lever.step)
-    grid_start = worst_end(lever)
+    grid = model.space.grid(lever)
+    year = model.goal.deadline_fy
 
-    def value(k: int) -> float:
-        return float(round(grid_start + lever.direction * k * lever.step, 10))
+    def answer(k: int | None, p_value: float | None, p_best: float) -> LeverAnswer:
+        move = None if k is None else float(grid[k])
+        return LeverAnswer(
+            lever=lever,
+            move=move,
+            setting=describe_setting(lever, model.base.lever_settings().get(lever.name)),
+            scenario_value=model.space.value_in(lever, 0.0, year),
+            value=None if move is None else model.space.value_in(lever, move, year),
+            p_required=p,
+            p_scenario=p_scenario,
+            p_value=p_value,
+            p_best=p_best,
+            evaluations=model.evaluations - start,
+        )
 
-    def prob(k: int) -> float:
-        return model.probability({lever.name: value(k)})
+    def reaches(k: int) -> bool:
+        return model.reaches({lever.name: float(grid[k])}, p)
 
-    p_current = model.probability({lever.name: x0})
-    p_best = prob(count)
-    if p_best < p:
-        return LeverAnswer(lever, None, x0, p, p_current, None, p_best, model.evaluations - start)
-    p_low = prob(0)
-    if p_low >= p:
-        return LeverAnswer(lever, value(0), x0, p, p_current, p_low, p_best, model.evaluations - start)
-    hi = first_true(0, count, lambda k: prob(k) >= p)
-    p_hi = prob(hi) if hi < count else p_best
-    return LeverAnswer(lever, value(hi), x0, p, p_current, p_hi, p_best, model.evaluations - start)
+    p_scenario = model.probability({})
+    top = len(grid) - 1
+    p_best = model.probability({lever.name: float(grid[top])})
+    if model.reaches({}, p):
+        return answer(0, p_scenario, p_best)
+    if not reaches(top):
+        return answer(None, None, p_best)
+    k = first_true(0, top, reaches)
+    return answer(k, model.probability({lever.name: float(grid[k])}), p_best)
 
 
 def first_true(lo: int, hi: int, ok: Callable[[int], bool]) -> int:
@@ -323,295 +149,6 @@ def first_true(lo: int, hi: int, ok: Callable[[int], bool]) -> int:
     return hi
 
 
-# --------------------------------------------------------------------------- least-change package
-
-
-@dataclass(frozen=True)
-class Package:
-    """The least-change combination of lever settings reaching the goal with the probability."""
-
-    settings: dict[str, float]
-    """Every allowed lever's setting (rounded to its step); unchanged levers at their current value."""
-    current: dict[str, float]
-    continuous: dict[str, float]
-    """The continuous optimum before rounding to the levers' steps."""
-    p_required: float
-    p_current: float
-    p_value: float | None
-    p_best: float
-    """P with every allowed lever at the end of its range that raises exports."""
-    distance: float
-    """Sum over levers of (move / range) squared."""
-    iterations: int
-    converged: bool
-    evaluations: int
-
-    @property
-    def reachable(self) -> bool:
-        return self.p_value is not None
-
-    def moved(self) -> dict[str, float]:
-        return {k: v for k, v in self.settings.items() if not math.isclose(v, self.current[k], abs_tol=1e-9)}
-
-    def text(self) -> str:
-        if not self.reachable:
-            return (
-                "not reachable with every allowed lever at the end of its range "
-                f"(P = {self.p_best:.1%} there)"
-            )
-        moved = self.moved()
-        if not moved:
-            return f"already reached on current settings (P = {self.p_current:.1%})"
-        parts = [
-            f"{LEVER_BY_NAME[k].label.lower()} {format_value(LEVER_BY_NAME[k], v)} (now {self.current[k]:g})"
-            for k, v in moved.items()
-        ]
-        return "; ".join(parts) + f": P = {self.p_value:.1%}"
-
-
-@dataclass
-class _Space:
-    """Normalised effort coordinates of the allowed levers."""
-
-    model: ReachModel
-    levers: list[Lever]
-    p: float
-    x0: np.ndarray = field(init=False)
-    width: np.ndarray = field(init=False)
-    sign: np.ndarray = field(init=False)
-    zmax: np.ndarray = field(init=False)
-    h: np.ndarray = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.x0 = np.array([current_value(lv, self.model.base) for lv in self.levers])
-        self.width = np.array([lever_range(lv) for lv in self.levers])
-        self.sign = np.array([float(lv.direction) for lv in self.levers])
-        ends = np.array([best_end(lv) for lv in self.levers])
-        self.zmax = np.maximum(self.sign * (ends - self.x0) / self.width, 0.0)
-        # finite-difference step: one lever step, at least 1% of the range (the margin is an order
-        # statistic of the draws, so slopes over a tiny step are noisy)
-        self.h = np.maximum(np.array([lv.step for lv in self.levers]) / self.width, 0.01)
-
-    def values(self, z: np.ndarray) -> dict[str, float]:
-        x = self.x0 + self.sign * np.clip(z, 0.0, self.zmax) * self.width
-        lo = np.array([lv.min for lv in self.levers])
-        hi = np.array([lv.max for lv in self.levers])
-        return {lv.name: float(v) for lv, v in zip(self.levers, np.clip(x, lo, hi), strict=True)}
-
-    def z_of(self, settings: Mapping[str, float]) -> np.ndarray:
-        x = np.array([settings[lv.name] for lv in self.levers])
-        return self.sign * (x - self.x0) / self.width
-
-    def g(self, z: np.ndarray) -> float:
-        return self.model.margin(self.values(z), self.p)
-
-    def gradient(self, z: np.ndarray) -> tuple[float, np.ndarray]:
-        """The margin at ``z`` and its gain per unit of effort of each lever.
-
-        The margin is a quantile of the draw-wise margins, whose derivative is the expected
-        derivative of a draw's margin given that it equals the quantile (Hong, L. J. (2009).
-        Estimating quantile sensitivities. Operations Research 57(1), 118-130). It is estimated as
-        the mean one-step finite difference (backward at the top of the range) over the draws
-        ranked nearest the quantile: 2% of them, at least 20.
-        """
-        m = self.model.margins(self.values(z))
-        n = len(m)
-        k = needed_count(self.p, n)
-        rank = n - k
-        order = np.argsort(m, kind="stable")
-        half = max(10, n // 100)
-        band = order[max(0, rank - half) : min(n, rank + half + 1)]
-        out = np.zeros(len(self.levers))
-        for i in range(len(self.levers)):
-            if self.zmax[i] <= 0:
-                continue
-            step = self.h[i] if z[i] + self.h[i] <= self.zmax[i] else -min(self.h[i], z[i])
-            if step == 0:
-                continue
-            zi = z.copy()
-            zi[i] += step
-            mi = self.model.margins(self.values(zi))
-            out[i] = float(np.mean(mi[band] - m[band])) / step
-        return float(np.partition(m, rank)[rank]), np.maximum(out, 0.0)
-
-
-def least_change(
-    model: ReachModel,
-    p: float,
-    levers: Sequence[Lever] | None = None,
-    *,
-    max_iterations: int = 30,
-    on_progress: Callable[[float], None] | None = None,
-) -> Package:
-    """The least-change package of ``levers`` (default all) reaching the goal with P >= ``p``.
-
-    See the module docstring for the method. ``on_progress`` receives a fraction done (0-1).
-    """
-    p = check_probability(p)
-    start = model.evaluations
-    space = _Space(model, list(levers) if levers is not None else list(LEVERS), p)
-    current = dict(zip([lv.name for lv in space.levers], space.x0.tolist(), strict=True))
-    zero = np.zeros(len(space.levers))
-    p_current = model.probability(space.values(zero))
-    p_best = model.probability(space.values(space.zmax))
-
-    def result(settings, continuous, p_value, iterations, converged) -> Package:
-        return Package(
-            settings=settings,
-            current=current,
-            continuous=continuous,
-            p_required=p,
-            p_current=p_current,
-            p_value=p_value,
-            p_best=p_best,
-            distance=float(np.sum(space.z_of(settings) ** 2)),
-            iterations=iterations,
-            converged=converged,
-            evaluations=model.evaluations - start,
-        )
-
-    if p_current >= p:
-        return result(dict(current), dict(current), p_current, 0, True)
-    if p_best < p:
-        return result(dict(current), dict(current), None, 0, True)
-    g0, u = space.gradient(zero)
-    # a lever with no gain at current policy may still help further out: give it a token weight
-    alone = np.array([space.g(np.where(np.arange(len(u)) == i, space.zmax, 0.0)) > g0 for i in range(len(u))])
-    u = np.where((u <= 0) & alone, 1e-6, u)
-    z = _ray_root(space, u)
-    best = z
-    converged = False
-    iterations = 0
-    for iterations in range(1, max_iterations + 1):
-        if on_progress is not None:
-            on_progress(0.8 * iterations / max_iterations)
-        _, grad = space.gradient(z)
-        new = _unit(np.where((grad <= 0) & alone, 1e-6, grad))
-        if np.linalg.norm(new - _unit(u)) < 1e-3:
-            converged = True
-            break
-        u = _unit(_unit(u) + new)  # damped: halfway between the old and the new direction
-        z = _ray_root(space, u)
-        d_best, d = float(np.sum(best**2)), float(np.sum(z**2))
-        if d < d_best:  # every ray root is feasible: keep the nearest
-            best = z
-        if abs(d - d_best) <= 1e-4 * d_best:
-            converged = True
-            break
-    continuous = space.values(best)
-    settings = _round_package(space, continuous)
-    if on_progress is not None:
-        on_progress(1.0)
-    return result(settings, continuous, model.probability(settings), iterations, converged)
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    n = np.linalg.norm(v)
-    return v / n if n > 0 else v
-
-
-def _ray_root(space: _Space, u: np.ndarray) -> np.ndarray:
-    """The point ``clip(t u)`` with the least ``t`` where the margin reaches 0 (on its feasible side)."""
-    active = u > 0
-    t_max = float(np.max(space.zmax[active] / u[active]))
-    f = lambda t: space.g(np.minimum(t * u, space.zmax))  # noqa: E731
-    if f(t_max) < 0:
-        return space.zmax.copy()
-    lo, hi = 0.0, t_max
-    if f(lo) >= 0:
-        return np.zeros_like(u)
-    t = optimize.brentq(f, lo, hi, xtol=1e-7 * t_max, rtol=1e-10)
-    for _ in range(60):  # Brent's root may sit a hair on the infeasible side
-        if f(t) >= 0:
-            break
-        t = min(t_max, t + 1e-7 * t_max + 1e-12)
-    return np.minimum(t * u, space.zmax)
-
-
-def _round_package(space: _Space, continuous: Mapping[str, float]) -> dict[str, float]:
-    """Round to the levers' steps: best feasible floor/ceil combination, then trim single steps."""
-    model = space.model
-    options: list[list[float]] = []
-    for lv, x0 in zip(space.levers, space.x0, strict=True):
-        x = continuous[lv.name]
-        if math.isclose(x, x0, abs_tol=1e-9):
-            options.append([x0])
-            continue
-        down = snap(lv, x, more_effort=False)
-        if lv.direction * (down - x0) < 0:  # rounding down would undo more than the move
-            down = x0
-        options.append(sorted({down, snap(lv, x, more_effort=True)}))
-    best: dict[str, float] | None = None
-    best_d = math.inf
-    for combo in itertools.product(*options):
-        cand = {lv.name: v for lv, v in zip(space.levers, combo, strict=True)}
-        d = float(np.sum(space.z_of(cand) ** 2))
-        if d < best_d and model.probability(cand) >= space.p:
-            best, best_d = cand, d
-    if best is None:  # cannot happen for a monotone model; fall back to the all-up rounding
-        best = {lv.name: v[-1] for lv, v in zip(space.levers, options, strict=True)}
-    return _trim(space, best)
-
-
-def _trim(space: _Space, settings: dict[str, float]) -> dict[str, float]:
-    """Discrete local search from a feasible rounded package, until no move brings it nearer.
-
-    Two kinds of move: take one lever a step back towards its current value (if the probability
-    still holds); or take one lever a step back and raise another by the least whole number of
-    steps that restores the probability (an exchange, which the rounding alone cannot find when
-    one lever's steps are coarse).
-    """
-    current = dict(settings)
-    while True:
-        d_now = float(np.sum(space.z_of(current) ** 2))
-        candidates = []
-        for i, lv in enumerate(space.levers):
-            back = _step_back(space, i, current[lv.name])
-            if back is None:
-                continue
-            one = {**current, lv.name: back}
-            if space.model.probability(one) >= space.p:
-                candidates.append(one)
-                continue
-            for j, other in enumerate(space.levers):
-                if j == i or space.zmax[j] <= 0:
-                    continue
-                up = _least_raise(space, one, other)
-                if up is not None:
-                    candidates.append({**one, other.name: up})
-        better = [(float(np.sum(space.z_of(c) ** 2)), c) for c in candidates]
-        better = [b for b in better if b[0] < d_now - 1e-12]
-        if not better:
-            return current
-        current = min(better, key=lambda b: b[0])[1]
-
-
-def _step_back(space: _Space, i: int, x: float) -> float | None:
-    """Lever ``i`` one step nearer its current value from ``x`` (None if already there)."""
-    lv, x0 = space.levers[i], float(space.x0[i])
-    if lv.direction * (x - x0) <= 1e-9:
-        return None
-    back = snap(lv, x - lv.direction * lv.step, more_effort=True)
-    return x0 if lv.direction * (back - x0) < 0 else back
-
-
-def _least_raise(space: _Space, settings: dict[str, float], lever: Lever) -> float | None:
-    """The least demanding grid value of ``lever``, at or beyond its setting, restoring P >= p."""
-    x = settings[lever.name]
-    far = best_end(lever)
-    if space.model.probability({**settings, lever.name: far}) < space.p:
-        return None
-    lo = snap(lever, x, more_effort=True)
-    if lever.direction * (lo - x) < 1e-9:  # already on the grid: the next step up
-        lo = snap(lever, x + lever.direction * lever.step, more_effort=True)
-    n = round(abs(far - lo) / lever.step)
-    value = lambda k: float(round(lo + lever.direction * k * lever.step, 10))  # noqa: E731
-    # k = -1 stands for "not raised", known to fail
-    return value(
-        first_true(-1, n, lambda k: space.model.probability({**settings, lever.name: value(k)}) >= space.p)
-    )
-
-
 # --------------------------------------------------------------------------- everything at once
 
 
@@ -622,13 +159,40 @@ class GoalSeek:
     goal: Goal
     p_required: float
     start_year: int
+    ramp_years: int
     draws: int
     seed: int
     base: str
-    p_current: float
+    p_scenario: float
+    """P of the scenario as it is."""
     reached_in_history: int | None
     levers: list[LeverAnswer]
     package: Package | None
+    model: ReachModel
+
+    @property
+    def scenario_reaches(self) -> bool:
+        """The scenario as it is already reaches the goal with the probability."""
+        return self.p_scenario >= self.p_required or self.reached_in_history is not None
+
+    def package_scenario(self, name: str | None = None) -> Scenario | None:
+        """The scenario with the package's moves, as a file would state it (with the draws and
+        seed it was found with); ``None`` when no package reaches the goal."""
+        pkg = self.package
+        if pkg is None or not pkg.reachable:
+            return None
+        label = self.goal.label
+        description = (
+            f"Goal-seek package for {label} with probability at least {self.p_required:.0%}: "
+            f"the scenario {self.base} as it is, with these moves from FY{self.start_year}"
+            + (f" over {self.ramp_years} years" if self.ramp_years > 1 else "")
+            + ": "
+            + ("; ".join(pkg.phrases) or "none (the scenario already reaches it)")
+            + f". Probability with the package: {pkg.p_value:.1%} ({self.draws:,} draws, seed "
+            f"{self.seed}); distance {pkg.distance:.4f}, {pkg.nearness()}."
+        )
+        default = f"{self.base}-goal-seek-{self.goal.key}"[:64]
+        return self.model.scenario(pkg.moves, name=name or default, description=description)
 
 
 def goal_seek(
@@ -637,13 +201,14 @@ def goal_seek(
     levers: Sequence[Lever] | None = None,
     *,
     package: bool = True,
+    budget: int = DEFAULT_BUDGET,
     on_progress: Callable[[float], None] | None = None,
 ) -> GoalSeek:
     """Each lever alone, then (if ``package``) the least-change package, for ``model``'s goal."""
     p = check_probability(p)
     chosen = list(levers) if levers is not None else list(LEVERS)
     answers = []
-    share = 0.3 if package else 1.0
+    share = 0.2 if package else 1.0
     for i, lv in enumerate(chosen):
         answers.append(one_lever(model, lv, p))
         if on_progress is not None:
@@ -654,20 +219,28 @@ def goal_seek(
             model,
             p,
             chosen,
+            budget=budget,
             on_progress=(lambda f: on_progress(share + (1 - share) * f)) if on_progress else None,
         )
+    p_scenario = model.probability({})
+    model.release()
     return GoalSeek(
         goal=model.goal,
         p_required=p,
         start_year=model.start_year,
+        ramp_years=model.ramp_years,
         draws=model.n,
         seed=model.draws.seed,
         base=model.base.name,
-        p_current=model.probability({}),
+        p_scenario=p_scenario,
         reached_in_history=model.reached_in_history,
         levers=answers,
         package=pkg,
+        model=model,
     )
+
+
+# --------------------------------------------------------------------------- CSV
 
 
 GOAL_SEEK_COLUMNS = (
@@ -675,52 +248,71 @@ GOAL_SEEK_COLUMNS = (
     "amount_musd",
     "deadline_fy",
     "probability_required",
+    "scenario",
     "start_year",
+    "ramp_years",
     "draws",
     "seed",
     "method",
     "lever",
     "unit",
-    "current",
-    "value",
+    "scenario_setting",
+    "scenario_value_at_deadline",
+    "change",
+    "value_at_deadline",
     "reachable",
     "probability_at_value",
-    "probability_current",
+    "probability_scenario",
     "probability_best_end",
     "distance",
+    "distance_lower_bound",
+    "least_proved",
 )
-"""Columns of the goal-seek CSV (``simulator goal-seek --out`` and the app's download)."""
+"""Columns of the goal-seek CSV (``simulator goal-seek --out`` and the app's download).
+
+One row per lever answer (``method`` = ``one_lever``), then one per allowed lever of the package
+(``package``). ``scenario``: the scenario the moves are made on; ``start_year``, ``ramp_years``:
+when they start and over how many years they reach full size. ``scenario_setting``: the lever's
+setting in the scenario, in words; ``scenario_value_at_deadline``: its value in the deadline year
+there. ``change``: the move, as a change of the lever's value (0: not moved; empty: not
+reachable); ``value_at_deadline``: the lever's value in the deadline year with it.
+``probability_scenario``: P of the scenario as it is; ``probability_at_value``: with the change;
+``probability_best_end``: with the lever (one_lever) or every allowed lever (package) moved to the
+end of its range. ``distance`` (package): sum of squared moves as shares of each lever's range;
+``distance_lower_bound``: no package on the levers' grids is nearer; ``least_proved``: the two
+are equal (the package is the least on the grids).
+"""
 
 GOAL_SEEK_DECIMALS = {
     "amount_musd": 1,
     "probability_required": 4,
     "probability_at_value": 4,
-    "probability_current": 4,
+    "probability_scenario": 4,
     "probability_best_end": 4,
     "distance": 6,
+    "distance_lower_bound": 6,
 }
 """Decimals written for the goal-seek CSV's number columns (US$ m: 1; probabilities: 4)."""
 
 
-def goal_seek_rows(result: GoalSeek) -> list[dict[str, object]]:
-    """Long-form rows for CSV (:data:`GOAL_SEEK_COLUMNS`): one per lever answer, then one per
-    lever of the package.
+def _blank(x: object) -> object:
+    return "" if x is None else x
 
-    Columns: ``goal`` (target id or amount_fy), ``amount_musd``, ``deadline_fy``,
-    ``probability_required``, ``start_year``, ``draws``, ``seed``, ``method`` (``one_lever`` or
-    ``package``), ``lever``, ``unit``, ``current``, ``value`` (empty: not reachable),
-    ``reachable``, ``probability_at_value``, ``probability_current``, ``probability_best_end``,
-    ``distance`` (package only: sum of squared moves as fractions of each lever's range).
-    """
+
+def goal_seek_rows(result: GoalSeek) -> list[dict[str, object]]:
+    """Long-form rows for CSV (:data:`GOAL_SEEK_COLUMNS`)."""
     g = result.goal
     common = {
         "goal": g.key,
         "amount_musd": g.amount_musd,
         "deadline_fy": g.deadline_fy,
         "probability_required": result.p_required,
+        "scenario": result.base,
         "start_year": result.start_year,
+        "ramp_years": result.ramp_years,
         "draws": result.draws,
         "seed": result.seed,
+        "probability_scenario": result.p_scenario,
     }
     rows: list[dict[str, object]] = []
     for a in result.levers:
@@ -730,32 +322,42 @@ def goal_seek_rows(result: GoalSeek) -> list[dict[str, object]]:
                 "method": "one_lever",
                 "lever": a.lever.name,
                 "unit": a.lever.unit,
-                "current": a.current,
-                "value": a.value if a.value is not None else "",
+                "scenario_setting": a.setting,
+                "scenario_value_at_deadline": a.scenario_value,
+                "change": _blank(a.change),
+                "value_at_deadline": _blank(a.value),
                 "reachable": a.reachable,
-                "probability_at_value": a.p_value if a.p_value is not None else "",
-                "probability_current": a.p_current,
+                "probability_at_value": _blank(a.p_value),
                 "probability_best_end": a.p_best,
-                "distance": "",
             }
         )
     pkg = result.package
     if pkg is not None:
-        for name, v in pkg.settings.items():
-            lv = LEVER_BY_NAME[name]
-            rows.append(
-                {
-                    **common,
-                    "method": "package",
-                    "lever": name,
-                    "unit": lv.unit,
-                    "current": pkg.current[name],
-                    "value": v if pkg.reachable else "",
-                    "reachable": pkg.reachable,
-                    "probability_at_value": pkg.p_value if pkg.p_value is not None else "",
-                    "probability_current": pkg.p_current,
-                    "probability_best_end": pkg.p_best,
-                    "distance": pkg.distance if pkg.reachable else "",
-                }
-            )
+        rows.extend(_package_rows(result, pkg, common))
+    return [{c: r.get(c, "") for c in GOAL_SEEK_COLUMNS} for r in rows]
+
+
+def _package_rows(result: GoalSeek, pkg: Package, common: dict[str, object]) -> list[dict[str, object]]:
+    space, year = result.model.space, result.goal.deadline_fy
+    rows = []
+    for name, move in pkg.moves.items():
+        lv = LEVER_BY_NAME[name]
+        rows.append(
+            {
+                **common,
+                "method": "package",
+                "lever": name,
+                "unit": lv.unit,
+                "scenario_setting": describe_setting(lv, result.model.base.lever_settings().get(name)),
+                "scenario_value_at_deadline": space.value_in(lv, 0.0, year),
+                "change": signed_change(lv, move) if pkg.reachable else "",
+                "value_at_deadline": space.value_in(lv, move, year) if pkg.reachable else "",
+                "reachable": pkg.reachable,
+                "probability_at_value": _blank(pkg.p_value),
+                "probability_best_end": pkg.p_best,
+                "distance": pkg.distance if pkg.reachable else "",
+                "distance_lower_bound": pkg.lower_bound if pkg.reachable else "",
+                "least_proved": pkg.proved,
+            }
+        )
     return rows

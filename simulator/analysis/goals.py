@@ -4,16 +4,22 @@ Every analysis here asks about reaching an amount of reported exports by a fisca
 is named by a target id from ``calibration/data/targets.csv`` (its amount and deadline), or
 given as an amount and a deadline; a deadline given with a target id replaces the target's own
 (the only way to ask about a target stated without a deadline).
+
+Also here: how an amount is written (:func:`parse_amount`: ``10B``, ``$10B``, ``10000M``) and the
+first fiscal year of a policy change when the user does not say (:func:`default_start_year`).
 """
 
 from __future__ import annotations
 
 import difflib
+import math
+import re
 from dataclasses import dataclass
 
 from simulator.data import Target
 from simulator.engine import Engine
 from simulator.errors import InputError
+from simulator.levers import ASSUMPTIONS
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,106 @@ class Goal:
     def key(self) -> str:
         """Short identifier: the target id, or ``"<amount>_fy<year>"`` for a goal given by numbers."""
         return self.target.id if self.target is not None else f"{self.amount_musd:g}_fy{self.deadline_fy}"
+
+
+# --------------------------------------------------------------------------- when a change starts
+
+
+def default_start_year(first_projection_year: int) -> int:
+    """The first fiscal year of a lever change when none is given: the year after the first
+    projection year.
+
+    The first projection year (FY2026 with data to FY2025) is under way: its months so far are
+    in the data and its first draw is conditioned on them (the nowcast), and a policy decided now
+    acts on it at most in part. Goal seek uses this year by default (the scenario page's sidebar
+    and the shipped scenarios use the same year; see the README, "What it takes").
+    """
+    return first_projection_year + 1
+
+
+def start_year_reason(first_projection_year: int) -> str:
+    """Why :func:`default_start_year` is what it is, in one sentence for the page and the report."""
+    return (
+        f"FY{first_projection_year} is under way and partly in the data (its months so far and the "
+        f"nowcast), so a policy change counts from FY{default_start_year(first_projection_year)}"
+    )
+
+
+# --------------------------------------------------------------------------- two probabilities
+
+ODDS_NAME = "Odds"
+"""The probability of reaching a goal with every uncertain input drawn (the Scenario page's cards,
+``simulator run``'s ``p_by_deadline``, goal seek)."""
+ODDS_MEANING = (
+    "the share of simulated paths that reach it, with every uncertain input drawn from its range: "
+    "the effect sizes, the trend's growth, the size of shocks and the yearly shocks"
+)
+CENTRAL_ODDS_NAME = "Central-case odds"
+"""The probability with every uncertain input at its central value, only the yearly shocks drawn
+(the tornado's centre line, ``simulator sensitivity``'s ``p_central``)."""
+CENTRAL_ODDS_MEANING = (
+    "the share of simulated paths that reach it with every uncertain input at its central value "
+    "(the effect sizes at their central values, the trend's growth and the size of shocks at their "
+    "posterior medians): only the yearly shocks are drawn"
+)
+
+
+def odds_difference_text() -> str:
+    """Why the odds and the central-case odds differ, in a few sentences (the widest-skewed
+    effect-size range is quoted from its declaration)."""
+    a = max(ASSUMPTIONS, key=lambda x: (x.high - x.central) / max(x.central - x.low, 1e-9))
+    return (
+        f"The {ODDS_NAME.lower()} average the probability over everything uncertain; the "
+        f"{CENTRAL_ODDS_NAME.lower()} hold every uncertain input at its central value. They differ "
+        "for two reasons. A probability is not a straight-line function of its inputs, so the "
+        "average of the probability over the inputs is not the probability at their central "
+        "values; and the central values are not the averages: most effect-size ranges reach "
+        f"further above their central value than below it ({a.label.lower()}: {a.low:g} to "
+        f"{a.high:g} {a.unit} around {a.central:g}), and the trend's growth is uncertain too, which "
+        "spreads the paths. When the central case gives less than even odds, the wider spread tends "
+        "to put more paths above the target, so the odds tend to be higher; above even odds, lower. "
+        "The odds answer 'how likely'; the central case says what happens if every assumption "
+        "turns out as its central value."
+    )
+
+
+# --------------------------------------------------------------------------- amounts as written
+
+
+MIN_BARE_MUSD = 100.0
+"""A bare number below this is refused: it is almost surely meant in billions (the app asks in
+billions; ``10`` would otherwise mean US$ 10 million)."""
+_UNITS = {"": 1.0, "m": 1.0, "mn": 1.0, "million": 1.0, "b": 1000.0, "bn": 1000.0, "billion": 1000.0}
+_AMOUNT = re.compile(
+    r"^(?:us)?\$?\s*(?P<number>(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+)\s*(?P<unit>[a-z]*)$"
+)
+"""A number (commas only between thousands: ``1,5B`` is refused, not read as 15B) and a unit."""
+AMOUNT_FORMS = "10B, $10B, 10bn, 10000M or 10000 (a bare number is US$ millions, at least 100)"
+
+
+def parse_amount(text: str) -> float:
+    """An amount in US$ millions from how people write it: ``10B``, ``$10B``, ``US$ 12.5bn``,
+    ``10000M``, ``10,000``. A bare number is US$ millions and must be at least
+    :data:`MIN_BARE_MUSD`; anything else is an :class:`InputError` that says how to write it."""
+    match = _AMOUNT.match(text.strip().lower())
+    if match is None or match["unit"] not in _UNITS:
+        raise InputError("is not an amount", field="amount", value=text, allowed=AMOUNT_FORMS)
+    number = float(match["number"].replace(",", ""))
+    if not (math.isfinite(number) and number > 0):
+        raise InputError("must be a positive amount", field="amount", value=text, allowed=AMOUNT_FORMS)
+    if match["unit"] == "" and number < MIN_BARE_MUSD:
+        raise InputError(
+            f"has no unit and is below {MIN_BARE_MUSD:g}: a bare number is US$ millions, so this "
+            f"would mean US$ {number:g} million; write {number:g}B for US$ {number:g} billion "
+            f"(or {number:g}M if you mean millions)",
+            field="amount",
+            value=text,
+            allowed=AMOUNT_FORMS,
+        )
+    return number * _UNITS[match["unit"]]
+
+
+# --------------------------------------------------------------------------- targets
 
 
 def find_target(engine: Engine, target_id: str) -> Target:

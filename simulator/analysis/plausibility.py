@@ -5,8 +5,13 @@ Two references, both documented:
 1. **Pakistan's own record**: compound annual growth of reported ICT-services exports over
    every window of the full-year series (latest vintage of each year, read from
    ``calibration/data/observations.csv`` through the engine's dataset). The fastest growth over a
-   window of ``L`` years is the reference for any ``L``-year window; the worst single year is
-   the reference for a fall.
+   window of ``L`` years is the reference for any ``L``-year window, provided the record has at
+   least :data:`MIN_WINDOWS` windows of that length (with FY2011-FY2015 missing, it has one
+   ten-year window: one episode, not a record). For a length with fewer, the reference is the
+   fastest growth over the longest shorter length that has enough windows, kept up for ``L``
+   years. And a window may always grow as much as a shorter one did (the reference growth
+   *factor* never falls as the window gets longer), so a harder goal (more, or sooner) never
+   gets fewer warnings than an easier one. The worst single year is the reference for a fall.
 2. **Comparable countries**: sustained (five years or more) growth of IT-services exports or
    IT-BPM revenues in countries that built the industry fast: ``reference_growth.csv`` next to
    this module, one row per episode, each with its source, address and publication date. A
@@ -30,6 +35,7 @@ Only the worst window of each kind is reported.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -46,6 +52,9 @@ from simulator.errors import InputError
 REFERENCE_FILE = resources.reference_growth_file()
 SUSTAINED_YEARS = 5
 """Windows at least this long count as sustained growth and are compared with other countries."""
+MIN_WINDOWS = 3
+"""Assumption: the fastest of fewer than three windows of one length is one or two episodes, not a
+record; such a length is compared with the longest shorter length that has at least this many."""
 
 
 # --------------------------------------------------------------------------- the reference table
@@ -115,7 +124,9 @@ class Episode(CsvRow):
     def cagr_pct(self) -> float:
         if self.growth_pct is not None:
             return self.growth_pct
-        return ((self.last_value_musd / self.first_value_musd) ** (1.0 / self.years) - 1.0) * 100.0
+        first, last = self.first_value_musd, self.last_value_musd
+        assert first is not None and last is not None  # a computed episode has both (validated)
+        return ((last / first) ** (1.0 / self.years) - 1.0) * 100.0
 
     @property
     def label(self) -> str:
@@ -159,6 +170,44 @@ def growth_windows(series: list[tuple[int, float]]) -> list[Window]:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """What growth over ``years`` years is compared with: a growth factor Pakistan's record shows
+    is possible in that many years, and the window it comes from."""
+
+    years: int
+    window: Window
+    """The observed window the factor comes from."""
+    multiple: float
+    """Growth factor allowed over ``years`` years."""
+    kind: Literal["own", "kept_up", "within"]
+    """``own``: the fastest window of this length; ``kept_up``: a shorter length's fastest rate
+    kept up (too few windows of this length); ``within``: a shorter window grew more."""
+    count: int
+    """Windows of this length in the record."""
+
+    @property
+    def growth_pct(self) -> float:
+        """The factor as compound annual growth over ``years`` years."""
+        return (self.multiple ** (1.0 / self.years) - 1.0) * 100.0
+
+    def text(self) -> str:
+        w, n = self.window, self.years
+        if self.kind == "own":
+            return _window_text(w)
+        if self.kind == "kept_up":
+            many = f"{self.count} window{'s' if self.count != 1 else ''}"
+            return (
+                f"{_window_text(w)} kept up for {n} years (the record has {many} of {n} years, "
+                f"fewer than {MIN_WINDOWS})"
+            )
+        return (
+            f"Pakistan's fastest growth within {n} years on record (a factor of {self.multiple:.2f} "
+            f"in {w.years} years, FY{w.first_year}-FY{w.last_year}: {self.growth_pct:.1f}% a year "
+            f"over {n} years)"
+        )
+
+
+@dataclass(frozen=True)
 class Record:
     """Pakistan's full-year series: fastest growth by window length, and the worst single year."""
 
@@ -180,6 +229,30 @@ class Record:
         """Fastest growth over windows of exactly ``years`` years; else the nearest longer length."""
         longer = [n for n in self._fastest_by_length if n >= years]
         return self._fastest_by_length[min(longer)] if longer else None
+
+    @cached_property
+    def _counts(self) -> Counter[int]:
+        return Counter(w.years for w in self._windows)
+
+    def reference(self, years: int) -> Reference | None:
+        """The growth factor that growth over ``years`` years is compared with (module docstring);
+        ``None`` when the record has no length with enough windows up to ``years``."""
+        best: Reference | None = None
+        usable: int | None = None
+        for n in range(1, years + 1):
+            if self._counts[n] >= MIN_WINDOWS:
+                usable = n
+            if usable is None:
+                continue
+            w = self._fastest_by_length[usable]
+            multiple = (1.0 + w.growth_pct / 100.0) ** n
+            if best is None or multiple > best.multiple:
+                best = Reference(n, w, multiple, "own" if usable == n else "kept_up", self._counts[n])
+        if best is None:
+            return None
+        if best.years == years:
+            return best
+        return Reference(years, best.window, best.multiple, "within", self._counts[years])
 
     def worst_year(self) -> Window | None:
         years = [w for w in self._windows if w.years == 1]
@@ -226,7 +299,7 @@ class PlausibilityWarning:
         return self.message
 
 
-def _pk_reference(w: Window) -> str:
+def _window_text(w: Window) -> str:
     if w.years == 1:
         return f"Pakistan's fastest year on record ({w.growth_pct:.1f}%, FY{w.last_year})"
     return (
@@ -247,19 +320,25 @@ def _episode_reference(e: Episode) -> str:
 
 
 def _assess(
-    kind: Kind, subject: str, first: int, last: int, growth: float, rec: Record, episodes: tuple[Episode, ...]
+    kind: Kind,
+    subject: str,
+    first: int,
+    last: int,
+    multiple: float,
+    rec: Record,
+    episodes: tuple[Episode, ...],
 ) -> PlausibilityWarning | None:
-    """A warning if ``growth`` over ``first``-``last`` is beyond Pakistan's record for that length."""
+    """A warning if growth by the factor ``multiple`` over ``first``-``last`` is beyond Pakistan's
+    record for that length (factors are compared, so a harder goal is never judged more leniently)."""
     years = last - first
-    pk = rec.fastest(years)
-    if pk is None or growth <= pk.growth_pct:
+    ref = rec.reference(years)
+    if ref is None or not multiple > ref.multiple:
         return None
+    growth = (multiple ** (1.0 / years) - 1.0) * 100.0
+    limit = ref.growth_pct
     top = fastest_episode(episodes) if years >= SUSTAINED_YEARS else None
     beyond_all = top is not None and growth > top.cagr_pct
-    msg = (
-        f"{subject} {growth:.1f}% {_period(first, last)}, "
-        f"{growth - pk.growth_pct:.1f} points above {_pk_reference(pk)}"
-    )
+    msg = f"{subject} {growth:.1f}% {_period(first, last)}, {growth - limit:.1f} points above {ref.text()}"
     if top is not None:
         if beyond_all:
             msg += f", and {growth - top.cagr_pct:.1f} points above {_episode_reference(top)}"
@@ -267,9 +346,7 @@ def _assess(
             msg += f"; within {_episode_reference(top)}"
     elif years < SUSTAINED_YEARS:
         msg += f" (shorter than {SUSTAINED_YEARS} years: compared with Pakistan's record only)"
-    return PlausibilityWarning(
-        kind, first, last, growth, pk.growth_pct, _pk_reference(pk), beyond_all, msg + "."
-    )
+    return PlausibilityWarning(kind, first, last, growth, limit, ref.text(), beyond_all, msg + ".")
 
 
 def check(projection: Projection, episodes: tuple[Episode, ...] | None = None) -> list[PlausibilityWarning]:
@@ -289,12 +366,12 @@ def check(projection: Projection, episodes: tuple[Episode, ...] | None = None) -
     worst: dict[Kind, PlausibilityWarning] = {}
     subject = "The median projection grows"
     for y1, v1 in median:
-        for kind, length in (("path_window", SUSTAINED_YEARS), ("path_year", 1)):
+        windows: tuple[tuple[Kind, int], ...] = (("path_window", SUSTAINED_YEARS), ("path_year", 1))
+        for kind, length in windows:
             y0 = y1 - length
             if y0 not in path:
                 continue
-            g = ((v1 / path[y0]) ** (1.0 / length) - 1.0) * 100.0
-            w = _assess(kind, subject, y0, y1, g, rec, eps)
+            w = _assess(kind, subject, y0, y1, v1 / path[y0], rec, eps)
             if w is not None and (kind not in worst or w.excess_pts > worst[kind].excess_pts):
                 worst[kind] = w
         fall = rec.worst_year()
@@ -332,9 +409,9 @@ def check_goal(
 ) -> PlausibilityWarning | None:
     """A warning when the growth ``goal`` needs is beyond Pakistan's record for a window that long."""
     eps = episodes if episodes is not None else load_reference()
-    g = required_growth_pct(engine, goal)
+    multiple = goal.amount_musd / dict(engine.history())[engine.base_year]
     subject = f"{goal.label} needs"
-    return _assess("required", subject, engine.base_year, goal.deadline_fy, g, record(engine), eps)
+    return _assess("required", subject, engine.base_year, goal.deadline_fy, multiple, record(engine), eps)
 
 
 def reference_rows(engine: Engine, episodes: tuple[Episode, ...] | None = None) -> list[dict[str, object]]:

@@ -19,8 +19,8 @@ its parts), measured again on each use. Memory is bounded for a busy server and 
 idle one (``benchmarks/bench_app_load.py`` measures both):
 
 * the draws, the baselines and the projections together keep at most :data:`DRAWS_BYTES` +
-  2 x :data:`BYTES_KEPT`; a value unused for :data:`IDLE_SECONDS` is dropped by a sweeper thread
-  (:func:`sweeper`), which then asks the C allocator to return the freed pages to the system;
+  2 x :data:`BYTES_KEPT`; after :data:`IDLE_RELEASE_SECONDS` without a script run all three are
+  cleared and the heap trimmed (:class:`IdleRelease`);
 * at most :data:`COMPUTING` sets of draws, projections or lever contributions are computed at
   once (two cores; more only adds arrays in flight, not speed), so ten visitors opening a link
   with 50,000 draws at once do not hold ten sets of half-made arrays;
@@ -33,8 +33,6 @@ Everything here is a thin wrapper: the numbers come from :mod:`simulator.engine`
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -47,6 +45,7 @@ from simulator.cache import BoundedCache
 from simulator.data import Target
 from simulator.engine import Draws, Engine, Projection, TargetOdds, draws_key
 from simulator.errors import InputError
+from simulator.runtime import trim_heap
 from simulator.scenario import Scenario, baseline_scenario
 from simulator.settings import Settings, load_settings
 
@@ -61,12 +60,8 @@ a projection of the default 10,000 draws to FY2040 with its lever contributions 
 DRAWS_BYTES = 128 * 2**20
 """The engine's draws cache in the app (the command line keeps its own larger default): 10,000
 draws to FY2040 take about 2 MB, 200,000 draws to FY2050 about 90 MB."""
-IDLE_SECONDS = 30.0
-"""A kept value not used for this long is dropped (a visitor who comes back recomputes it)."""
-SWEEP_SECONDS = 5.0
 COMPUTING = 2
 """Draws, projections or contributions computed at the same time, at most."""
-LOG = logging.getLogger(__name__)
 _computing = threading.BoundedSemaphore(COMPUTING)
 
 
@@ -79,10 +74,8 @@ def settings() -> Settings:
 @st.cache_resource(show_spinner="Loading the data and the fitted model...")
 def engine() -> Engine:
     """The engine for the bundled (or configured) data and fitted parameters, its draws cache
-    bounded for a server (:data:`DRAWS_BYTES`, :data:`IDLE_SECONDS`) and swept (:func:`sweeper`)."""
-    e = Engine.from_settings(settings(), draws_cache_bytes=DRAWS_BYTES, draws_cache_ttl=IDLE_SECONDS)
-    sweeper()
-    return e
+    bounded for a server (:data:`DRAWS_BYTES`); :class:`IdleRelease` clears it when idle."""
+    return Engine.from_settings(settings(), draws_cache_bytes=DRAWS_BYTES)
 
 
 @dataclass
@@ -187,46 +180,12 @@ def run_nbytes(r: Run) -> int:
 
 @st.cache_resource(show_spinner=False)
 def _baselines() -> BoundedCache[Projection]:
-    return BoundedCache(
-        max_entries=BASELINES_KEPT, max_bytes=BYTES_KEPT, size=projection_nbytes, ttl=IDLE_SECONDS
-    )
+    return BoundedCache(max_entries=BASELINES_KEPT, max_bytes=BYTES_KEPT, size=projection_nbytes)
 
 
 @st.cache_resource(show_spinner=False)
 def _runs() -> BoundedCache[Run]:
-    return BoundedCache(max_entries=RUNS_KEPT, max_bytes=BYTES_KEPT, size=run_nbytes, ttl=IDLE_SECONDS)
-
-
-def sweep() -> int:
-    """Drop the values nobody has used for :data:`IDLE_SECONDS`; give freed memory back."""
-    dropped = _runs().expire() + _baselines().expire() + engine().draws_cache.expire()
-    if dropped:
-        _release_free_memory()
-    return dropped
-
-
-@st.cache_resource(show_spinner=False)
-def sweeper() -> threading.Thread:
-    """One daemon thread per server calling :func:`sweep` every :data:`SWEEP_SECONDS`."""
-
-    def loop() -> None:
-        while True:
-            time.sleep(SWEEP_SECONDS)
-            try:
-                sweep()
-            except Exception:  # the sweeper must outlive any one failure; the page still works
-                LOG.exception("sweeping the app's caches failed")
-
-    t = threading.Thread(target=loop, name="simulator-cache-sweeper", daemon=True)
-    t.start()
-    return t
-
-
-def _release_free_memory() -> None:
-    """glibc keeps freed memory in each thread's arena (Streamlit runs every session in its own
-    thread); ``malloc_trim`` returns the free pages to the system. Elsewhere: nothing to do."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    return BoundedCache(max_entries=RUNS_KEPT, max_bytes=BYTES_KEPT, size=run_nbytes)
 
 
 def run(scenario: Scenario) -> Run:
@@ -262,3 +221,49 @@ def safe_run(scenario: Scenario) -> tuple[Run | None, InputError | None]:
         return run(scenario), None
     except InputError as exc:
         return None, exc
+
+
+# --------------------------------------------------------------------------- memory when idle
+
+IDLE_RELEASE_SECONDS = 30.0
+"""When no script has run for this long, the server lets go of what it computed for its visitors
+(the kept runs and baselines, the engine's draws) and hands the freed memory back to the system.
+The engine stays loaded; the first visitor after a quiet spell recomputes the baseline (~10 ms)."""
+
+
+class IdleRelease:
+    """A daemon thread that clears the app's caches after :data:`IDLE_RELEASE_SECONDS` without a
+    script run (issue 10: about 1 GB stayed after every session had closed)."""
+
+    def __init__(self, idle_seconds: float = IDLE_RELEASE_SECONDS) -> None:
+        self.idle_seconds = idle_seconds
+        self.last = time.monotonic()
+        self.released = True  # nothing kept yet
+        self._thread = threading.Thread(target=self._watch, name="simulator-idle-release", daemon=True)
+        self._thread.start()
+
+    def touch(self) -> None:
+        """A script run: the caches are in use again."""
+        self.last, self.released = time.monotonic(), False
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(max(1.0, self.idle_seconds / 6))
+            if not self.released and time.monotonic() - self.last >= self.idle_seconds:
+                release_memory()
+                self.released = True
+
+
+def release_memory() -> None:
+    """Clear the kept runs, baselines and draws; return freed heap memory to the system (glibc)."""
+    _runs().clear()
+    _baselines().clear()
+    with contextlib.suppress(InputError):  # bad settings: there is no engine to clear
+        engine().draws_cache.clear()
+    trim_heap()
+
+
+@st.cache_resource(show_spinner=False)
+def idle_release() -> IdleRelease:
+    """The server's one idle watcher (started by the first script run)."""
+    return IdleRelease()

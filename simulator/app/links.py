@@ -38,8 +38,8 @@ from simulator.levers import ASSUMPTION_BY_NAME, LEVER_BY_NAME, LEVERS
 from simulator.scenario import BASELINE, LeverPath, Scenario, validate_scenario
 
 SCENARIO_PATH = "scenario"
-"""The scenario page's address under the app's root (``/scenario``): what every link names. The
-root address forwards to it, keeping the query (:func:`simulator.app.main_page.root`)."""
+"""The scenario page's address under the app's root (``/scenario``, as well as the root itself):
+what every shared link names (:func:`scenario_address`), whichever address the visitor opened."""
 PRESET = "preset"
 BASE = "base"
 START, RAMP = "start", "ramp"

@@ -172,23 +172,6 @@ def _upload_widget(defaults: Defaults, found: dict[str, Scenario]) -> None:
 # --------------------------------------------------------------------------- page
 
 
-def scenario_page() -> st.Page:
-    """The scenario page at its own address, ``/scenario`` (:data:`links.SCENARIO_PATH`)."""
-    return st.Page(page, title="Scenario", icon=":material/trending_up:", url_path=links.SCENARIO_PATH)
-
-
-def root_page() -> st.Page:
-    """The app's root address: hidden from the menu, it forwards to the scenario page."""
-    return st.Page(root, title="Scenario", url_path="home", default=True, visibility="hidden")
-
-
-def root() -> None:
-    """Open the scenario page at its address with this address's query (every key, repeats kept),
-    so an old link to the root and a new one to ``/scenario`` show the same view."""
-    query = {k: st.query_params.get_all(k) for k in st.query_params}
-    st.switch_page(scenario_page(), query_params=query)
-
-
 def page() -> None:
     """The scenario page.
 

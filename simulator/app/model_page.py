@@ -18,10 +18,10 @@ import streamlit as st
 
 from simulator import resources
 from simulator.app import charts, compute
-from simulator.backtests import BacktestResults, load_results, results_path
+from simulator.backtests import BacktestResults, PanelBacktest, load_results, results_path
 from simulator.errors import InputError
 from simulator.levers import ASSUMPTIONS, LEVER_BY_NAME
-from simulator.params import FittedParams, posterior_draws
+from simulator.params import FittedParams, PanelFit, posterior_draws
 
 MODEL_DOC = resources.model_doc()
 DOUBLING = 100 * math.log(2)
@@ -92,11 +92,10 @@ def reference_frame(results: BacktestResults, p: FittedParams) -> pd.DataFrame:
     return df
 
 
-def slowdown_frame(p: FittedParams, sizes: np.ndarray) -> pd.DataFrame:
+def slowdown_frame(p: FittedParams, panel: PanelFit, sizes: np.ndarray) -> pd.DataFrame:
     """Pakistan's trend growth at each size (US$ m of the core): median and 90% band over the
     posterior, ``alpha - beta (ln X - ln C_base)``."""
-    t, panel = p.trend, p.trend.panel
-    alpha, beta, _ = posterior_draws(t.posterior, np.random.default_rng(0), 4000)
+    alpha, beta, _ = posterior_draws(p.trend.posterior, np.random.default_rng(0), 4000)
     log_base = panel.pakistan_y_base + math.log(panel.reference_musd)
     g = alpha[:, None] - beta[:, None] * (np.log(sizes)[None, :] - log_base)
     lo, mid, hi = np.expm1(np.percentile(g, [5, 50, 95], axis=0)) * 100
@@ -142,7 +141,7 @@ def reference_chart(points: pd.DataFrame, band: pd.DataFrame) -> alt.LayerChart:
         .encode(x=x, y="p05:Q", y2="p95:Q")
     )
     line = alt.Chart(band).mark_line(color=charts.OKABE_ITO["blue"]).encode(x=x, y="p50:Q")
-    return alt.layer(dots, area, line).properties(height=380)
+    return alt.LayerChart(layer=[dots, area, line]).properties(height=380)
 
 
 def needed_growth(p: FittedParams) -> pd.DataFrame:
@@ -169,9 +168,9 @@ def needed_growth(p: FittedParams) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def panel_table(results: BacktestResults) -> pd.DataFrame:
+def panel_table(b: PanelBacktest) -> pd.DataFrame:
     """The panel backtest: per horizon, each model's MAPE, CRPS and 80% coverage."""
-    df = pd.DataFrame([s.model_dump() for s in results.panel.scores])
+    df = pd.DataFrame([s.model_dump() for s in b.scores])
     df["order"] = df["model"].map({m: i for i, m in enumerate(MODEL_NAMES)})
     df = df.sort_values(["horizon", "order"])
     return pd.DataFrame(
@@ -209,14 +208,16 @@ def dependence_table(results: BacktestResults) -> pd.DataFrame:
 def verdict(scores: pd.DataFrame) -> str:
     """Whether the model beats the naive forecast, horizon by horizon, in plain words."""
     parts = []
-    for s in scores.itertuples():
-        word = "beats" if s.mae_model_pct < s.mae_naive_pct else "does not beat"
+    wins = 0
+    for s in scores.to_dict("records"):
+        model, naive, horizon = float(s["mae_model_pct"]), float(s["mae_naive_pct"]), int(s["horizon"])
+        wins += model < naive
+        word = "beats" if model < naive else "does not beat"
         parts.append(
-            f"{s.horizon} year{'s' if s.horizon > 1 else ''} ahead ({s.n} forecasts): the model's median "
-            f"{word} the naive forecast ({s.mae_model_pct:.1f}% against {s.mae_naive_pct:.1f}% mean absolute "
-            f"error); its 80% range held the reported figure in {s.coverage_80:.0%} of cases."
+            f"{horizon} year{'s' if horizon > 1 else ''} ahead ({s['n']} forecasts): the model's median "
+            f"{word} the naive forecast ({model:.1f}% against {naive:.1f}% mean absolute "
+            f"error); its 80% range held the reported figure in {s['coverage_80']:.0%} of cases."
         )
-    wins = sum(s.mae_model_pct < s.mae_naive_pct for s in scores.itertuples())
     overall = (
         f"**In plain words: the model's median beats the naive forecast at {wins} of {len(scores)} "
         f"forecast horizons.** With {int(scores['n'].max())} or fewer forecasts per horizon, this is weak "
@@ -253,12 +254,11 @@ Every projection is {compute.settings().draws:,} simulated paths; the chart show
             st.markdown(MODEL_DOC.read_text(encoding="utf-8"))
 
 
-def reference_class(p: FittedParams, results: BacktestResults) -> None:
+def reference_class(p: FittedParams, panel: PanelFit, results: BacktestResults) -> None:
     st.subheader("The reference class: how peers' exports grew at each size")
-    panel = p.trend.panel
     points = reference_frame(results, p)
     sizes = np.geomspace(100, 100_000, 60)
-    st.altair_chart(reference_chart(points, slowdown_frame(p, sizes)), width="stretch")
+    st.altair_chart(reference_chart(points, slowdown_frame(p, panel, sizes)), width="stretch")
     pop = {x.name: x for x in panel.population}
     st.caption(
         f"Grey: each year of {len(results.peers)} peer countries (World Bank WDI, ICT-services exports, "
@@ -295,7 +295,7 @@ def page() -> None:
         st.error(str(exc))
         return
     if p.trend.panel is not None and results.peers:
-        reference_class(p, results)
+        reference_class(p, p.trend.panel, results)
     fit_and_assumptions(p, results)
     backtests(results)
 
@@ -355,7 +355,7 @@ def backtests(results: BacktestResults) -> None:
             "with and every fit on figures up to the origin only. CRPS: continuous ranked probability "
             "score of log exports (lower is better); an 80% interval should hold about 80% of the actuals."
         )
-        st.dataframe(panel_table(results), hide_index=True)
+        st.dataframe(panel_table(b), hide_index=True)
         pit = pd.DataFrame(
             [
                 {"model": MODEL_NAMES[m], "bin": f"{i / 10:.1f}-{(i + 1) / 10:.1f}", "forecasts": c}

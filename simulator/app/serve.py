@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import subprocess
 import sys
@@ -11,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 APP = REPO / "streamlit_app.py"
@@ -27,19 +27,11 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def streamlit_server(
-    script: Path = APP,
-    *,
-    cwd: Path = REPO,
-    log: Path | None = None,
-    timeout: float = 60.0,
-    env: dict[str, str] | None = None,
-    started: list[subprocess.Popen] | None = None,
+    script: Path = APP, *, cwd: Path = REPO, log: Path | None = None, timeout: float = 60.0
 ) -> Iterator[str]:
     """``streamlit run script`` on 127.0.0.1 and a free port; yields its address.
 
-    ``env`` is added to this process's environment for the server; the server's process is
-    appended to ``started`` if given (to read its memory). Waits until ``/_stcore/health``
-    answers ``ok``; stops the server (by its PID) on exit.
+    Waits until ``/_stcore/health`` answers ``ok``; stops the server (by its PID) on exit.
     """
     port = free_port()
     cmd = [
@@ -58,11 +50,7 @@ def streamlit_server(
         "false",
     ]
     out = open(log, "w") if log is not None else subprocess.DEVNULL  # noqa: SIM115
-    proc = subprocess.Popen(
-        cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
-    )
-    if started is not None:
-        started.append(proc)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout
@@ -92,3 +80,16 @@ def stop(proc: subprocess.Popen, timeout: float = 10.0) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (its own browser download does not work here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+        try:
+            yield browser
+        finally:
+            browser.close()

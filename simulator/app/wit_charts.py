@@ -148,7 +148,7 @@ def tornado_chart(df: pd.DataFrame) -> alt.LayerChart:
             y=y,
             x=alt.X(
                 "central:Q",
-                title="Probability of reaching the target by the deadline",
+                title="Central-case odds with one input at its low or high value",
                 axis=alt.Axis(format="%"),
             ),
             x2="p:Q",

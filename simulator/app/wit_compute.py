@@ -12,12 +12,13 @@ own cache (:meth:`simulator.engine.Engine.cached_draws`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from simulator.analysis.goal_seek import GoalSeek, ReachModel, goal_seek
-from simulator.analysis.goals import Goal
 from simulator.analysis.sensitivity import (
     Input,
     OddsModel,
@@ -30,11 +31,13 @@ from simulator.analysis.sensitivity import (
 from simulator.app import compute
 from simulator.app.wit_query import CURRENT
 from simulator.cache import BoundedCache
-from simulator.engine import Engine
 from simulator.errors import InputErrors
 from simulator.levers import LEVER_BY_NAME
 from simulator.scenario import Scenario, baseline_scenario
 from simulator.scenario_files import shipped_scenarios
+
+if TYPE_CHECKING:
+    from simulator.app.wit_question import Question
 
 SHOCKS = 1000
 """Shock paths per run in the app (the command line's default is 2000; the text says which)."""
@@ -58,60 +61,51 @@ def memo(name: str) -> BoundedCache:
     return BoundedCache(max_entries=KEPT)
 
 
-def seek(
-    amount: float,
-    deadline: int,
-    target_id: str | None,
-    p: float,
-    start_name: str,
-    start_year: int,
-    levers: tuple[str, ...],
-    on_progress: Callable[[float], None] | None = None,
-) -> tuple[GoalSeek, ReachModel]:
-    """Goal seek for one goal (memoised by every input that matters)."""
+def _key(scenario: Scenario) -> str:
+    """A scenario as a cache key: everything it states (two scenarios with one name may differ)."""
+    return json.dumps(scenario.to_document(), sort_keys=True, default=str)
 
-    def work() -> tuple[GoalSeek, ReachModel]:
+
+def seek(q: Question, on_progress: Callable[[float], None] | None = None) -> GoalSeek:
+    """Goal seek for the question ``q`` (memoised by every input that matters)."""
+
+    def work() -> GoalSeek:
         engine = compute.engine()
-        goal = goal_for(engine, amount, deadline, target_id)
-        base = starting_points(engine.first_projection_year)[start_name]
-        model = ReachModel.build(engine, goal, compute.settings(), base=base, start_year=start_year)
-        chosen = [LEVER_BY_NAME[n] for n in levers]
-        return goal_seek(model, p, chosen, on_progress=on_progress), model
+        model = ReachModel.build(
+            engine,
+            q.goal,
+            compute.settings(),
+            base=q.scenario,
+            start_year=q.start_year,
+            ramp_years=q.ramp_years,
+        )
+        chosen = [LEVER_BY_NAME[n] for n in q.levers]
+        return goal_seek(model, q.p, chosen, on_progress=on_progress)
 
-    key = (amount, deadline, target_id, p, start_name, start_year, levers)
+    g = q.goal
+    key = (g.amount_musd, g.deadline_fy, g.key, q.p, _key(q.scenario), q.start_year, q.ramp_years, q.levers)
     return memo("seek").get(key, work)
 
 
-def goal_for(engine: Engine, amount: float, deadline: int, target_id: str | None) -> Goal:
-    """The goal of an amount and deadline, with its official target when ``target_id`` names one."""
-    target = next((t for t in engine.data.targets if t.id == target_id), None)
-    return Goal(amount, deadline, target)
-
-
 def sensitivity(
-    amount: float,
-    deadline: int,
-    target_id: str | None,
-    start_name: str,
-    package: tuple[tuple[str, float], ...],
-    start_year: int,
+    result: GoalSeek,
+    moves: Mapping[str, float],
     n: int,
-    model: ReachModel,
     on_progress: Callable[[float], None] | None = None,
 ) -> tuple[Tornado, SobolResult, int, list[Input]]:
-    """Tornado and Sobol indices of P(goal) for the start scenario with ``package`` applied
-    (memoised; ``model`` follows from the other arguments)."""
+    """Tornado and Sobol indices of P(goal) for the goal seek's scenario with ``moves`` added
+    (memoised by the scenario analysed)."""
+    scenario = result.model.scenario(moves, name="package") if moves else result.model.base
 
     def work() -> tuple[Tornado, SobolResult, int, list[Input]]:
         engine = compute.engine()
-        goal = goal_for(engine, amount, deadline, target_id)
-        scenario = model.scenario(dict(package), name="package") if package else model.base
         inputs, _ = uncertain_inputs(engine, scenario)
         seed = compute.settings().seed
-        odds = OddsModel(engine, scenario, [goal], inputs, shocks=SHOCKS, seed=seed)
+        odds = OddsModel(engine, scenario, [result.goal], inputs, shocks=SHOCKS, seed=seed)
         (t,) = tornado(odds)
         (s,) = odds_sobol(odds, n=n, seed=seed, on_progress=on_progress)
         return t, s, odds.shocks, inputs
 
-    key = (amount, deadline, target_id, start_name, package, start_year, n)
+    g = result.goal
+    key = (g.amount_musd, g.deadline_fy, g.key, _key(scenario), n)
     return memo("sensitivity").get(key, work)

@@ -1,7 +1,9 @@
 """The "What it takes" page's tables and chart data: pure functions of the analysis results.
 
 Each returns a :class:`pandas.DataFrame` (long form for the charts in
-:mod:`simulator.app.wit_charts`), so the tests check them without a browser.
+:mod:`simulator.app.wit_charts`), so the tests check them without a browser. The goal-seek tables put the
+answer columns first and are shown as static tables that wrap (:func:`as_display_text`), so the
+answers are readable at 1024 pixels without scrolling sideways.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from simulator.analysis.attribution import Attribution, wedges
-from simulator.analysis.goal_seek import GoalSeek, Package
+from simulator.analysis.goal_seek import GoalSeek
+from simulator.analysis.moves import format_change
 from simulator.analysis.sensitivity import Input, SobolResult, Tornado
 from simulator.engine import Projection
 from simulator.levers import LEVER_BY_NAME
@@ -20,39 +23,43 @@ RAISES, LOWERS = "raises exports", "lowers exports"
 
 
 def lever_answers_frame(result: GoalSeek) -> pd.DataFrame:
-    """One row per lever: current setting, least setting alone (or not reachable), probabilities."""
+    """One row per lever: the least move alone (or not reachable), the probabilities, the lever's
+    value in the deadline year as the scenario has it and with the move, its unit."""
+    year = result.goal.deadline_fy
     rows = []
     for a in result.levers:
-        lv = a.lever
-        if a.value is None:
-            answer = "not reachable alone"
-        else:
-            answer = f"{'at least' if lv.direction > 0 else 'at most'} {a.value:g}"
         rows.append(
             {
-                "Lever": lv.label,
-                "Range": lv.range_text,
-                "Now": a.current,
-                "Least setting alone": answer,
+                "Lever": a.lever.label,
+                "Least move alone": "not reachable alone"
+                if a.move is None
+                else format_change(a.lever, a.move),
                 "P there": a.p_value,
                 "P at the far end": a.p_best,
+                f"FY{year} now": a.scenario_value,
+                f"FY{year} then": a.value,
+                "Unit": a.lever.unit,
             }
         )
     return pd.DataFrame(rows)
 
 
-def package_frame(pkg: Package) -> pd.DataFrame:
-    """The levers the package moves: now, package value, and the move as a share of the range."""
+def package_frame(result: GoalSeek) -> pd.DataFrame:
+    """The levers the package moves: the move, the lever's value in the deadline year with it and
+    as the scenario has it, the move as a share of the range, the unit."""
+    pkg = result.package
+    space, year = result.model.space, result.goal.deadline_fy
     rows = []
-    for name, v in pkg.moved().items():
+    for name, move in (pkg.moved() if pkg is not None else {}).items():
         lv = LEVER_BY_NAME[name]
         rows.append(
             {
                 "Lever": lv.label,
-                "Now": pkg.current[name],
-                "Package": v,
+                "Move": format_change(lv, move),
+                f"FY{year} then": space.value_in(lv, move, year),
+                f"FY{year} now": space.value_in(lv, 0.0, year),
+                "Share of range": move / (lv.max - lv.min),
                 "Unit": lv.unit,
-                "Move (share of range)": abs(v - pkg.current[name]) / (lv.max - lv.min),
             }
         )
     return pd.DataFrame(rows)
@@ -64,6 +71,25 @@ def as_percent_text(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     out = frame.copy()
     for c in columns:
         out[c] = [("—" if v is None or pd.isna(v) else f"{v:.1%}") for v in frame[c]]
+    return out
+
+
+def as_display_text(frame: pd.DataFrame, percent: list[str]) -> pd.DataFrame:
+    """Every cell as text, for a static table that wraps instead of scrolling sideways: shares in
+    ``percent`` as percentages, other numbers as written (``45.2``), a dash where there is none."""
+    out = as_percent_text(frame, percent)
+    for c in out.columns:
+        if c not in percent:
+            out[c] = [
+                (
+                    "—"
+                    if v is None or (isinstance(v, float) and pd.isna(v))
+                    else f"{v:g}"
+                    if isinstance(v, int | float)
+                    else str(v)
+                )
+                for v in out[c]
+            ]
     return out
 
 
@@ -117,7 +143,8 @@ def wedge_frame(projection: Projection) -> pd.DataFrame:
     last = rows[rows["fiscal_year"] == rows["fiscal_year"].max()]
     order = list(last.sort_values("mean_musd", key=abs, ascending=False)["lever"])
     out = []
-    for year, grp in rows.groupby("fiscal_year"):
+    for _, grp in rows.groupby("fiscal_year"):
+        year = int(grp["fiscal_year"].iloc[0])  # the group's key (pandas types it as any scalar)
         base = float(grp["baseline_mean_musd"].iloc[0])
         up, down = base, base
         by = grp.set_index("lever")
@@ -130,9 +157,9 @@ def wedge_frame(projection: Projection) -> pd.DataFrame:
             else:
                 lo, hi, down = down + v, down, down + v
             out.append(
-                {"fiscal_year": int(year), "lever": by.loc[name, "label"], "y0": lo / 1000, "y1": hi / 1000}
+                {"fiscal_year": year, "lever": by.loc[name, "label"], "y0": lo / 1000, "y1": hi / 1000}
             )
-        out.append({"fiscal_year": int(year), "lever": "baseline", "y0": base / 1000, "y1": base / 1000})
+        out.append({"fiscal_year": year, "lever": "baseline", "y0": base / 1000, "y1": base / 1000})
     return pd.DataFrame(out)
 
 

@@ -1,7 +1,10 @@
 """The "What it takes" page's link: the question asked, as query parameters, and back.
 
-A link such as ``?target=t15b_fy2030_govt&p=0.66&from=blueprint-package&start=2027&levers=tech_zones``
-reproduces the view. :class:`ViewQuery` reads the parameters strictly (every value is checked
+A link such as ``?target=t15b_fy2030_govt&p=0.66&from=blueprint-package&start=2027&ramp=2&levers=tech_zones``
+reproduces the view. Starting from the scenario built on the Scenario page, the link says
+``from=sidebar`` and carries that scenario as the Scenario page's own link parameters, in one
+parameter (``scenario=levers.tech_zones%3D40...``), so the link gives the same answer in a new
+session. :class:`ViewQuery` reads the parameters strictly (every value is checked
 against what the page offers: the open dated targets, the starting scenarios, the years of the
 model, the offered probabilities and the levers); a parameter that is not understood is left
 out and named in a note ("p='0.7' (allowed: 0.1, 0.25, ...)"), and the others still apply.
@@ -18,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from simulator.analysis.goals import Goal
+from simulator.analysis.moves import ramp_bounds
 from simulator.levers import LEVER_BY_NAME, LEVERS
 
 PROBABILITIES = (0.1, 0.25, 0.5, 0.66, 0.8, 0.9)
@@ -26,10 +30,14 @@ AMOUNT_RANGE = (0.5, 200.0)
 """A goal of one's own: US$ billions."""
 CURRENT = "Current policy (baseline)"
 """The starting point every view offers (and the default)."""
+SIDEBAR = "sidebar"
+"""``from=sidebar``: the scenario built on the Scenario page (carried by ``scenario=``)."""
+RAMP_RANGE = ramp_bounds()
+"""Years a move may take to reach its full size (as a scenario file's ``ramp_years``)."""
 OWN_KEY = "own"
 """``target=own``: a goal given by ``amount`` and ``deadline``."""
 
-URL_KEYS = ("target", "amount", "deadline", "p", "from", "start", "levers")
+URL_KEYS = ("target", "amount", "deadline", "p", "from", "start", "ramp", "levers", "scenario")
 """Query keys of this page: a link reproduces the question asked."""
 WIDGET = {
     "target": "wit_target",
@@ -38,7 +46,9 @@ WIDGET = {
     "p": "wit_probability",
     "from": "wit_start",
     "start": "wit_start_year",
+    "ramp": "wit_ramp",
     "levers": "wit_levers",
+    "scenario": "wit_scenario_query",
 }
 """The session-state key of the widget each query key sets."""
 
@@ -63,7 +73,9 @@ class QueryContext:
             "p": ", ".join(f"{x:g}" for x in PROBABILITIES),
             "from": ", ".join(self.starts),
             "start": f"fiscal years {self.first_year} to {self.horizon}",
+            "ramp": f"whole years, {RAMP_RANGE[0]} to {RAMP_RANGE[1]}",
             "levers": ", ".join(LEVER_BY_NAME),
+            "scenario": "the Scenario page's link parameters (with from=sidebar)",
         }.get(key, ", ".join(URL_KEYS))
 
 
@@ -99,14 +111,18 @@ class ViewQuery(BaseModel):
     p: float | None = None
     from_: str | None = Field(None, alias="from")
     start: int | None = None
+    ramp: int | None = Field(None, ge=RAMP_RANGE[0], le=RAMP_RANGE[1])
     levers: tuple[str, ...] | None = None
+    scenario: str | None = None
+    """The Scenario page's query string of the scenario ``from=sidebar`` starts from (checked by
+    the page, which reads it as the Scenario page does)."""
 
     @field_validator("amount", mode="before")
     @classmethod
     def _a_number(cls, v: object) -> float:
         return _parsed(float)(v)
 
-    @field_validator("deadline", "start", mode="before")
+    @field_validator("deadline", "start", "ramp", mode="before")
     @classmethod
     def _a_whole_number(cls, v: object) -> int:
         return _parsed(int)(v)
@@ -167,7 +183,9 @@ class ViewQuery(BaseModel):
             "p": self.p,
             "from": self.from_,
             "start": self.start,
+            "ramp": self.ramp,
             "levers": list(self.levers) if self.levers is not None else None,
+            "scenario": self.scenario,
         }
         return {WIDGET[k]: v for k, v in values.items() if v is not None}
 
@@ -190,9 +208,17 @@ def view_from_query(
 
 
 def query_from_view(
-    goal: Goal, p: float, start_name: str, start_year: int, levers: list[str]
+    goal: Goal,
+    p: float,
+    start_name: str,
+    start_year: int,
+    levers: list[str],
+    *,
+    ramp: int = 0,
+    scenario_query: str | None = None,
 ) -> dict[str, str]:
-    """The query parameters that reproduce this view (defaults left out)."""
+    """The query parameters that reproduce this view (defaults left out). ``scenario_query``: the
+    Scenario page's query string of the scenario when starting from it (``from=sidebar``)."""
     q: dict[str, str] = {"target": goal.key if goal.target is not None else OWN_KEY}
     if goal.target is None:
         q["amount"] = f"{goal.amount_musd / 1000:g}"
@@ -201,6 +227,10 @@ def query_from_view(
     if start_name != CURRENT:
         q["from"] = start_name
     q["start"] = str(start_year)
+    if ramp:
+        q["ramp"] = str(ramp)
     if set(levers) != {lv.name for lv in LEVERS}:
         q["levers"] = ",".join(levers)
+    if start_name == SIDEBAR and scenario_query is not None:
+        q["scenario"] = scenario_query
     return q

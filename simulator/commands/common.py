@@ -235,6 +235,17 @@ def probability(text: str) -> float:
     return value
 
 
+def amount(text: str) -> float:
+    """An argparse ``type``: an amount with its unit (``10B``, ``$10B``, ``10000M``), in US$ millions
+    (see :func:`simulator.analysis.goals.parse_amount`)."""
+    from simulator.analysis.goals import parse_amount
+
+    try:
+        return parse_amount(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} {exc.problem}; allowed: {exc.allowed}") from None
+
+
 def add_goal_options(p: argparse.ArgumentParser, *, many: bool) -> None:
     """``--target`` (once, or repeated when ``many``), ``--amount`` and ``--deadline``."""
     p.add_argument(
@@ -244,7 +255,12 @@ def add_goal_options(p: argparse.ArgumentParser, *, many: bool) -> None:
         help="target id from calibration/data/targets.csv (--list-targets shows them)"
         + ("; repeat for several (default: every open target with a deadline)" if many else ""),
     )
-    p.add_argument("--amount", type=float, metavar="MUSD", help="a goal of your own: amount in US$ millions")
+    p.add_argument(
+        "--amount",
+        type=amount,
+        metavar="AMOUNT",
+        help="a goal of your own: 10B, $10B or 10000M (a bare number is US$ millions, at least 100)",
+    )
     p.add_argument(
         "--deadline",
         type=bounded_int(2000, 2100, "deadline"),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import time
 
+from simulator.analysis.goals import CENTRAL_ODDS_NAME
 from simulator.analysis.sensitivity import (
     DEFAULT_N,
     DEFAULT_SHOCKS,
@@ -119,7 +120,10 @@ def goals_label(tornadoes: list[Tornado], key: str) -> str:
 
 def tornado_table(t: Tornado, inputs) -> str:
     by = {i.name: i for i in inputs}
-    head = f"{t.goal.label}: P = {common.percent(t.y_central)} with every input central\n"
+    head = (
+        f"{t.goal.label}: {CENTRAL_ODDS_NAME.lower()} {common.percent(t.y_central)} (every uncertain input "
+        "at its central value; not the odds, which draw every input: see the README, 'What it takes')\n"
+    )
     rows = [
         [
             b.label,
