@@ -175,7 +175,7 @@ def run_nbytes(r: Run) -> int:
     """Bytes a run adds to its (separately kept) baseline: its projection unless that is the
     baseline, and the lever contributions it has worked out."""
     p = r.projection
-    return held_nbytes(r, (r.baseline, p.engine, p.draws, r.scenario))
+    return held_nbytes(r, (r.baseline, getattr(p, "engine", None), getattr(p, "draws", None)))
 
 
 @st.cache_resource(show_spinner=False)
