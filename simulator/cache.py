@@ -11,7 +11,8 @@ waits for that result instead of computing it again. If the computation fails, t
 the thread that ran it and a waiting thread computes the value itself.
 
 A value may grow after it is kept (a projection computes parts of itself on first use), so a hit
-measures it again and the bounds hold for what the values hold now.
+measures it again, and storing a value measures every kept one again: the bounds hold for what
+the values hold now, not for what they held when they came in.
 """
 
 from __future__ import annotations
@@ -111,11 +112,19 @@ class BoundedCache(Generic[V]):
                 return
             self._data[key] = (value, nbytes)
             self._nbytes += nbytes
+            if self._size is not None:  # the others may have grown since they were measured
+                self._remeasure()
             while len(self._data) > self.max_entries or (
                 self.max_bytes is not None and self._nbytes > self.max_bytes
             ):
                 _, (_, dropped) = self._data.popitem(last=False)
                 self._nbytes -= dropped
+
+    def _remeasure(self) -> None:
+        assert self._size is not None
+        for k, (v, _) in self._data.items():
+            self._data[k] = (v, int(self._size(v)))
+        self._nbytes = sum(n for _, n in self._data.values())
 
     def clear(self) -> None:
         """Forget every value and the counts (a computation under way still returns its value)."""
