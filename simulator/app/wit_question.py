@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from simulator.analysis.goals import Goal, dated_open_goals, default_start_year, start_year_reason
+from simulator.analysis.goals import Goal, dated_open_goals, start_reason
 from simulator.app import compute, wit_session
 from simulator.app.wit_compute import starting_points
 from simulator.app.wit_query import (
@@ -29,7 +29,7 @@ from simulator.app.wit_query import (
 from simulator.engine import Engine
 from simulator.errors import InputErrors
 from simulator.levers import LEVER_BY_NAME, LEVERS
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, default_start_year
 
 OWN = "An amount and deadline of my own"
 """The target list's entry for a goal of one's own."""
@@ -120,7 +120,7 @@ def _starting_point(engine: Engine, goal: Goal, starts: dict[str, Scenario]) -> 
         years,
         format_func=lambda y: f"FY{y}",
         key=WIDGET["start"],
-        help=start_year_reason(first) + " by default.",
+        help=start_reason(engine),
     )
     ramp = c5.number_input(
         "Ramp (years)",
