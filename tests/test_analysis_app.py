@@ -258,3 +258,34 @@ def test_a_bad_sidebar_scenario_in_a_link_is_named(engine):
     at = _wit_with({"target": "t10b_fy2029_uraan", "from": "sidebar", "scenario": "levers.tech_zones=400"})
     assert at.selectbox(key="wit_start").value == wit_query.CURRENT
     assert any("scenario='levers.tech_zones=400'" in w.value for w in at.warning)
+
+
+def test_the_link_is_read_as_the_scenario_pages():
+    """Keys given twice count with their last value and are named; a typo of this page's key is
+    named; anyone else's keys (every value) and the Scenario page's stay in the address bar."""
+    at = _wit_with(
+        {
+            "target": "t10b_fy2029_uraan",
+            "p": ["0.8", "0.25"],
+            "from": "blueprint-package",
+            "utm_source": ["newsletter", "x"],
+            "fbclid": "abc",
+            "levrs": "tech_zones",
+            "preset": "blueprint-package",
+        }
+    )
+    assert at.select_slider(key="wit_probability").value == 0.25
+    warnings = " ".join(w.value for w in at.warning)
+    assert "more than once" in warnings and "p: 0.8, 0.25; used 0.25" in warnings
+    assert "levrs: did you mean levers?" in warnings
+    assert "preset" not in warnings and "utm_source" not in warnings
+    assert at.query_params["utm_source"] == ["newsletter", "x"]
+    assert at.query_params["fbclid"] in ("abc", ["abc"])
+    assert at.query_params["preset"] in ("blueprint-package", ["blueprint-package"])
+    assert at.query_params["p"] in ("0.25", ["0.25"])
+
+
+def test_a_sidebar_scenario_link_ignores_keys_that_are_not_the_scenarios(engine):
+    plain = wit_session.scenario_from_link("levers.tech_zones=40", engine)
+    shared = wit_session.scenario_from_link("levers.tech_zones=30&utm_source=x&levers.tech_zones=40", engine)
+    assert shared == plain
