@@ -16,7 +16,7 @@ from simulator.analysis.sensitivity import OddsModel, odds_sobol, tornado, uncer
 from simulator.analysis.track_record import past_targets
 from simulator.app import compute, wit_charts, wit_compute, wit_frames, wit_query, wit_question, wit_session
 from simulator.levers import LEVER_BY_NAME, LEVERS
-from simulator.scenario import baseline_scenario
+from simulator.scenario import baseline_scenario, default_start_year
 
 WIT = "from simulator.app.what_it_takes import page\npage()"
 TRACK = "from simulator.app.track_record import page\npage()"
@@ -289,3 +289,36 @@ def test_a_sidebar_scenario_link_ignores_keys_that_are_not_the_scenarios(engine)
     plain = wit_session.scenario_from_link("levers.tech_zones=40", engine)
     shared = wit_session.scenario_from_link("levers.tech_zones=30&utm_source=x&levers.tech_zones=40", engine)
     assert shared == plain
+
+
+def test_starting_from_offers_the_scenario_built_in_the_sidebar(engine):
+    """Same session: a lever moved on the Scenario page, then What it takes offers that scenario
+    under "Starting from", and chosen, its odds are that scenario's own."""
+    script = (
+        "import streamlit as st\nfrom simulator.app import main_page, session, what_it_takes\n"
+        "session.keep_alive()  # as the app's entry does: the sidebar survives a visit elsewhere\n"
+        "what_it_takes.page() if st.session_state.get('test_page') == 'wit' else main_page.page()\n"
+    )
+    at = AppTest.from_string(script, default_timeout=300)
+    at.session_state["wit_sobol_n"] = 256
+    at.run()
+    at.slider(key="lever.tech_zones").set_value(40).run()
+    assert not at.exception
+    at.session_state["test_page"] = "wit"
+    at.query_params.clear()
+    at.query_params.update({"target": "t10b_fy2029_uraan"})
+    at.run()
+    assert not at.exception
+    start = at.selectbox(key="wit_start")
+    assert start.options[-1] == "The scenario from the Scenario page (my-scenario)"
+    start.set_value(wit_query.SIDEBAR).run()
+    assert not at.exception
+    start_year = default_start_year(engine.first_projection_year)  # a moved slider's
+    mine = wit_session.scenario_from_link(f"levers.tech_zones=40&start={start_year}", engine)
+    goal = resolve_goal(engine, target_id="t10b_fy2029_uraan")
+    model = ReachModel.build(engine, goal, compute.settings(), base=mine)
+    assert model.probability({}) != ReachModel.build(engine, goal, compute.settings()).probability({})
+    assert _metric(at, "Probability of the scenario as it is") == f"{model.probability({}):.1%}"
+    linked = at.query_params["scenario"]
+    linked = linked[0] if isinstance(linked, list) else linked
+    assert wit_session.scenario_from_link(linked, engine).lever_settings() == mine.lever_settings()
