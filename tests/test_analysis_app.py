@@ -15,6 +15,7 @@ from simulator.analysis.goals import Goal, resolve_goal
 from simulator.analysis.sensitivity import OddsModel, odds_sobol, tornado, uncertain_inputs
 from simulator.analysis.track_record import past_targets
 from simulator.app import compute, wit_charts, wit_compute, wit_frames, wit_query, wit_question, wit_session
+from simulator.app import frames as app_frames
 from simulator.levers import LEVER_BY_NAME, LEVERS
 from simulator.scenario import baseline_scenario, default_start_year
 
@@ -93,9 +94,15 @@ def test_waterfall_adds_up(engine, seek_result):
     assert np.allclose(steps["start"].to_numpy()[1:], steps["end"].to_numpy()[:-1])
     assert steps["end"].iloc[-1] == pytest.approx(a.scenario_mean / 1000)
     assert df["end"].iloc[0] == pytest.approx(a.baseline_mean / 1000)
-    wedge = wit_frames.wedge_frame(projection)
-    last = wedge[wedge["fiscal_year"] == goal.deadline_fy]
-    assert last["y1"].max() == pytest.approx(a.scenario_mean / 1000, rel=1e-9)
+    # the page's wedges are the Scenario page's chart on this projection: at the deadline the
+    # levers' parts add up to scenario minus baseline, the gap the waterfall closes
+    difference = projection.exports - projection.baseline_exports
+    wedges, band = app_frames.wedge_frames(
+        projection.years, projection.contributions(), difference, engine.base_year
+    )
+    parts = wedges[wedges["fiscal_year"] == goal.deadline_fy]["mean"].sum()
+    assert parts == pytest.approx((a.scenario_mean - a.baseline_mean) / 1000, rel=1e-9)
+    assert band.set_index("fiscal_year").loc[goal.deadline_fy, "mean"] == pytest.approx(parts, rel=1e-9)
     spec = wit_charts.waterfall_chart(df, goal).to_dict()
     assert spec["layer"][0]["mark"]["type"] == "bar"
 
