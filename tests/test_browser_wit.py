@@ -112,6 +112,11 @@ def test_the_answer_columns_are_readable_without_scrolling_sideways(server, brow
     assert table.locator("th", has_text="Share of range").count() == 1
     assert tables.first.locator("th", has_text="P there").count() == 1
     page.screenshot(path=ARTIFACTS / f"wit-{width}x{height}.png")
+    # the wedges (the Scenario page's chart) in the page's full-width column, to look at
+    wedges = page.get_by_test_id("stVegaLiteChart").nth(1)
+    wedges.scroll_into_view_if_needed()
+    page.wait_for_selector(IDLE)
+    wedges.screenshot(path=ARTIFACTS / f"wit-wedges-{width}x{height}.png")
     page.close()
 
 

@@ -53,6 +53,7 @@ from simulator.scenario import Scenario
 from simulator.scenario_writer import dump_scenario
 
 SOBOL_SAMPLES = (256, 512, 1024)
+WEDGE_HEIGHT = 560
 INTRO = (
     "Pick a target, how sure you want to be and the scenario to start from. The page keeps that "
     "scenario's lever paths as they are and finds the least move of each policy lever on its own, "
@@ -204,7 +205,9 @@ def _attribution_section(result: GoalSeek, goal: Goal) -> dict[str, float]:
         projection.years, projection.contributions(), difference, model.engine.base_year
     )
     subtitle = f"{what[0].upper()}{what[1:]}, minus current policy; mean of the paths"
-    st.vega_lite_chart(spec=wedge_spec(wedges, band, subtitle=subtitle), width="stretch", key="wit_wedges")
+    # the height holds the legend below the plot as well (Streamlit fits the whole chart into it)
+    spec = wedge_spec(wedges, band, subtitle=subtitle, height=WEDGE_HEIGHT)
+    st.vega_lite_chart(spec=spec, width="stretch", key="wit_wedges")
     for w in plausibility.check(projection):
         st.warning(str(w), icon=":material/warning:")
     csv_download(
