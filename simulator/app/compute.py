@@ -35,7 +35,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -236,8 +238,12 @@ class IdleRelease:
     """A daemon thread that clears the app's caches after :data:`IDLE_RELEASE_SECONDS` without a
     script run (issue 10: about 1 GB stayed after every session had closed)."""
 
-    def __init__(self, idle_seconds: float = IDLE_RELEASE_SECONDS) -> None:
+    def __init__(
+        self, idle_seconds: float = IDLE_RELEASE_SECONDS, caches: Sequence[BoundedCache[Any]] | None = None
+    ) -> None:
         self.idle_seconds = idle_seconds
+        # taken here, in a script's thread: Streamlit's cached functions warn when called from another
+        self._caches = held_caches() if caches is None else list(caches)
         self.last = time.monotonic()
         self.released = True  # nothing kept yet
         self._thread = threading.Thread(target=self._watch, name="simulator-idle-release", daemon=True)
@@ -251,16 +257,22 @@ class IdleRelease:
         while True:
             time.sleep(max(1.0, self.idle_seconds / 6))
             if not self.released and time.monotonic() - self.last >= self.idle_seconds:
-                release_memory()
+                release_memory(self._caches)
                 self.released = True
 
 
-def release_memory() -> None:
-    """Clear the kept runs, baselines and draws; return freed heap memory to the system (glibc)."""
-    _runs().clear()
-    _baselines().clear()
+def held_caches() -> list[BoundedCache[Any]]:
+    """What the app keeps for its visitors: the runs, the baselines and the engine's draws."""
+    caches: list[BoundedCache[Any]] = [_runs(), _baselines()]
     with contextlib.suppress(InputError):  # bad settings: there is no engine to clear
-        engine().draws_cache.clear()
+        caches.append(engine().draws_cache)
+    return caches
+
+
+def release_memory(caches: Sequence[BoundedCache[Any]] | None = None) -> None:
+    """Clear the kept runs, baselines and draws; return freed heap memory to the system (glibc)."""
+    for cache in held_caches() if caches is None else caches:
+        cache.clear()
     trim_heap()
 
 
