@@ -11,6 +11,8 @@ import csv
 import io
 import itertools
 import json
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 from urllib.parse import urlencode
@@ -1108,3 +1110,27 @@ def test_an_unknown_setting_is_a_warning_and_the_app_runs(monkeypatch):
     warnings = " ".join(w.value for w in at.warning)
     assert "SIMULATOR_DRAW" in warnings and "SIMULATOR_DRAWS" in warnings  # did you mean
     assert at.metric  # the scenario page's cards
+
+
+def test_the_server_freezes_what_is_alive_after_the_first_run_once():
+    code = (
+        "import gc\nfrom simulator.runtime import freeze_heap\n"
+        "n = freeze_heap()\ngarbage = [[] for _ in range(1000)]\n"
+        "print(n, freeze_heap(), gc.get_freeze_count())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first, again, count = map(int, out.stdout.split())
+    assert first > 1000 and again == first == count  # once per process: later objects stay collectable
+
+
+def test_the_served_app_does_not_scan_its_modules_per_session_nor_collect_after_every_run():
+    """The settings `make run`, the tests and the benchmark read, and `simulator app` passes."""
+    import tomllib
+
+    from simulator.commands import app as app_command
+
+    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["fileWatcherType"] == "none" and config["runner"]["postScriptGC"] is False
+    cmd = app_command.command("127.0.0.1", 8501)
+    assert cmd[cmd.index("--server.fileWatcherType") + 1] == "none"
+    assert cmd[cmd.index("--runner.postScriptGC") + 1] == "false"

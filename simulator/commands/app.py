@@ -50,6 +50,12 @@ def command(address: str, port: int) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # as .streamlit/config.toml (a wheel has none): no per-session scan of the loaded
+        # modules, no full garbage collection after every script run
+        "--server.fileWatcherType",
+        "none",
+        "--runner.postScriptGC",
+        "false",
     ]
 
 
