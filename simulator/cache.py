@@ -87,7 +87,7 @@ class BoundedCache(Generic[V]):
         if done is not None:
             return self._compute(key, make, done)
         if self._size is not None:  # it may have grown since it was kept
-            self._store(key, value)
+            self._store(key, value, others=False)
         return value
 
     def _compute(self, key: Hashable, make: Callable[[], V], done: threading.Event) -> V:
@@ -101,7 +101,10 @@ class BoundedCache(Generic[V]):
                     del self._pending[key]
             done.set()
 
-    def _store(self, key: Hashable, value: V) -> None:
+    def _store(self, key: Hashable, value: V, *, others: bool = True) -> None:
+        """Keep ``value``, measured now; ``others``: measure every kept value again too (a new
+        value: the others may have grown since; a hit measures only itself, as remeasuring
+        every value at each hit cost the app more than some of its charts)."""
         nbytes = int(self._size(value)) if self._size is not None else 0
         with self._lock:
             if key in self._data:
@@ -112,7 +115,7 @@ class BoundedCache(Generic[V]):
                 return
             self._data[key] = (value, nbytes)
             self._nbytes += nbytes
-            if self._size is not None:  # the others may have grown since they were measured
+            if others and self._size is not None:  # they may have grown since they were measured
                 self._remeasure()
             while len(self._data) > self.max_entries or (
                 self.max_bytes is not None and self._nbytes > self.max_bytes

@@ -1112,6 +1112,75 @@ def test_an_unknown_setting_is_a_warning_and_the_app_runs(monkeypatch):
     assert at.metric  # the scenario page's cards
 
 
+# --------------------------------------------------------------------------- kept with a run
+
+
+def test_a_value_kept_with_a_run_is_made_once_and_a_new_run_makes_its_own(engine):
+    made = []
+
+    def make(run):
+        made.append(run.scenario.name)
+        return charts.wedge_spec(*run.wedges(engine.base_year))
+
+    one = compute.run(scenario({"name": "kept-a", "levers": {"tech_zones": 21}}))
+    first = one.kept("test-spec", lambda: make(one))
+    assert one.kept("test-spec", lambda: make(one)) is first and made == ["kept-a"]
+    other = compute.run(scenario({"name": "kept-b", "levers": {"tech_zones": 41}}))
+    second = other.kept("test-spec", lambda: make(other))
+    assert made == ["kept-a", "kept-b"]
+    assert not first["datasets"]["wedges"]["mean"].equals(second["datasets"]["wedges"]["mean"])
+    assert compute.run_nbytes(other) >= compute.kept_nbytes(second) > 0
+
+
+def test_arrow_datasets_are_the_bytes_streamlit_makes_of_the_tables(engine):
+    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
+
+    from simulator.app.page_parts import arrow_datasets
+
+    run = compute.run(scenario({"levers": {"tech_zones": 30}}))
+    spec = charts.wedge_spec(*run.wedges(engine.base_year))
+    sent = arrow_datasets(spec)
+    assert set(sent["datasets"]) == {"wedges", "band"}
+    for name, df in spec["datasets"].items():
+        assert isinstance(df, type(run.wedges(engine.base_year)[0]))  # the spec itself is unchanged
+        assert sent["datasets"][name] == convert_anything_to_arrow_bytes(df)
+    assert {k: v for k, v in sent.items() if k != "datasets"} == {
+        k: v for k, v in spec.items() if k != "datasets"
+    }
+
+
+def test_sessions_showing_one_scenario_share_its_charts_and_leave_them_as_they_were(engine, monkeypatch):
+    """Two visitors on the same link get the same kept charts; drawing them changes nothing in
+    what is shared, and the charts hold the numbers worked out from scratch."""
+    from pandas.testing import assert_frame_equal
+
+    shown: list[compute.Run] = []
+    run_of = compute.run
+    monkeypatch.setattr(compute, "run", lambda s: shown.append(run_of(s)) or shown[-1])
+    query = {"name": "shared", "levers.tech_zones": "33"}
+    first, second = new_app(**query), new_app(**query)
+    assert not first.exception and not second.exception
+
+    def sent(at):
+        return [(el.proto.spec, [d.data.data for d in el.proto.datasets]) for el in at.get("vega_lite_chart")]
+
+    assert sent(first) == sent(second) and len(sent(first)) >= 3  # fan, wedges, contributions
+    run = next(r for r in shown if r.scenario.name == "shared")
+    assert all(r is run for r in shown if r.scenario.name == "shared")  # one run for both sessions
+    wedges, band = run.wedges(engine.base_year)
+    difference = run.projection.exports - run.baseline.exports
+    fresh = frames.wedge_frames(run.years, run.projection.contributions(), difference, engine.base_year)
+    assert_frame_equal(wedges, fresh[0])
+    assert_frame_equal(band, fresh[1])
+    _, data = fan_data(first, 1)
+    assert_frame_equal(data["wedges"], fresh[0], check_dtype=False)
+    kept = run.kept(("wedge_chart", engine.base_year), dict)
+    assert set(kept["datasets"]) == {"wedges", "band"}
+    assert all(isinstance(v, bytes) for v in kept["datasets"].values())  # sent as kept, not made again
+    moved = new_app(name="shared", **{"levers.tech_zones": "34"})
+    assert sent(moved)[1] != sent(first)[1]
+
+
 def test_the_server_freezes_what_is_alive_after_the_first_run_once():
     code = (
         "import gc\nfrom simulator.runtime import freeze_heap\n"

@@ -35,14 +35,16 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from simulator import model
+from simulator.app.frames import wedge_frames
 from simulator.cache import BoundedCache
 from simulator.data import Target
 from simulator.engine import Draws, Engine, Projection, TargetOdds, draws_key
@@ -65,6 +67,8 @@ draws to FY2040 take about 2 MB, 200,000 draws to FY2050 about 90 MB."""
 COMPUTING = 2
 """Draws, projections or contributions computed at the same time, at most."""
 _computing = threading.BoundedSemaphore(COMPUTING)
+_kept_lock = threading.Lock()
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
@@ -83,16 +87,57 @@ def engine() -> Engine:
 
 @dataclass
 class Run:
-    """A scenario, its projection and its baseline (current policy with the same draws)."""
+    """A scenario, its projection and its baseline (current policy with the same draws).
+
+    A run is shared by every session that shows the same scenario (:func:`run`), and so is what
+    is worked out from it and kept with it (:meth:`kept`): read it, never change it.
+    """
 
     scenario: Scenario
     projection: Projection
     baseline: Projection
     _contributions: dict[int, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    _kept: dict[Hashable, Any] = field(default_factory=dict, repr=False)
+    _kept_nbytes: int = field(default=0, repr=False)
+    """Bytes of what :meth:`kept` holds, counted once as each value comes in (it does not grow)."""
 
     @property
     def years(self) -> np.ndarray:
         return self.projection.years
+
+    def kept(self, key: Hashable, make: Callable[[], T]) -> T:
+        """``make()``, worked out once for this run and kept with it under ``key`` (which must
+        name everything besides the run that ``make`` depends on). The value is shared by the
+        sessions showing this run: it must not be changed by the caller. Two sessions asking at
+        once may both work it out (the same value); one is kept."""
+        try:
+            return self._kept[key]  # type: ignore[no-any-return]
+        except KeyError:
+            value = make()
+            with _kept_lock:
+                if key not in self._kept:
+                    self._kept[key] = value
+                    self._kept_nbytes += kept_nbytes(value)
+            return value
+
+    def wedges(self, base_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The wedge chart's tables (:func:`~simulator.app.frames.wedge_frames`) for this run,
+        kept; the per-draw parts they are made from are not (they are 6 x draws x years, most
+        of a run's memory, and the page needs only their means and the band)."""
+
+        def make() -> tuple[pd.DataFrame, pd.DataFrame]:
+            difference = self.projection.exports - self.baseline.exports
+            return wedge_frames(self.years, self._decompose(), difference, base_year)
+
+        return self.kept(("wedges", base_year), make)
+
+    def _decompose(self) -> dict[str, np.ndarray]:
+        if -1 in self._contributions:
+            return self._contributions[-1]
+        with _computing:
+            return model.decompose(
+                self.projection.draws.log_core, self.projection.effects, self.baseline.effects
+            )
 
     def odds(self, target: Target, *, baseline: bool = False) -> TargetOdds:
         p = self.baseline if baseline else self.projection
@@ -103,11 +148,7 @@ class Run:
         :func:`simulator.model.decompose` as :meth:`Projection.contributions`, on the effects
         both projections already hold (memoised: the wedge chart redraws without recomputing)."""
         if -1 not in self._contributions:
-            with _computing:
-                whole = model.decompose(
-                    self.projection.draws.log_core, self.projection.effects, self.baseline.effects
-                )
-            self._contributions[-1] = whole
+            self._contributions[-1] = self._decompose()
         return self._contributions[-1]
 
     def contributions_at(self, year: int) -> dict[str, np.ndarray]:
@@ -169,6 +210,24 @@ def held_nbytes(value: object, shared: tuple[object, ...] = ()) -> int:
     return total
 
 
+def kept_nbytes(value: object) -> int:
+    """Bytes of a value kept with a run (:meth:`Run.kept`): its numpy arrays as
+    :func:`held_nbytes` counts them, and the tables and encoded bytes of chart specs and frames
+    (a DataFrame's own memory, deep; a bytes object's length)."""
+    total, stack = held_nbytes(value), [value]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, pd.DataFrame):
+            total += int(x.memory_usage(index=True, deep=True).sum())
+        elif isinstance(x, bytes):
+            total += len(x)
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+    return total
+
+
 def projection_nbytes(p: Projection) -> int:
     """Bytes of the arrays a projection holds so far (its draws are the engine's, counted there)."""
     return held_nbytes(p, (p.engine, p.draws, p.scenario))
@@ -176,9 +235,12 @@ def projection_nbytes(p: Projection) -> int:
 
 def run_nbytes(r: Run) -> int:
     """Bytes a run adds to its (separately kept) baseline: its projection unless that is the
-    baseline, and the lever contributions it has worked out."""
-    p = r.projection
-    return held_nbytes(r, (r.baseline, getattr(p, "engine", None), getattr(p, "draws", None)))
+    baseline, the lever contributions it has worked out, and what it keeps (:meth:`Run.kept`,
+    counted once when kept: measuring it again at every use of the cache cost more than the
+    page's charts)."""
+    p, kept = r.projection, getattr(r, "_kept", None)
+    shared = (r.baseline, getattr(p, "engine", None), getattr(p, "draws", None), kept)
+    return held_nbytes(r, shared) + getattr(r, "_kept_nbytes", 0)
 
 
 @st.cache_resource(show_spinner=False)

@@ -36,8 +36,8 @@ from simulator.app.frames import (
     range_text,
     setting_text,
     targets_frame,
-    wedge_frames,
 )
+from simulator.app.page_parts import arrow_datasets
 from simulator.app.state import (
     DEFAULT_NAME,
     TREND_DECIMALS,
@@ -426,13 +426,14 @@ def _answers(engine: Engine, scenario: Scenario, run: compute.Run, choices: Choi
             key=session.LOG_SCALE_KEY,
             help="The fan chart's axis: equal steps for equal growth rates; off: linear.",
         )
-        st.vega_lite_chart(
-            spec=fan_chart_spec(
-                engine, scenario, run, chosen(choices), _history(engine), log_scale=log_scale()
+        targets, log = chosen(choices), log_scale()
+        spec = run.kept(
+            ("fan_chart", tuple(t.id for t in targets), log),
+            lambda: arrow_datasets(
+                fan_chart_spec(engine, scenario, run, targets, _history(engine), log_scale=log)
             ),
-            width="stretch",
-            key="fan_chart",
         )
+        st.vega_lite_chart(spec=spec, width="stretch", key="fan_chart")
     with cards_area:
         _cards(engine, scenario, run, choices)
     headline_area.markdown(headline(engine, scenario, run))
@@ -459,9 +460,14 @@ def _wedges(engine: Engine, scenario: Scenario, run: compute.Run) -> None:
             "Every lever is at current policy. Move a lever in the sidebar to see what it adds, year by year."
         )
         return
-    difference = run.projection.exports - run.baseline.exports
-    wedges, band = wedge_frames(run.years, run.contributions(), difference, engine.base_year)
-    spec = charts.wedge_spec(wedges, band, subtitle="Minus current policy; mean of the paths", height=470)
+    spec = run.kept(
+        ("wedge_chart", engine.base_year),
+        lambda: arrow_datasets(
+            charts.wedge_spec(
+                *run.wedges(engine.base_year), subtitle="Minus current policy; mean of the paths", height=470
+            )
+        ),
+    )
     st.vega_lite_chart(spec=spec, width="stretch", key="wedge_chart")
 
 
@@ -489,11 +495,8 @@ def _contributions(scenario: Scenario, run: compute.Run) -> None:
             "Every lever is at current policy, so there is nothing to split: move a lever in the sidebar."
         )
         return
-    parts = run.contributions_at(year)
-    df = contribution_frame(parts)
-    total = float(sum(v.mean() for v in parts.values()))
-    df["setting"] = [setting_text(n, scenario) for n in df["lever"]]
-    st.vega_lite_chart(spec=charts.contribution_spec(df), width="stretch")
+    spec, total = run.kept(("contributions", year), lambda: _contribution_chart(run, year))
+    st.vega_lite_chart(spec=spec, width="stretch")
     st.caption(
         f"The scenario changes mean FY{year} exports by **US${total:,.0f}m** against the baseline. The "
         "bars split that change exactly among the levers (logarithmic-mean Divisia decomposition, averaged "
@@ -501,6 +504,15 @@ def _contributions(scenario: Scenario, run: compute.Run) -> None:
         "90th percentile. Effect sizes are the assumptions in the sidebar (hover a bar for the lever's "
         "setting)."
     )
+
+
+def _contribution_chart(run: compute.Run, year: int) -> tuple[dict[str, Any], float]:
+    """The contributions chart for ``year`` and the total change it splits (US$ m)."""
+    parts = run.contributions_at(year)
+    df = contribution_frame(parts)
+    total = float(sum(v.mean() for v in parts.values()))
+    df["setting"] = [setting_text(n, run.scenario) for n in df["lever"]]
+    return arrow_datasets(charts.contribution_spec(df)), total
 
 
 def _table(engine: Engine, run: compute.Run) -> None:
