@@ -333,6 +333,18 @@ def log_mean(x: FloatArray, y: FloatArray) -> FloatArray:
     return np.where(np.isclose(x, y, rtol=1e-12, atol=0.0), x, lm)
 
 
+def _same(a: FloatArray | float, b: FloatArray | float) -> bool:
+    """``a`` and ``b`` are the same numbers in the same shape."""
+    return np.shape(a) == np.shape(b) and bool(np.array_equal(a, b))
+
+
+def _times_exp(q: FloatArray | float, v: FloatArray) -> FloatArray:
+    """``exp(q) * v``; ``v`` itself where ``q`` is all zeros (``exp(0) * v`` is ``v`` exactly)."""
+    if np.broadcast_shapes(np.shape(q), v.shape) == v.shape and not np.any(q):
+        return v
+    return np.exp(q) * v
+
+
 def decompose(log_core: FloatArray, scenario: Effects, baseline: Effects) -> dict[str, FloatArray]:
     """Split ``R_scenario - R_baseline`` into one exact additive part per lever (LMDI-I).
 
@@ -345,15 +357,20 @@ def decompose(log_core: FloatArray, scenario: Effects, baseline: Effects) -> dic
     Ang, B. W. (2004). Decomposition analysis for policymaking in energy: which is the
     preferred method? Energy Policy 32, 1131-1139.
     """
-    k_s = np.exp(log_core + scenario.total("underlying"))
-    k_b = np.exp(log_core + baseline.total("underlying"))
+    # A channel the scenario leaves as the baseline has it is not worked out twice, and a capture
+    # factor of exp(0) = 1 is not applied: the same numbers, bit for bit (log_mean(x, x) is x),
+    # with a third to a half of the work when a slider moves one lever.
+    u_s, u_b = scenario.total("underlying"), baseline.total("underlying")
+    k_s = np.exp(log_core + u_s)
+    k_b = k_s if _same(u_s, u_b) else np.exp(log_core + u_b)
     v_s = k_s + scenario.total("additive")
     v_b = k_b + baseline.total("additive")
-    r_s = np.exp(scenario.total("capture")) * v_s
-    r_b = np.exp(baseline.total("capture")) * v_b
-    l_r = log_mean(r_s, r_b)
-    ratio = l_r / log_mean(v_s, v_b)
-    l_k = log_mean(k_s, k_b)
+    r_s = _times_exp(scenario.total("capture"), v_s)
+    r_b = _times_exp(baseline.total("capture"), v_b)
+    l_v = log_mean(v_s, v_b)
+    l_r = l_v if r_s is v_s and r_b is v_b else log_mean(r_s, r_b)
+    ratio = l_r / l_v
+    l_k = k_s if k_b is k_s else log_mean(k_s, k_b)
     out = {}
     for name, e_s in scenario.by_lever.items():
         d = e_s - baseline.by_lever[name]

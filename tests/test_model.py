@@ -188,3 +188,48 @@ def test_trailing_mean_and_lagged():
     np.testing.assert_allclose(model.trailing_mean(np.array([3.0, 6, 9]), 3), [3, 4, 6])
     np.testing.assert_allclose(model.lagged(np.array([1.0, 2, 3]), 1), [0, 1, 2])
     np.testing.assert_allclose(model.lagged(np.array([1.0, 2, 3]), 0), [1, 2, 3])
+
+
+def _decompose_in_full(log_core, scenario: model.Effects, baseline: model.Effects) -> dict:
+    """LMDI-I as written in :func:`model.decompose`'s docstring, every term worked out."""
+    k_s = np.exp(log_core + scenario.total("underlying"))
+    k_b = np.exp(log_core + baseline.total("underlying"))
+    v_s, v_b = k_s + scenario.total("additive"), k_b + baseline.total("additive")
+    r_s, r_b = np.exp(scenario.total("capture")) * v_s, np.exp(baseline.total("capture")) * v_b
+    l_r = model.log_mean(r_s, r_b)
+    ratio, l_k = l_r / model.log_mean(v_s, v_b), model.log_mean(k_s, k_b)
+    out = {}
+    for name, e_s in scenario.by_lever.items():
+        channel = model.KERNELS[name].channel
+        d = e_s - baseline.by_lever[name]
+        out[name] = (
+            l_r * d if channel == "capture" else ratio * l_k * d if channel == "underlying" else ratio * d
+        )
+    return out
+
+
+@pytest.mark.parametrize(
+    "moved", [("tech_zones",), ("retention_limit",), ("talent_pipeline",), tuple(model.KERNELS)]
+)
+def test_decompose_skips_the_channels_a_scenario_leaves_alone_and_gives_the_same_bits(moved):
+    """The shortcuts (a channel equal to the baseline's, a capture factor of exp(0)) change no bit."""
+    rng = np.random.default_rng(7)
+    log_core = rng.normal(8.0, 0.3, (50, 6))
+    zero = np.zeros((1, 6))
+    base = model.Effects({name: zero for name in model.KERNELS})
+    base.by_lever["vc_funding"] = rng.normal(0.0, 50.0, (50, 6))  # a lever at work in both runs
+    fx = {
+        name: (rng.normal(0.05, 0.02, (50, 6)) if name in moved else base.by_lever[name])
+        for name in model.KERNELS
+    }
+    got = model.decompose(log_core, model.Effects(fx), base)
+    want = _decompose_in_full(log_core, model.Effects(fx), base)
+    for name in model.KERNELS:
+        assert got[name].shape == want[name].shape
+        assert np.array_equal(got[name], want[name]), name
+    total = sum(got.values())
+    scenario_r = np.exp(model.Effects(fx).total("capture")) * (
+        np.exp(log_core + model.Effects(fx).total("underlying")) + model.Effects(fx).total("additive")
+    )
+    base_r = np.exp(log_core) + base.total("additive")
+    np.testing.assert_allclose(total, scenario_r - base_r, rtol=1e-9)
