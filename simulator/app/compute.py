@@ -49,7 +49,7 @@ from simulator.cache import BoundedCache
 from simulator.data import Target
 from simulator.engine import Draws, Engine, Projection, TargetOdds, draws_key
 from simulator.errors import InputError
-from simulator.runtime import server_allocator, trim_heap
+from simulator.runtime import trim_heap
 from simulator.scenario import Scenario, baseline_scenario
 from simulator.settings import Settings, load_settings
 
@@ -81,7 +81,6 @@ def settings() -> Settings:
 def engine() -> Engine:
     """The engine for the bundled (or configured) data and fitted parameters, its draws cache
     bounded for a server (:data:`DRAWS_BYTES`); :class:`IdleRelease` clears it when idle."""
-    server_allocator()  # before the first large arrays: big blocks go back to the system when freed
     return Engine.from_settings(settings(), draws_cache_bytes=DRAWS_BYTES)
 
 
