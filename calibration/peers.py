@@ -481,13 +481,12 @@ def _grid_terms(s: SeriesStats, hyper: Hyper, idx: np.ndarray) -> np.ndarray:
     log_prior += np.log(2.0)
     mu, prec, logdet_cov = _prior_components(hyper, idx)
     damped = hyper.form == "damped"
+    gamma = hyper.gamma_draws(idx)  # zeros for constant shocks
+    jacobian = (gamma * sum(s.x))[:, None]
     if hyper.gamma is None:
-        w: dict = _stat_arrays(s)
-        jacobian = 0.0
+        w: dict[str, np.ndarray] = _stat_arrays(s)
     else:
-        gamma = hyper.gamma_draws(idx)
         w = {k: v[:, None] for k, v in weighted_stats(s, gamma).items()}
-        jacobian = (gamma * sum(s.x))[:, None]
     pa = prec[0][:, None] + w["n"] / sig2
     pb = prec[1][:, None] - (w["sx"] / sig2 if damped else 0.0)
     pd = prec[2][:, None] + (w["sxx"] / sig2 if damped else 0.0)

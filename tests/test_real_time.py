@@ -12,9 +12,11 @@ import pytest
 from calibration import backtest as backtest_module
 from calibration.__main__ import main as calibration_main
 from calibration.backtest import (
+    BacktestRow,
     NowcastRow,
     origin_date,
     real_time_backtest,
+    score,
     score_nowcasts,
 )
 from calibration.fit import fit
@@ -85,3 +87,19 @@ def test_score_nowcasts_by_hand():
     assert s[0].mae_pct == pytest.approx(10.0) and s[0].coverage_80 == 0.5
     assert s[0].median_band_pct == pytest.approx(100 * np.median([40 / 110, 15 / 90]))
     assert s[1].mae_pct == 0.0 and s[1].coverage_80 == 1.0
+
+
+def test_backtest_score_by_hand():
+    """Pakistan's backtest scores: MAPE of the median and of the naive, 80% coverage and the mean
+    CRPS of each, per horizon."""
+    rows = [
+        BacktestRow(2020, 2021, 1, 100.0, 90.0, 110.0, 130.0, 120.0, 0.05, 0.15),
+        BacktestRow(2021, 2022, 1, 100.0, 70.0, 80.0, 95.0, 100.0, 0.15, 0.05),
+        BacktestRow(2020, 2022, 2, 200.0, 150.0, 200.0, 250.0, 150.0, 0.02, 0.25),
+    ]
+    one, two = score(rows)
+    assert (one.horizon, one.n, two.n) == (1, 2, 1)
+    assert one.mae_model_pct == pytest.approx(15.0) and one.mae_naive_pct == pytest.approx(10.0)
+    assert one.coverage_80 == 0.5 and two.coverage_80 == 1.0
+    assert one.crps_model == pytest.approx(0.10) and one.crps_naive == pytest.approx(0.10)
+    assert two.crps_model == pytest.approx(0.02) and two.crps_naive == pytest.approx(0.25)

@@ -95,7 +95,7 @@ def reference_frame(results: BacktestResults, p: FittedParams) -> pd.DataFrame:
 def slowdown_frame(p: FittedParams, panel: PanelFit, sizes: np.ndarray) -> pd.DataFrame:
     """Pakistan's trend growth at each size (US$ m of the core): median and 90% band over the
     posterior, ``alpha - beta (ln X - ln C_base)``."""
-    alpha, beta, _ = posterior_draws(p.trend.posterior, np.random.default_rng(0), 4000)
+    alpha, beta, _, _ = posterior_draws(p.trend.posterior, np.random.default_rng(0), 4000)
     log_base = panel.pakistan_y_base + math.log(panel.reference_musd)
     g = alpha[:, None] - beta[:, None] * (np.log(sizes)[None, :] - log_base)
     lo, mid, hi = np.expm1(np.percentile(g, [5, 50, 95], axis=0)) * 100
@@ -147,7 +147,7 @@ def reference_chart(points: pd.DataFrame, band: pd.DataFrame) -> alt.LayerChart:
 def needed_growth(p: FittedParams) -> pd.DataFrame:
     """For each target: the growth a year it needs from the base year, and the trend growth the
     fitted slowdown implies over the same years (median and 90%; without shocks or levers)."""
-    alpha, beta, _ = posterior_draws(p.trend.posterior, np.random.default_rng(0), 4000)
+    alpha, beta, _, _ = posterior_draws(p.trend.posterior, np.random.default_rng(0), 4000)
     base = p.sample.points[-1].value_musd
     rows = []
     for label, amount, deadline in TARGETS:
