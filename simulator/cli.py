@@ -44,7 +44,18 @@ from types import FrameType, ModuleType
 from simulator import __version__
 from simulator.errors import InputError, InputErrors, OutputError
 
-COMMANDS: list[str] = ["run", "validate", "levers", "compare", "goal_seek", "attribute", "sensitivity", "app"]
+COMMANDS: list[str] = [
+    "run",
+    "validate",
+    "levers",
+    "compare",
+    "goal_seek",
+    "attribute",
+    "sensitivity",
+    "sweep",
+    "discover",
+    "app",
+]
 """Modules of :mod:`simulator.commands`, in the order ``--help`` lists them."""
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

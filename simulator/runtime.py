@@ -41,3 +41,15 @@ def tune_allocator() -> bool:
     ok &= mallopt(_M_TRIM_THRESHOLD, 256 * 2**20)
     ok &= mallopt(_M_TOP_PAD, 64 * 2**20)
     return bool(ok)
+
+
+def trim_heap() -> bool:
+    """Give the heap's free memory back to the system (glibc's ``malloc_trim``): the app calls it
+    when it has let go of its caches. Returns False where the C library is not glibc."""
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        return bool(ctypes.CDLL(name).malloc_trim(0))
+    except (OSError, AttributeError):
+        return False

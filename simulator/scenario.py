@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -78,7 +79,19 @@ class _Strict(BaseModel):
 
 Number = Annotated[float, Strict()]
 """A number: an int or a float, never a string or a boolean ("40" and true are mistakes)."""
-Whole = Annotated[int, Strict()]
+
+
+def _integral(value: object) -> object:
+    """A float that is a whole number as an int (YAML reads ``2e4`` as a float); anything else
+    unchanged, for the strict check to accept or refuse."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    return value
+
+
+Whole = Annotated[int, Strict(), BeforeValidator(_integral)]
+"""A whole number: ``20000``, and ``2e4`` or ``20000.0`` too (a number that is whole), never
+``2.5``, a string or a boolean."""
 
 # Optional fields are typed without ``| None`` and default to None: a field left out means "not
 # changed", but a field written with no value (``tech_zones:``, YAML null) is refused ("has no
@@ -489,6 +502,13 @@ def _translate(err: ErrorDetails) -> _Translated | None:
         return loc, _RANGE_PROBLEMS[etype], ctx.get("value"), ctx.get("allowed")
     if etype == "extra_forbidden":
         return _unknown_field(loc)
+    if etype == "invalid_key":  # a number (or true, a date) where a field's name belongs
+        return (
+            loc,
+            "is not a field name (a name is letters: a number cannot be one)",
+            None,
+            (", ".join(_choices_for(loc[:-1]))),
+        )
     if etype == "missing":
         return loc, "is required", None, None
     if etype.startswith(("greater_than", "less_than")):

@@ -42,6 +42,8 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
 _NOT_DECIMAL = re.compile(r"^[-+]?0[0-7_]+$|^[-+]?0[xXoObB]|:")
 """Octal (``012``), hexadecimal, binary and base-60 (``1:30``) forms of YAML 1.1 numbers."""
+_MAX_DIGITS = 30
+"""Longer numbers are refused as they are read (no field takes one; seeds stop at 19 digits)."""
 _EXPONENT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
 
 
@@ -131,6 +133,18 @@ class _Builder:
                     field=where,
                     value=node.value,
                     allowed="decimal numbers such as 40, 3.4 or 1e3",
+                )
+            )
+            return None
+        if node.tag == _INT_TAG and len(node.value.lstrip("+-").replace("_", "")) > _MAX_DIGITS:
+            self.problems.append(
+                InputError(
+                    f"is a number of {len(node.value)} digits",
+                    file=self.source,
+                    line=line,
+                    field=where,
+                    value=f"{node.value[:12]}...",
+                    allowed=f"numbers of at most {_MAX_DIGITS} digits",
                 )
             )
             return None

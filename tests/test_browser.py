@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 from simulator.app import compute, files, links
-from simulator.app.serve import CHROMIUM, CHROMIUM_ARGS, IDLE, REPO, streamlit_server
+from simulator.app.serve import CHROMIUM, IDLE, REPO, chromium, streamlit_server
 from simulator.levers import ASSUMPTIONS, LEVER_BY_NAME
 from simulator.scenario_files import load_scenario_text, shipped_scenarios
 
@@ -51,12 +51,8 @@ def server() -> str:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=list(CHROMIUM_ARGS))
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def open_page(browser, url: str, width: int = 1280, height: int = 800):
@@ -316,6 +312,7 @@ def test_every_preset_by_link_shows_its_name_and_odds(server, browser):
         ("data", "Reported ICT-services exports"),
         ("track-record", "Targets track record"),
         ("what-it-takes", "What it takes"),
+        ("scenario", "Where are Pakistan's IT exports heading?"),  # the default page by name too
     ],
 )
 def test_other_pages_load_and_load_again(server, browser, path, text):

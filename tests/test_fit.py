@@ -221,6 +221,7 @@ def test_bad_until_is_a_usage_error(capsys):
     assert "expected a fiscal year such as FY2022" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # 12 s: six re-fits through the command line (CI runs it)
 def test_backtest_json_rows(capsys):
     import json
 

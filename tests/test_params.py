@@ -61,6 +61,7 @@ def test_dump_params_never_writes_nan(params):
         dump_params(broken)
 
 
+@pytest.mark.slow  # 12 s: a whole fit through the command line (CI runs it)
 def test_a_fit_on_few_years_writes_strict_json(tmp_path: Path, capsys):
     """Up to FY2017 one complete year has year-to-date figures (a sample spread would be NaN):
     the seasonal model needs MIN_YEARS, so there is no seasonality and no nowcast, and a note

@@ -7,6 +7,7 @@ import pytest
 from simulator.errors import InputErrors
 from simulator.levers import ASSUMPTIONS, LEVERS
 from simulator.scenario import TrendOverride, validate_scenario
+from simulator.scenario_files import load_scenario_text
 from simulator.settings import MAX_SEED
 
 FIRST = 2026
@@ -80,3 +81,29 @@ def test_a_count_is_whole_where_it_is_set_and_may_be_a_part_count_in_a_year_of_a
     doc = {"name": "s", "levers": {"tech_zones": {"values": {2026: 23, 2028: 37.8, 2031: 60}}}}
     s = validate_scenario(doc, first_year=2026, source="s.yaml")
     assert s.lever_settings()["tech_zones"].values == {2026: 23.0, 2028: 37.8, 2031: 60.0}
+
+
+@pytest.mark.parametrize("text", ["2e4", "2.0e4", "20000.0", "20000", "2E4"])
+def test_a_whole_number_may_be_written_as_any_number_that_is_whole(text):
+    """YAML reads `2e4` as a float; a whole-number field takes it as 20000 (as `1e3` was taken)."""
+    s = load_scenario_text(f"name: s\ndraws: {text}\nseed: 1e3\n", source="s.yaml", first_year=FIRST)
+    assert s.draws == 20000 and isinstance(s.draws, int) and s.seed == 1000
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [("5: 3", "5"), ("levers:\n  5: 3", "levers.5"), ("assumptions:\n  3: 1", "assumptions.3")],
+)
+def test_a_number_used_as_a_key_is_named_in_words(text, field):
+    with pytest.raises(InputErrors) as exc:
+        load_scenario_text(f"name: s\n{text}\n", source="s.yaml", first_year=FIRST)
+    message = str(exc.value.errors[0])
+    assert f"{field}: is not a field name (a name is letters: a number cannot be one)" in message
+    assert "Keys should be strings" not in message and "[key]" not in message
+
+
+def test_a_huge_number_is_refused_in_words_not_with_python_advice():
+    with pytest.raises(InputErrors) as exc:
+        load_scenario_text("name: s\nseed: " + "9" * 5000 + "\n", source="s.yaml", first_year=FIRST)
+    message = str(exc.value.errors[0])
+    assert "is a number of 5000 digits" in message and "set_int_max_str_digits" not in message

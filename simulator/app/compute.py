@@ -20,6 +20,9 @@ Everything here is a thin wrapper: the numbers come from :mod:`simulator.engine`
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -30,6 +33,7 @@ from simulator.cache import BoundedCache
 from simulator.data import Target
 from simulator.engine import Engine, Projection, TargetOdds, draws_key
 from simulator.errors import InputError
+from simulator.runtime import trim_heap
 from simulator.scenario import Scenario, baseline_scenario
 from simulator.settings import Settings, load_settings
 
@@ -166,3 +170,49 @@ def safe_run(scenario: Scenario) -> tuple[Run | None, InputError | None]:
         return run(scenario), None
     except InputError as exc:
         return None, exc
+
+
+# --------------------------------------------------------------------------- memory when idle
+
+IDLE_RELEASE_SECONDS = 30.0
+"""When no script has run for this long, the server lets go of what it computed for its visitors
+(the kept runs and baselines, the engine's draws) and hands the freed memory back to the system.
+The engine stays loaded; the first visitor after a quiet spell recomputes the baseline (~10 ms)."""
+
+
+class IdleRelease:
+    """A daemon thread that clears the app's caches after :data:`IDLE_RELEASE_SECONDS` without a
+    script run (issue 10: about 1 GB stayed after every session had closed)."""
+
+    def __init__(self, idle_seconds: float = IDLE_RELEASE_SECONDS) -> None:
+        self.idle_seconds = idle_seconds
+        self.last = time.monotonic()
+        self.released = True  # nothing kept yet
+        self._thread = threading.Thread(target=self._watch, name="simulator-idle-release", daemon=True)
+        self._thread.start()
+
+    def touch(self) -> None:
+        """A script run: the caches are in use again."""
+        self.last, self.released = time.monotonic(), False
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(max(1.0, self.idle_seconds / 6))
+            if not self.released and time.monotonic() - self.last >= self.idle_seconds:
+                release_memory()
+                self.released = True
+
+
+def release_memory() -> None:
+    """Clear the kept runs, baselines and draws; return freed heap memory to the system (glibc)."""
+    _runs().clear()
+    _baselines().clear()
+    with contextlib.suppress(InputError):  # bad settings: there is no engine to clear
+        engine().draws_cache.clear()
+    trim_heap()
+
+
+@st.cache_resource(show_spinner=False)
+def idle_release() -> IdleRelease:
+    """The server's one idle watcher (started by the first script run)."""
+    return IdleRelease()

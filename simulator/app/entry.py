@@ -7,18 +7,34 @@ copy starts this file itself (``simulator app``), so the app works from a wheel 
 
 from __future__ import annotations
 
+import os
+import time
+
 import streamlit as st
 
-from simulator.app import data_page, main_page, model_page, session, track_record, what_it_takes
+from simulator.app import (
+    compute,
+    data_page,
+    main_page,
+    model_page,
+    policy_map,
+    session,
+    track_record,
+    what_it_takes,
+)
+from simulator.errors import InputError
+from simulator.settings import unknown_variables
+
+HOME = "home"
+"""The default page's name inside Streamlit (it is served at "/"; "/scenario" is its alias)."""
 
 
 def pages() -> list[st.Page]:
     """The app's pages, in menu order (the one place to add a page)."""
     return [
-        st.Page(
-            main_page.page, title="Scenario", icon=":material/trending_up:", url_path="scenario", default=True
-        ),
+        st.Page(main_page.page, title="Scenario", icon=":material/trending_up:", url_path=HOME, default=True),
         st.Page(what_it_takes.page, title="What it takes", icon=":material/flag:", url_path="what-it-takes"),
+        st.Page(policy_map.page, title="Policy map", icon=":material/grid_on:", url_path="policy-map"),
         st.Page(
             model_page.page, title="Model and calibration", icon=":material/functions:", url_path="model"
         ),
@@ -29,15 +45,52 @@ def pages() -> list[st.Page]:
             icon=":material/history:",
             url_path="track-record",
         ),
+        # the default page lives at "/"; /scenario (a natural address to type or share) opens it too
+        st.Page(main_page.page, title="Scenario", url_path="scenario", visibility="hidden"),
     ]
 
 
+def check_settings() -> bool:
+    """Show what is wrong with the ``SIMULATOR_*`` settings: a bad value stops the app with the
+    variable, its value and what is allowed (never a traceback); an unknown variable is a warning."""
+    for warning in unknown_variables():
+        st.warning(f"Setting ignored: {warning}", icon=":material/warning:")
+    try:
+        compute.settings()
+    except InputError as exc:
+        st.error(f"The app cannot start: {exc}")
+        return False
+    return True
+
+
+TIMING_LOG = "BENCH_APP_TIMING_LOG"
+"""Environment variable: a file to which each script run appends its duration in seconds (off
+when unset; ``benchmarks/bench_app_load.py`` sets it to time the server, not its clients)."""
+
+
 def run() -> None:
-    """Entry point: page settings, the navigation, then the chosen page."""
+    """Entry point, timed when :data:`TIMING_LOG` names a file."""
+    log = os.environ.get(TIMING_LOG)
+    if not log:
+        _run()
+        return
+    t0 = time.perf_counter()
+    try:
+        _run()
+    finally:  # st.stop() and reruns unwind through here too
+        with open(log, "a", encoding="utf-8") as f:
+            f.write(f"{time.perf_counter() - t0:.6f}\n")
+
+
+def _run() -> None:
+    """Page settings, the navigation, then the chosen page."""
     st.set_page_config(
         page_title="Pakistan IT exports: policy simulator", page_icon=":material/trending_up:", layout="wide"
     )
     session.keep_alive()
+    compute.idle_release().touch()
+    if not check_settings():
+        st.stop()
     st.navigation(pages()).run()
 
 

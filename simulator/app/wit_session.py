@@ -19,8 +19,8 @@ from simulator.app import files, links, main_page, session
 from simulator.engine import Engine
 from simulator.scenario import Scenario
 
-SCENARIO_PAGE = "scenario"
-"""The Scenario page's ``url_path`` (``streamlit_app.pages``)."""
+SCENARIO_PAGE = "home"
+"""The Scenario page's ``url_path`` (``simulator.app.entry.HOME``: served at "/")."""
 
 
 LINKED = "_wit_linked_scenario"

@@ -14,7 +14,14 @@ from collections.abc import Mapping, Sequence
 
 from simulator import output
 from simulator.commands import common
-from simulator.commands.runner import SUMMARY_YEAR, Job, Outcome, default_jobs, read_files, run_jobs
+from simulator.commands.runner import (
+    SUMMARY_YEAR,
+    Job,
+    Outcome,
+    add_executor_options,
+    read_files,
+    run_jobs,
+)
 from simulator.data import Target
 from simulator.engine import Engine
 from simulator.executors import Executor, executor_for
@@ -42,21 +49,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--out", required=True, metavar="DIR", help="output folder (created; must be new or empty)"
     )
     common.add_settings_options(p)
-    p.add_argument(
-        "--jobs",
-        type=common.bounded_int(1, 64, "jobs"),
-        default=1,
-        metavar="J",
-        help=f"worker processes (default 1; this machine has {default_jobs()} cores). "
-        "The results are identical for any J.",
-    )
-    p.add_argument(
-        "--scheduler",
-        metavar="ADDRESS",
-        default=None,
-        help="run on a Dask cluster: its scheduler's address (tcp://HOST:8786), or 'local' for a "
-        "cluster of J workers on this machine (needs the 'dask' extra). The results are identical.",
-    )
+    add_executor_options(p)
     p.add_argument(
         "--overwrite",
         action="store_true",

@@ -14,6 +14,7 @@ whatever the executor, so the CSV files are byte-identical for any ``--jobs`` an
 
 from __future__ import annotations
 
+import argparse
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -216,3 +217,24 @@ def run_jobs(
 
 def default_jobs() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
+
+
+def add_executor_options(p: argparse.ArgumentParser) -> None:
+    """``--jobs`` and ``--scheduler``: where the work runs (:func:`simulator.executors.executor_for`)."""
+    from simulator.commands.common import bounded_int
+
+    p.add_argument(
+        "--jobs",
+        type=bounded_int(1, 64, "jobs"),
+        default=1,
+        metavar="J",
+        help=f"worker processes (default 1; this machine has {default_jobs()} cores). "
+        "The results are identical for any J.",
+    )
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on a Dask cluster: its scheduler's address (tcp://HOST:8786), or 'local' for a "
+        "cluster of J workers on this machine (needs the 'dask' extra). The results are identical.",
+    )
