@@ -554,11 +554,11 @@ def _real_time_backtest(data, args, latest: list[BacktestRow]) -> int:
 
 
 def _print_scores(rows) -> None:
-    print("\nhorizon   n   mean abs. % error: model   naive   CRPS: model   naive   80% interval held")
+    print("\nhorizon   n   abs. % error: model   naive   CRPS: model   naive   80% interval held the actual")
     for s in score(rows):
         verdict = "beats" if s.mae_model_pct < s.mae_naive_pct else "does not beat"
         print(
-            f"{s.horizon:7d} {s.n:3d}   {s.mae_model_pct:21.1f}%  {s.mae_naive_pct:5.1f}%   "
+            f"{s.horizon:7d} {s.n:3d}   {s.mae_model_pct:16.1f}%  {s.mae_naive_pct:5.1f}%   "
             f"{s.crps_model:11.3f}  {s.crps_naive:6.3f}   "
             f"{s.coverage_80 * 100:5.0f}% of {s.n}   (median: model {verdict} naive)"
         )
