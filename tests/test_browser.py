@@ -77,7 +77,12 @@ def no_exception(page) -> None:
 
 
 def odds_texts(page) -> list[str]:
-    return [v.inner_text() for v in page.get_by_test_id("stMetricValue").all()]
+    """The cards' odds, once they are drawn (a rerun may be redrawing them when the page is idle
+    for a moment: CI once read none)."""
+    values = page.get_by_test_id("stMetricValue")
+    values.first.wait_for()
+    page.wait_for_selector(IDLE)
+    return [v.inner_text() for v in values.all()]
 
 
 def query_of(page) -> dict[str, str]:
