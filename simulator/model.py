@@ -304,7 +304,7 @@ def core_path(
     """
     zt = z.T
     if shock_slope is not None and np.any(shock_slope):
-        return _scaled_core_path(log_core_base, alpha, beta, sigma, zt, shock_slope)
+        return _scaled_core_path(log_core_base, alpha, beta, sigma, zt, shock_slope, overwrite=overwrite)
     steps = np.multiply(zt, sigma, out=zt) if overwrite else np.multiply(zt, sigma, order="C")
     steps += alpha
     if not np.any(beta):
@@ -319,14 +319,24 @@ def core_path(
     return steps.T
 
 
-def _scaled_core_path(log_core_base, alpha, beta, sigma, zt, shock_slope) -> FloatArray:
-    """:func:`core_path` with shocks scaled by the level (year-major ``zt``, left unchanged)."""
-    out = np.empty(zt.shape)
-    level = log_core_base.copy()
+def _scaled_core_path(log_core_base, alpha, beta, sigma, zt, shock_slope, *, overwrite: bool) -> FloatArray:
+    """:func:`core_path` with shocks scaled by the level (year-major ``zt``; written over with
+    ``overwrite``, else left unchanged). Each year's row is read before it is written; the
+    temporaries are made once."""
+    out = zt if overwrite else np.empty(zt.shape)
+    gap = np.zeros_like(log_core_base)  # ln C_{t-1} - ln C_b
+    step, scale = np.empty_like(gap), np.empty_like(gap)
+    neg_slope = -shock_slope
     for j in range(zt.shape[0]):
-        gap = level - log_core_base
-        level = level + alpha - beta * gap + sigma * np.exp(-shock_slope * gap) * zt[j]
-        out[j] = level
+        np.multiply(neg_slope, gap, out=scale)
+        np.exp(scale, out=scale)
+        scale *= sigma
+        np.multiply(scale, zt[j], out=step)  # the year's shock
+        step += alpha
+        np.multiply(beta, gap, out=scale)
+        step -= scale
+        gap += step
+        np.add(log_core_base, gap, out=out[j])
     return out.T
 
 
