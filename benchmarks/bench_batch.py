@@ -50,6 +50,8 @@ def write_files(folder: Path, n: int) -> list[Path]:
             lv = LEVERS[(i + 2 * k) % len(LEVERS)]
             frac = ((i * 37 + k * 11) % 101) / 100
             value = round(lv.min + frac * (lv.max - lv.min), 3)
+            if lv.whole:  # a count (zones) is whole in a file
+                value = round(value)
             if (i + k) % 2:
                 lines.append(f"  {lv.name}: {{value: {value}, start: {2027 + i % 4}, ramp_years: {i % 5}}}")
             else:

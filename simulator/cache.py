@@ -9,6 +9,10 @@ server).
 Each key is computed once at a time: a thread that asks for a key another thread is computing
 waits for that result instead of computing it again. If the computation fails, the error goes to
 the thread that ran it and a waiting thread computes the value itself.
+
+A value may grow after it is kept (a projection computes parts of itself on first use), so a hit
+measures it again, and storing a value measures every kept one again: the bounds hold for what
+the values hold now, not for what they held when they came in.
 """
 
 from __future__ import annotations
@@ -42,7 +46,11 @@ class BoundedCache(Generic[V]):
     """
 
     def __init__(
-        self, *, max_entries: int, max_bytes: int | None = None, size: Callable[[V], int] | None = None
+        self,
+        *,
+        max_entries: int,
+        max_bytes: int | None = None,
+        size: Callable[[V], int] | None = None,
     ):
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
@@ -61,12 +69,14 @@ class BoundedCache(Generic[V]):
         """The value for ``key``: kept, being computed by another thread (then waited for), or
         computed now with ``make()`` and kept if it fits."""
         me = threading.get_ident()
+        done: threading.Event | None = None
         while True:
             with self._lock:
                 if key in self._data:
                     self._data.move_to_end(key)
                     self._hits += 1
-                    return self._data[key][0]
+                    value = self._data[key][0]
+                    break
                 pending = self._pending.get(key)
                 if pending is None or pending[1] == me:  # nobody computing it, or this very thread
                     done = threading.Event()
@@ -74,6 +84,13 @@ class BoundedCache(Generic[V]):
                     self._misses += 1
                     break
             pending[0].wait()  # another thread is computing it: use its result, or retry if it failed
+        if done is not None:
+            return self._compute(key, make, done)
+        if self._size is not None:  # it may have grown since it was kept
+            self._store(key, value)
+        return value
+
+    def _compute(self, key: Hashable, make: Callable[[], V], done: threading.Event) -> V:
         try:
             value = make()
             self._store(key, value)
@@ -86,18 +103,28 @@ class BoundedCache(Generic[V]):
 
     def _store(self, key: Hashable, value: V) -> None:
         nbytes = int(self._size(value)) if self._size is not None else 0
-        if self.max_bytes is not None and nbytes > self.max_bytes:
-            return
         with self._lock:
             if key in self._data:
+                if self._data[key][0] is not value:  # replaced meanwhile (clear, another thread)
+                    return
                 self._nbytes -= self._data.pop(key)[1]
+            if self.max_bytes is not None and nbytes > self.max_bytes:
+                return
             self._data[key] = (value, nbytes)
             self._nbytes += nbytes
+            if self._size is not None:  # the others may have grown since they were measured
+                self._remeasure()
             while len(self._data) > self.max_entries or (
                 self.max_bytes is not None and self._nbytes > self.max_bytes
             ):
                 _, (_, dropped) = self._data.popitem(last=False)
                 self._nbytes -= dropped
+
+    def _remeasure(self) -> None:
+        assert self._size is not None
+        for k, (v, _) in self._data.items():
+            self._data[k] = (v, int(self._size(v)))
+        self._nbytes = sum(n for _, n in self._data.values())
 
     def clear(self) -> None:
         """Forget every value and the counts (a computation under way still returns its value)."""
@@ -113,7 +140,11 @@ class BoundedCache(Generic[V]):
         return len(self._data)
 
     def __getstate__(self) -> dict[str, object]:
-        return {"max_entries": self.max_entries, "max_bytes": self.max_bytes, "size": self._size}
+        return {
+            "max_entries": self.max_entries,
+            "max_bytes": self.max_bytes,
+            "size": self._size,
+        }
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.max_entries = state["max_entries"]  # type: ignore[assignment]

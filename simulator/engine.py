@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, partial
+from typing import Any
 
 import numpy as np
 
@@ -242,13 +243,17 @@ class Engine:
         self.reported_first = points[self.sample_first_year]
         self.reported_base = points[self.base_year]
         self.draws_cache: BoundedCache[Draws] = BoundedCache(
-            max_entries=draws_cache_entries, max_bytes=draws_cache_bytes, size=_draws_nbytes
+            max_entries=draws_cache_entries,
+            max_bytes=draws_cache_bytes,
+            size=_draws_nbytes,
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> Engine:
+    def from_settings(cls, settings: Settings | None = None, **cache_bounds: Any) -> Engine:
+        """The engine for the settings' data and fitted parameters (``cache_bounds``: the
+        ``draws_cache_*`` keywords of the constructor)."""
         s = settings if settings is not None else load_settings()
-        return cls(load_dataset(s.data_dir), load_params(s.params_path))
+        return cls(load_dataset(s.data_dir), load_params(s.params_path), **cache_bounds)
 
     # ---- timeline
 

@@ -45,6 +45,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 Task = Callable[[C, T], R]
+"""``task(context, chunk) -> result``: the executors are generic in all three."""
 
 MAX_RETRIES = 2
 """Times a chunk is run again after its worker was lost, before the run gives up."""
@@ -66,7 +67,7 @@ class Executor(ABC):
     jobs: int = 1
 
     @abstractmethod
-    def map(self, task: Task, context: Any, chunks: Iterable[Any]) -> Iterator[Any]:
+    def map(self, task: Task[C, T, R], context: C, chunks: Iterable[T]) -> Iterator[R]:
         """Results of ``task(context, chunk)``, in the order of ``chunks``, as they are ready."""
 
     def close(self) -> None:  # noqa: B027 (nothing to release by default)
@@ -84,7 +85,7 @@ class Executor(ABC):
 class InProcess(Executor):
     """Everything in the caller's process (``--jobs 1``; tests; notebooks)."""
 
-    def map(self, task: Task, context: Any, chunks: Iterable[Any]) -> Iterator[Any]:
+    def map(self, task: Task[C, T, R], context: C, chunks: Iterable[T]) -> Iterator[R]:
         for chunk in chunks:
             yield task(context, chunk)
 
@@ -145,7 +146,7 @@ class ProcessPool(Executor):
             )
         return self._pool
 
-    def _submit(self, task: Task, context: Any, chunk: Any) -> Future[Any]:
+    def _submit(self, task: Task[C, T, R], context: C, chunk: T) -> Future[R]:
         """Submit to the pool, started again if a worker died while it was idle."""
         try:
             return self._start().submit(task, context, chunk)
@@ -153,15 +154,16 @@ class ProcessPool(Executor):
             self._stop_now()
             return self._start().submit(task, context, chunk)
 
-    def map(self, task: Task, context: Any, chunks: Iterable[Any]) -> Iterator[Any]:
+    def map(self, task: Task[C, T, R], context: C, chunks: Iterable[T]) -> Iterator[R]:
         todo = iter(chunks)
-        pending: deque[tuple[Any, Future[Any], int]] = deque()
+        pending: deque[tuple[T, Future[R], int]] = deque()
         done = False
         try:
             while True:
                 while len(pending) < self.window and not done:
-                    chunk = next(todo, _END)
-                    if chunk is _END:
+                    try:
+                        chunk = next(todo)
+                    except StopIteration:
                         done = True
                         break
                     pending.append((chunk, self._submit(task, context, chunk), 0))
@@ -179,7 +181,7 @@ class ProcessPool(Executor):
             self._stop_now()
             raise
 
-    def _restart(self, pending: deque[tuple[Any, Future[Any], int]], task: Task, context: Any) -> None:
+    def _restart(self, pending: deque[tuple[T, Future[R], int]], task: Task[C, T, R], context: C) -> None:
         """A worker died: start a new pool and submit the unfinished chunks again."""
         self._stop_now()
         again = []
@@ -294,7 +296,7 @@ class DaskExecutor(Executor):
         self.jobs = max(1, sum(self.client.nthreads().values()))
         self.window = window if window is not None else 4 * self.jobs
 
-    def map(self, task: Task, context: Any, chunks: Iterable[Any]) -> Iterator[Any]:
+    def map(self, task: Task[C, T, R], context: C, chunks: Iterable[T]) -> Iterator[R]:
         # the context goes with each task (it is small): scattered data would be lost with the
         # worker that held it, and the tasks that need it with it
         todo = iter(chunks)

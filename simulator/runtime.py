@@ -43,6 +43,26 @@ def tune_allocator() -> bool:
     return bool(ok)
 
 
+@functools.cache
+def server_allocator() -> bool:
+    """For a server that computes in many threads (Streamlit: one per session): every allocation
+    of 1 MiB or more gets its own mapping, given back to the system when freed.
+
+    glibc's default raises that threshold as large blocks are freed (up to 32 MiB), after which
+    (draws x years) arrays come from per-thread arenas that keep their freed memory: ten visitors
+    opening a 50,000-draw link at once took the app to 2.8 GB although the arrays alive at any
+    time were a fraction of that (``benchmarks/bench_app_load.py``). A fixed threshold stops the
+    rise. Returns False (and changes nothing) where the C library is not glibc.
+    """
+    name = ctypes.util.find_library("c")
+    if not name:
+        return False
+    try:
+        return bool(ctypes.CDLL(name).mallopt(_M_MMAP_THRESHOLD, 2**20))
+    except (OSError, AttributeError):
+        return False
+
+
 def trim_heap() -> bool:
     """Give the heap's free memory back to the system (glibc's ``malloc_trim``): the app calls it
     when it has let go of its caches. Returns False where the C library is not glibc."""

@@ -84,7 +84,9 @@ Number = Annotated[float, Strict()]
 def _integral(value: object) -> object:
     """A float that is a whole number as an int (YAML reads ``2e4`` as a float); anything else
     unchanged, for the strict check to accept or refuse."""
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+    # only where a float holds every whole number exactly: 9.2e18 read as a float is
+    # 9199999999999999488, so beyond 2^53 the number is refused rather than silently changed
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
         return int(value)
     return value
 

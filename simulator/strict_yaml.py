@@ -13,8 +13,13 @@ path, the bad value and what is allowed:
   nodes ("billion laughs"), are refused while the node tree is composed, before any Python
   object is built;
 * duplicate keys are errors (YAML would silently keep the last one);
-* numbers in YAML 1.1's surprising forms (``012``, ``0x1F``, ``1:30``) are errors, ``1e3`` is a
-  number and a date stays text.
+* numbers in YAML 1.1's (or 1.2's) surprising forms (``012``, ``0x1F``, ``0o17``, ``1:30``) are
+  errors (digits grouped with ``_``, ``1_000``, mean what they look like); a plain decimal is
+  read exactly (:func:`plain_number`): ``2e4``, ``20000`` and ``20000.0`` are the same whole
+  number, so a field of whole numbers takes any of them, and ``1e3`` is a number although YAML
+  1.1 reads it as text; a number with more digits than any field could use is refused in words
+  (not with Python's advice about integer conversion);
+* a date stays text.
 
 What the values mean is checked elsewhere (:mod:`simulator.scenario_files`).
 """
@@ -23,6 +28,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import yaml
@@ -40,16 +46,56 @@ MAX_NODES = 10_000
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 _INT_TAG, _FLOAT_TAG = "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"
+_NULL_TAG = "tag:yaml.org,2002:null"
 _NOT_DECIMAL = re.compile(r"^[-+]?0[0-7_]+$|^[-+]?0[xXoObB]|:")
-"""Octal (``012``), hexadecimal, binary and base-60 (``1:30``) forms of YAML 1.1 numbers."""
-_MAX_DIGITS = 30
-"""Longer numbers are refused as they are read (no field takes one; seeds stop at 19 digits)."""
+"""Octal (``012``, ``0o17``), hexadecimal, binary and base-60 (``1:30``) forms of YAML numbers:
+YAML 1.1 and 1.2 read them differently, and neither the way most people would."""
+_OCTAL_12 = re.compile(r"^[-+]?0[oO][0-7]+$")
+"""YAML 1.2's octal form, which PyYAML (YAML 1.1) reads as text."""
 _EXPONENT = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+_DECIMAL = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+MAX_DIGITS = 30
+"""Most digits a number may have before its decimal point: far more than any field allows (a seed
+has at most 19), few enough to print in a message."""
+_NOT_DECIMAL_PROBLEM = (
+    "is not a plain decimal number (YAML 1.1 reads 1:30 as 90, 012 as 10 and 0x1F as 31, "
+    "YAML 1.2 reads 0o17 as 15)"
+)
 
 
 def plain_exponent(text: str) -> bool:
     """Whether an unquoted ``text`` is read as a number here though YAML 1.1 reads it as text (``1e3``)."""
     return _EXPONENT.match(text) is not None
+
+
+class TooManyDigits(ValueError):
+    """A number with more than :data:`MAX_DIGITS` digits before its decimal point."""
+
+
+def plain_number(text: str) -> int | float | None:
+    """A plain decimal's value (digits may be grouped with ``_``), exactly: a whole value is an
+    ``int`` however it is written (``2e4``, ``20000.0``), any other a ``float``; ``None`` if
+    ``text`` is not a plain decimal.
+
+    Raises :class:`TooManyDigits` for a value with more than :data:`MAX_DIGITS` digits before the
+    decimal point (``1e400``, a 5,000-digit integer).
+    """
+    text = text.replace("_", "")  # YAML 1.1 allows digits grouped with underscores
+    if _DECIMAL.match(text) is None:
+        return None
+    d = Decimal(text)
+    if d != 0 and d.adjusted() >= MAX_DIGITS:
+        raise TooManyDigits(text)
+    return int(d) if d == d.to_integral_value() else float(text)
+
+
+def number_digits(text: str) -> int:
+    """Digits before the decimal point of a plain decimal's value (``1e400``: 401)."""
+    return Decimal(text.replace("_", "")).adjusted() + 1
+
+
+def _abbreviated(text: str, keep: int = 24) -> str:
+    return text if len(text) <= keep else f"{text[:keep]}... ({len(text)} characters)"
 
 
 class _Refused(Exception):
@@ -122,32 +168,32 @@ class _Builder:
         line, where = node.start_mark.line + 1, ".".join(path) or None
         if node.tag == _TIMESTAMP_TAG:
             return node.value  # a date stays text: no field of a scenario is a date
-        if node.style is None and plain_exponent(node.value):
-            return float(node.value)  # 1e3: a number in YAML 1.2, text to PyYAML's YAML 1.1
-        if node.tag in (_INT_TAG, _FLOAT_TAG) and _NOT_DECIMAL.search(node.value):
-            self.problems.append(
-                InputError(
-                    "is not a plain decimal number (YAML 1.1 reads 1:30 as 90, 012 as 10 and 0x1F as 31)",
-                    file=self.source,
-                    line=line,
-                    field=where,
-                    value=node.value,
-                    allowed="decimal numbers such as 40, 3.4 or 1e3",
-                )
+        number = node.style is None and (node.tag in (_INT_TAG, _FLOAT_TAG) or plain_exponent(node.value))
+        if node.style is None and (
+            (number and _NOT_DECIMAL.search(node.value)) or _OCTAL_12.match(node.value)
+        ):
+            self._problem(
+                _NOT_DECIMAL_PROBLEM,
+                line,
+                where,
+                value=node.value,
+                allowed="decimal numbers such as 40, 3.4 or 1e3",
             )
             return None
-        if node.tag == _INT_TAG and len(node.value.lstrip("+-").replace("_", "")) > _MAX_DIGITS:
-            self.problems.append(
-                InputError(
-                    f"is a number of {len(node.value)} digits",
-                    file=self.source,
-                    line=line,
-                    field=where,
-                    value=f"{node.value[:12]}...",
-                    allowed=f"numbers of at most {_MAX_DIGITS} digits",
+        if number:  # 1e3 too: a number in YAML 1.2, text to PyYAML's YAML 1.1
+            try:
+                value = plain_number(node.value)
+            except TooManyDigits:
+                self._problem(
+                    f"is a number of {number_digits(node.value)} digits",
+                    line,
+                    where,
+                    value=_abbreviated(node.value),
+                    allowed=f"numbers of at most {MAX_DIGITS} digits",
                 )
-            )
-            return None
+                return None
+            if value is not None:
+                return value
         try:
             return self.loader.construct_object(node)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
@@ -170,7 +216,11 @@ class _Builder:
             if not isinstance(key_node, ScalarNode):
                 self._problem("a key must be a plain name or a year, not a list or a mapping", line, where)
                 continue
-            key = self.loader.construct_object(key_node)
+            key = self._scalar(key_node, path)
+            if key is None:  # the problem is recorded (a bad number, an empty key)
+                if key_node.tag == _NULL_TAG:
+                    self._problem("a key must be a name or a year, not empty", line, where)
+                continue
             text = str(key)
             child = (*path, text)
             if text in first_line:
@@ -188,8 +238,12 @@ class _Builder:
             out[key] = self.build(value_node, child, depth + 1)
         return out
 
-    def _problem(self, problem: str, line: int, path: str | None, allowed: str | None = None) -> None:
-        self.problems.append(InputError(problem, file=self.source, line=line, field=path, allowed=allowed))
+    def _problem(
+        self, problem: str, line: int, path: str | None, allowed: str | None = None, value: object = None
+    ) -> None:
+        self.problems.append(
+            InputError(problem, file=self.source, line=line, field=path, value=value, allowed=allowed)
+        )
 
 
 def parse_yaml(text: str | bytes, source: str | None = None) -> tuple[Any, dict[str, int]]:

@@ -15,8 +15,9 @@ from simulator.analysis.goals import Goal, resolve_goal
 from simulator.analysis.sensitivity import OddsModel, odds_sobol, tornado, uncertain_inputs
 from simulator.analysis.track_record import past_targets
 from simulator.app import compute, wit_charts, wit_compute, wit_frames, wit_query, wit_question, wit_session
+from simulator.app import frames as app_frames
 from simulator.levers import LEVER_BY_NAME, LEVERS
-from simulator.scenario import baseline_scenario
+from simulator.scenario import baseline_scenario, default_start_year
 
 WIT = "from simulator.app.what_it_takes import page\npage()"
 TRACK = "from simulator.app.track_record import page\npage()"
@@ -93,9 +94,15 @@ def test_waterfall_adds_up(engine, seek_result):
     assert np.allclose(steps["start"].to_numpy()[1:], steps["end"].to_numpy()[:-1])
     assert steps["end"].iloc[-1] == pytest.approx(a.scenario_mean / 1000)
     assert df["end"].iloc[0] == pytest.approx(a.baseline_mean / 1000)
-    wedge = wit_frames.wedge_frame(projection)
-    last = wedge[wedge["fiscal_year"] == goal.deadline_fy]
-    assert last["y1"].max() == pytest.approx(a.scenario_mean / 1000, rel=1e-9)
+    # the page's wedges are the Scenario page's chart on this projection: at the deadline the
+    # levers' parts add up to scenario minus baseline, the gap the waterfall closes
+    difference = projection.exports - projection.baseline_exports
+    wedges, band = app_frames.wedge_frames(
+        projection.years, projection.contributions(), difference, engine.base_year
+    )
+    parts = wedges[wedges["fiscal_year"] == goal.deadline_fy]["mean"].sum()
+    assert parts == pytest.approx((a.scenario_mean - a.baseline_mean) / 1000, rel=1e-9)
+    assert band.set_index("fiscal_year").loc[goal.deadline_fy, "mean"] == pytest.approx(parts, rel=1e-9)
     spec = wit_charts.waterfall_chart(df, goal).to_dict()
     assert spec["layer"][0]["mark"]["type"] == "bar"
 
@@ -258,3 +265,67 @@ def test_a_bad_sidebar_scenario_in_a_link_is_named(engine):
     at = _wit_with({"target": "t10b_fy2029_uraan", "from": "sidebar", "scenario": "levers.tech_zones=400"})
     assert at.selectbox(key="wit_start").value == wit_query.CURRENT
     assert any("scenario='levers.tech_zones=400'" in w.value for w in at.warning)
+
+
+def test_the_link_is_read_as_the_scenario_pages():
+    """Keys given twice count with their last value and are named; a typo of this page's key is
+    named; anyone else's keys (every value) and the Scenario page's stay in the address bar."""
+    at = _wit_with(
+        {
+            "target": "t10b_fy2029_uraan",
+            "p": ["0.8", "0.25"],
+            "from": "blueprint-package",
+            "utm_source": ["newsletter", "x"],
+            "fbclid": "abc",
+            "levrs": "tech_zones",
+            "preset": "blueprint-package",
+        }
+    )
+    assert at.select_slider(key="wit_probability").value == 0.25
+    warnings = " ".join(w.value for w in at.warning)
+    assert "more than once" in warnings and "p: 0.8, 0.25; used 0.25" in warnings
+    assert "levrs: did you mean levers?" in warnings
+    assert "preset" not in warnings and "utm_source" not in warnings
+    assert at.query_params["utm_source"] == ["newsletter", "x"]
+    assert at.query_params["fbclid"] in ("abc", ["abc"])
+    assert at.query_params["preset"] in ("blueprint-package", ["blueprint-package"])
+    assert at.query_params["p"] in ("0.25", ["0.25"])
+
+
+def test_a_sidebar_scenario_link_ignores_keys_that_are_not_the_scenarios(engine):
+    plain = wit_session.scenario_from_link("levers.tech_zones=40", engine)
+    shared = wit_session.scenario_from_link("levers.tech_zones=30&utm_source=x&levers.tech_zones=40", engine)
+    assert shared == plain
+
+
+def test_starting_from_offers_the_scenario_built_in_the_sidebar(engine):
+    """Same session: a lever moved on the Scenario page, then What it takes offers that scenario
+    under "Starting from", and chosen, its odds are that scenario's own."""
+    script = (
+        "import streamlit as st\nfrom simulator.app import main_page, session, what_it_takes\n"
+        "session.keep_alive()  # as the app's entry does: the sidebar survives a visit elsewhere\n"
+        "what_it_takes.page() if st.session_state.get('test_page') == 'wit' else main_page.page()\n"
+    )
+    at = AppTest.from_string(script, default_timeout=300)
+    at.session_state["wit_sobol_n"] = 256
+    at.run()
+    at.slider(key="lever.tech_zones").set_value(40).run()
+    assert not at.exception
+    at.session_state["test_page"] = "wit"
+    at.query_params.clear()
+    at.query_params.update({"target": "t10b_fy2029_uraan"})
+    at.run()
+    assert not at.exception
+    start = at.selectbox(key="wit_start")
+    assert start.options[-1] == "The scenario from the Scenario page (my-scenario)"
+    start.set_value(wit_query.SIDEBAR).run()
+    assert not at.exception
+    start_year = default_start_year(engine.first_projection_year)  # a moved slider's
+    mine = wit_session.scenario_from_link(f"levers.tech_zones=40&start={start_year}", engine)
+    goal = resolve_goal(engine, target_id="t10b_fy2029_uraan")
+    model = ReachModel.build(engine, goal, compute.settings(), base=mine)
+    assert model.probability({}) != ReachModel.build(engine, goal, compute.settings()).probability({})
+    assert _metric(at, "Probability of the scenario as it is") == f"{model.probability({}):.1%}"
+    linked = at.query_params["scenario"]
+    linked = linked[0] if isinstance(linked, list) else linked
+    assert wit_session.scenario_from_link(linked, engine).lever_settings() == mine.lever_settings()

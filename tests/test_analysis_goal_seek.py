@@ -26,11 +26,11 @@ from simulator.analysis.goal_seek import (
     needed_count,
     one_lever,
 )
-from simulator.analysis.goals import Goal, default_start_year, resolve_goal
+from simulator.analysis.goals import Goal, resolve_goal
 from simulator.analysis.moves import describe_setting
 from simulator.errors import InputError
 from simulator.levers import LEVER_BY_NAME, LEVERS
-from simulator.scenario import assumption_triples, baseline_scenario, validate_scenario
+from simulator.scenario import assumption_triples, baseline_scenario, default_start_year, validate_scenario
 from simulator.scenario_files import shipped_scenarios
 
 B = 5.0  # retention_limit.effect_per_10pp, % per 10 points

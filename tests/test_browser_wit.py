@@ -7,6 +7,7 @@ absent (``.ci/run`` installs it).
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -18,6 +19,7 @@ from simulator.app import compute
 from simulator.app.frames import format_odds
 from simulator.app.serve import CHROMIUM, IDLE, REPO, chromium, streamlit_server
 from simulator.app.wit_query import PROBABILITIES
+from simulator.cli import main
 from simulator.engine import Engine
 from simulator.scenario_files import load_scenario_files, shipped_scenarios
 
@@ -110,6 +112,11 @@ def test_the_answer_columns_are_readable_without_scrolling_sideways(server, brow
     assert table.locator("th", has_text="Share of range").count() == 1
     assert tables.first.locator("th", has_text="P there").count() == 1
     page.screenshot(path=ARTIFACTS / f"wit-{width}x{height}.png")
+    # the wedges (the Scenario page's chart) in the page's full-width column, to look at
+    wedges = page.get_by_test_id("stVegaLiteChart").nth(1)
+    wedges.scroll_into_view_if_needed()
+    page.wait_for_selector(IDLE)
+    wedges.screenshot(path=ARTIFACTS / f"wit-wedges-{width}x{height}.png")
     page.close()
 
 
@@ -126,6 +133,12 @@ def test_the_package_downloads_as_a_scenario_that_runs_with_its_odds(
     projection = engine.run(scenario, compute.settings())
     (odds,) = projection.target_odds([expected.goal.target])
     assert odds.p_by_deadline == expected.package.p_value
+    # and the command line runs the file as downloaded: the same odds in its targets.csv
+    out = tmp_path / "run"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 0
+    with open(out / "targets.csv", encoding="utf-8") as f:
+        row = next(r for r in csv.DictReader(f) if r["target_id"] == expected.goal.target.id)
+    assert float(row["p_by_deadline"]) == round(expected.package.p_value, 4)
     page.close()
 
 

@@ -167,3 +167,29 @@ def test_goal_seek_takes_its_draws_from_the_engine(engine, settings):
     b = ReachModel.build(engine, goal, settings.model_copy(update={"draws": 300}))
     assert a.draws is b.draws and int(a.draws.years[-1]) == goal.deadline_fy
     assert engine.draws_cache.stats().misses == 1
+
+
+# --------------------------------------------------------------------------- idle expiry, growth
+
+
+def test_a_hit_measures_the_value_again_and_keeps_the_bounds():
+    grows: list[bytes] = [b"a"]
+    c: BoundedCache[list[bytes]] = BoundedCache(max_entries=4, max_bytes=10, size=lambda v: sum(map(len, v)))
+    c.get("x", lambda: grows)
+    c.get("y", lambda: [b"bbb"])
+    assert c.stats().nbytes == 4
+    grows.append(b"cccccc")  # the kept value grew (a projection computing parts of itself)
+    assert c.get("x", lambda: []) is grows and c.stats().nbytes == 10
+    grows.append(b"dddd")  # now larger than the cache may hold: it is returned but no longer kept
+    assert c.get("x", lambda: []) is grows
+    assert c.stats().entries == 1 and c.stats().nbytes == 3
+
+
+def test_storing_a_value_measures_the_kept_ones_again():
+    """A kept value that grew and is never asked for again still counts at its new size."""
+    grew: list[bytes] = [b"a"]
+    c: BoundedCache[list[bytes]] = BoundedCache(max_entries=4, max_bytes=10, size=lambda v: sum(map(len, v)))
+    c.get("grew", lambda: grew)
+    grew.append(b"b" * 8)  # 9 bytes now, still counted as 1
+    c.get("new", lambda: [b"cc"])  # 11 together: the oldest ("grew") goes
+    assert c.stats().entries == 1 and c.stats().nbytes == 2

@@ -6,7 +6,8 @@ given as an amount and a deadline; a deadline given with a target id replaces th
 (the only way to ask about a target stated without a deadline).
 
 Also here: how an amount is written (:func:`parse_amount`: ``10B``, ``$10B``, ``10000M``) and the
-first fiscal year of a policy change when the user does not say (:func:`default_start_year`).
+reason a policy change starts in :func:`simulator.scenario.default_start_year` by default
+(:func:`start_reason`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from simulator.data import Target
 from simulator.engine import Engine
 from simulator.errors import InputError
 from simulator.levers import ASSUMPTIONS
+from simulator.scenario import default_start_reason
 
 
 @dataclass(frozen=True)
@@ -46,24 +48,13 @@ class Goal:
 # --------------------------------------------------------------------------- when a change starts
 
 
-def default_start_year(first_projection_year: int) -> int:
-    """The first fiscal year of a lever change when none is given: the year after the first
-    projection year.
-
-    The first projection year (FY2026 with data to FY2025) is under way: its months so far are
-    in the data and its first draw is conditioned on them (the nowcast), and a policy decided now
-    acts on it at most in part. Goal seek uses this year by default (the scenario page's sidebar
-    and the shipped scenarios use the same year; see the README, "What it takes").
-    """
-    return first_projection_year + 1
-
-
-def start_year_reason(first_projection_year: int) -> str:
-    """Why :func:`default_start_year` is what it is, in one sentence for the page and the report."""
-    return (
-        f"FY{first_projection_year} is under way and partly in the data (its months so far and the "
-        f"nowcast), so a policy change counts from FY{default_start_year(first_projection_year)}"
-    )
+def start_reason(engine: Engine) -> str:
+    """Why a moved lever starts in :func:`simulator.scenario.default_start_year` unless told
+    otherwise (the one default of the sidebar, the shipped scenarios and goal seek), in one
+    sentence naming the months of the year under way that are in the data."""
+    nc = engine.params.nowcast
+    months = nc.months if nc is not None and nc.fiscal_year == engine.first_projection_year else None
+    return default_start_reason(engine.first_projection_year, months)
 
 
 # --------------------------------------------------------------------------- two probabilities

@@ -24,13 +24,13 @@ from collections.abc import Iterable, Mapping
 import numpy as np
 
 from simulator import model as kernel
-from simulator.analysis.goals import Goal, default_start_year
+from simulator.analysis.goals import Goal
 from simulator.analysis.moves import MoveSpace
 from simulator.cache import BoundedCache
 from simulator.engine import Draws, Engine, Projection
 from simulator.errors import InputError
 from simulator.levers import LEVER_BY_NAME, LEVERS, Lever
-from simulator.scenario import Scenario, baseline_scenario
+from simulator.scenario import Scenario, baseline_scenario, default_start_year
 from simulator.settings import Settings
 
 EFFECTS_KEPT_BYTES = 128 * 2**20
@@ -102,7 +102,7 @@ class ReachModel:
         The scenario as it is, resolved onto its bases (default the baseline): its paths,
         assumptions and trend stay; moves are added to its paths.
     start_year:
-        First fiscal year of a move (default :func:`~simulator.analysis.goals.default_start_year`,
+        First fiscal year of a move (default :func:`~simulator.scenario.default_start_year`,
         or the deadline if that is earlier).
     ramp_years:
         Years over which a move reaches its full size (0 or 1: at once).

@@ -13,7 +13,19 @@ it depends on (see ``benchmarks/bench_app_latency.py``):
   recently seen scenarios, so moving a slider back and forth is instant.
 
 The baselines and projections are kept in two :class:`~simulator.cache.BoundedCache` objects
-shared by every session, keyed through the engine's key and bounded by entries and bytes.
+shared by every session, keyed through the engine's key and bounded by entries and bytes. The bytes
+are every array a value holds now (:func:`held_nbytes`; a projection grows as the page asks for
+its parts), measured again on each use. Memory is bounded for a busy server and given back by an
+idle one (``benchmarks/bench_app_load.py`` measures both):
+
+* the draws, the baselines and the projections together keep at most :data:`DRAWS_BYTES` +
+  2 x :data:`BYTES_KEPT`; after :data:`IDLE_RELEASE_SECONDS` without a script run all three are
+  cleared and the heap trimmed (:class:`IdleRelease`);
+* at most :data:`COMPUTING` sets of draws, projections or lever contributions are computed at
+  once (two cores; more only adds arrays in flight, not speed), so ten visitors opening a link
+  with 50,000 draws at once do not hold ten sets of half-made arrays;
+* a session keeps no projection of its own: ``st.session_state`` holds scenarios (small) and the
+  compare set (at most six scenarios), and every number is read from the shared caches.
 
 Everything here is a thin wrapper: the numbers come from :mod:`simulator.engine`.
 """
@@ -23,7 +35,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import streamlit as st
@@ -31,9 +45,9 @@ import streamlit as st
 from simulator import model
 from simulator.cache import BoundedCache
 from simulator.data import Target
-from simulator.engine import Engine, Projection, TargetOdds, draws_key
+from simulator.engine import Draws, Engine, Projection, TargetOdds, draws_key
 from simulator.errors import InputError
-from simulator.runtime import trim_heap
+from simulator.runtime import server_allocator, trim_heap
 from simulator.scenario import Scenario, baseline_scenario
 from simulator.settings import Settings, load_settings
 
@@ -41,9 +55,16 @@ HEADLINE_AMOUNTS: tuple[float, ...] = (10_000.0, 15_000.0, 25_000.0)
 """The targets the app draws and gives a card each (US$ m): the $10B, $15B and $25B of the
 official statements in ``calibration/data/targets.csv``."""
 BASELINES_KEPT, RUNS_KEPT = 8, 32
-BYTES_KEPT = 256 * 2**20
-"""Each of the two caches keeps at most this many bytes of projections (an estimate: the
-arrays a projection holds once its statistics are computed)."""
+BYTES_KEPT = 128 * 2**20
+"""Each of the two caches keeps at most this many bytes of projections (every array they hold:
+a projection of the default 10,000 draws to FY2040 with its lever contributions holds about
+15 MB, one of 50,000 draws five times that)."""
+DRAWS_BYTES = 128 * 2**20
+"""The engine's draws cache in the app (the command line keeps its own larger default): 10,000
+draws to FY2040 take about 2 MB, 200,000 draws to FY2050 about 90 MB."""
+COMPUTING = 2
+"""Draws, projections or contributions computed at the same time, at most."""
+_computing = threading.BoundedSemaphore(COMPUTING)
 
 
 @st.cache_resource(show_spinner=False)
@@ -54,8 +75,10 @@ def settings() -> Settings:
 
 @st.cache_resource(show_spinner="Loading the data and the fitted model...")
 def engine() -> Engine:
-    """The engine for the bundled (or configured) data and fitted parameters."""
-    return Engine.from_settings(settings())
+    """The engine for the bundled (or configured) data and fitted parameters, its draws cache
+    bounded for a server (:data:`DRAWS_BYTES`); :class:`IdleRelease` clears it when idle."""
+    server_allocator()  # before the first large arrays: big blocks go back to the system when freed
+    return Engine.from_settings(settings(), draws_cache_bytes=DRAWS_BYTES)
 
 
 @dataclass
@@ -80,9 +103,11 @@ class Run:
         :func:`simulator.model.decompose` as :meth:`Projection.contributions`, on the effects
         both projections already hold (memoised: the wedge chart redraws without recomputing)."""
         if -1 not in self._contributions:
-            self._contributions[-1] = model.decompose(
-                self.projection.draws.log_core, self.projection.effects, self.baseline.effects
-            )
+            with _computing:
+                whole = model.decompose(
+                    self.projection.draws.log_core, self.projection.effects, self.baseline.effects
+                )
+            self._contributions[-1] = whole
         return self._contributions[-1]
 
     def contributions_at(self, year: int) -> dict[str, np.ndarray]:
@@ -98,11 +123,12 @@ class Run:
             if -1 in self._contributions:  # every year is there already
                 self._contributions[year] = {k: v[:, j] for k, v in self._contributions[-1].items()}
                 return self._contributions[year]
-            parts = model.decompose(
-                self.projection.draws.log_core[:, j : j + 1],
-                _column(self.projection.effects, j),
-                _column(self.baseline.effects, j),
-            )
+            with _computing:
+                parts = model.decompose(
+                    self.projection.draws.log_core[:, j : j + 1],
+                    _column(self.projection.effects, j),
+                    _column(self.baseline.effects, j),
+                )
             self._contributions[year] = {k: v[:, 0] for k, v in parts.items()}
         return self._contributions[year]
 
@@ -111,25 +137,48 @@ def _column(fx: model.Effects, j: int) -> model.Effects:
     return model.Effects({k: v[:, j : j + 1] for k, v in fx.by_lever.items()})
 
 
+def held_nbytes(value: object, shared: tuple[object, ...] = ()) -> int:
+    """Bytes of every numpy array ``value`` holds, through dicts, lists, tuples and the attributes
+    of objects, each array's memory counted once (a view counts the array it views); nothing is
+    counted in or through the objects in ``shared`` (kept and counted elsewhere)."""
+    skip = {id(x) for x in shared}
+    for x in shared:
+        if isinstance(x, Draws):
+            skip.update(id(a) for a in x.arrays())
+    seen: set[int] = set()
+    total, stack = 0, [value]
+    while stack:
+        x = stack.pop()
+        if id(x) in skip or id(x) in seen or isinstance(x, (type, str, bytes, int, float)):
+            continue
+        seen.add(id(x))
+        if isinstance(x, np.ndarray):
+            root = x
+            while isinstance(root.base, np.ndarray):
+                root = root.base
+            if root is not x:
+                stack.append(root)
+            else:
+                total += x.nbytes
+        elif isinstance(x, dict):
+            stack.extend(x.values())
+        elif isinstance(x, (list, tuple)):
+            stack.extend(x)
+        elif hasattr(x, "__dict__") and not callable(x):
+            stack.extend(vars(x).values())
+    return total
+
+
 def projection_nbytes(p: Projection) -> int:
     """Bytes of the arrays a projection holds so far (its draws are the engine's, counted there)."""
-    shared = (p.engine, p.draws, p.scenario)
-    return sum(_nbytes(v) for v in vars(p).values() if not any(v is x for x in shared))
-
-
-def _nbytes(value: object) -> int:
-    if isinstance(value, np.ndarray):
-        return value.nbytes
-    if isinstance(value, dict):
-        return sum(_nbytes(v) for v in value.values())
-    if isinstance(value, model.Effects):
-        return _nbytes(value.by_lever)
-    return 0
+    return held_nbytes(p, (p.engine, p.draws, p.scenario))
 
 
 def run_nbytes(r: Run) -> int:
-    """Bytes a run adds to its (separately kept) baseline."""
-    return 0 if r.projection is r.baseline else projection_nbytes(r.projection)
+    """Bytes a run adds to its (separately kept) baseline: its projection unless that is the
+    baseline, and the lever contributions it has worked out."""
+    p = r.projection
+    return held_nbytes(r, (r.baseline, getattr(p, "engine", None), getattr(p, "draws", None)))
 
 
 @st.cache_resource(show_spinner=False)
@@ -152,8 +201,13 @@ def run(scenario: Scenario) -> Run:
     key = draws_key(scenario, s)
 
     def project(what: Scenario) -> Projection:
-        p = e.project(what, e.cached_draws(scenario, s))
-        _ = p.stats
+        # A thread computing a key holds a slot, so one waiting for it (holding a slot too) never
+        # waits for a thread that waits for a slot: no deadlock, and at most COMPUTING at work.
+        with _computing:
+            draws = e.cached_draws(scenario, s)
+        with _computing:
+            p = e.project(what, draws)
+            _ = p.stats
         return p
 
     def make() -> Run:
@@ -184,8 +238,12 @@ class IdleRelease:
     """A daemon thread that clears the app's caches after :data:`IDLE_RELEASE_SECONDS` without a
     script run (issue 10: about 1 GB stayed after every session had closed)."""
 
-    def __init__(self, idle_seconds: float = IDLE_RELEASE_SECONDS) -> None:
+    def __init__(
+        self, idle_seconds: float = IDLE_RELEASE_SECONDS, caches: Sequence[BoundedCache[Any]] | None = None
+    ) -> None:
         self.idle_seconds = idle_seconds
+        # taken here, in a script's thread: Streamlit's cached functions warn when called from another
+        self._caches = held_caches() if caches is None else list(caches)
         self.last = time.monotonic()
         self.released = True  # nothing kept yet
         self._thread = threading.Thread(target=self._watch, name="simulator-idle-release", daemon=True)
@@ -199,16 +257,22 @@ class IdleRelease:
         while True:
             time.sleep(max(1.0, self.idle_seconds / 6))
             if not self.released and time.monotonic() - self.last >= self.idle_seconds:
-                release_memory()
+                release_memory(self._caches)
                 self.released = True
 
 
-def release_memory() -> None:
-    """Clear the kept runs, baselines and draws; return freed heap memory to the system (glibc)."""
-    _runs().clear()
-    _baselines().clear()
+def held_caches() -> list[BoundedCache[Any]]:
+    """What the app keeps for its visitors: the runs, the baselines and the engine's draws."""
+    caches: list[BoundedCache[Any]] = [_runs(), _baselines()]
     with contextlib.suppress(InputError):  # bad settings: there is no engine to clear
-        engine().draws_cache.clear()
+        caches.append(engine().draws_cache)
+    return caches
+
+
+def release_memory(caches: Sequence[BoundedCache[Any]] | None = None) -> None:
+    """Clear the kept runs, baselines and draws; return freed heap memory to the system (glibc)."""
+    for cache in held_caches() if caches is None else caches:
+        cache.clear()
     trim_heap()
 
 

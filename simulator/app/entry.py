@@ -15,6 +15,7 @@ import streamlit as st
 from simulator.app import (
     compute,
     data_page,
+    links,
     main_page,
     model_page,
     policy_map,
@@ -46,7 +47,7 @@ def pages() -> list[st.Page]:
             url_path="track-record",
         ),
         # the default page lives at "/"; /scenario (a natural address to type or share) opens it too
-        st.Page(main_page.page, title="Scenario", url_path="scenario", visibility="hidden"),
+        st.Page(main_page.page, title="Scenario", url_path=links.SCENARIO_PATH, visibility="hidden"),
     ]
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import difflib
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -37,6 +37,9 @@ from simulator.errors import InputError, InputErrors
 from simulator.levers import ASSUMPTION_BY_NAME, LEVER_BY_NAME, LEVERS
 from simulator.scenario import BASELINE, LeverPath, Scenario, validate_scenario
 
+SCENARIO_PATH = "scenario"
+"""The scenario page's address under the app's root (``/scenario``, as well as the root itself):
+what every shared link names (:func:`scenario_address`), whichever address the visitor opened."""
 PRESET = "preset"
 BASE = "base"
 START, RAMP = "start", "ramp"
@@ -54,6 +57,19 @@ class LinkContext:
     """Shipped scenarios by name, resolved (the baseline left out)."""
 
 
+def scenario_address(url: str) -> str:
+    """The scenario page's address for the app the address ``url`` belongs to (the root or any of
+    its pages, query or not): ``http://host/app/model?x=1`` -> ``http://host/app/scenario``.
+
+    A page's address is one path segment below the app's root (Streamlit allows no ``/`` in a
+    page's ``url_path``), so the root is ``url`` less its last segment unless ``url`` ends in
+    ``/``.
+    """
+    path = url.split("?", 1)[0].split("#", 1)[0]
+    root = path.rsplit("/", 1)[0] if "/" in path.split("://", 1)[-1] else path
+    return f"{root}/{SCENARIO_PATH}"
+
+
 def is_scenario_key(key: str) -> bool:
     return key.split(".", 1)[0] in SCENARIO_HEADS
 
@@ -63,6 +79,27 @@ def near_miss(key: str, known: list[str]) -> str | None:
     head, dot, rest = key.partition(".")
     hit = difflib.get_close_matches(head, [*SCENARIO_HEADS, *known], n=1, cutoff=0.8)
     return hit[0] + dot + rest if hit else None
+
+
+def last_values(raw: Mapping[str, Sequence[str]]) -> tuple[dict[str, str], str | None]:
+    """One value per key of a link (the last), and a note naming each key given more than once
+    (``None`` when none is); every page reads its link this way."""
+    repeated = {k: v for k, v in raw.items() if len(v) > 1}
+    note = None
+    if repeated:
+        lines = "\n".join(f"- {k}: {', '.join(v)}; used {v[-1]}" for k, v in repeated.items())
+        note = f"This link gives some settings more than once; the app used the last of each:\n\n{lines}"
+    return {k: v[-1] for k, v in raw.items() if v}, note
+
+
+def near_miss_note(unknown: Iterable[str], known: list[str]) -> str | None:
+    """A note naming each key a page does not use that looks like a typo of one it does (such
+    keys, like ``utm_source`` or ``fbclid``, are kept in the address bar and otherwise ignored)."""
+    hints = [(k, hit) for k in dict.fromkeys(unknown) if (hit := near_miss(k, known)) and hit != k]
+    if not hints:
+        return None
+    lines = "\n".join(f"- {k}: did you mean {hit}?" for k, hit in hints)
+    return f"This link has keys the app does not use; they were left in the address bar:\n\n{lines}"
 
 
 # --------------------------------------------------------------------------- reading

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from simulator.analysis import plausibility
+from simulator.analysis import goals, plausibility
 from simulator.app import charts, compare_tab, compute, export_tab, files, links, session, sidebar
 from simulator.app.frames import (
     BASELINE,
@@ -49,7 +49,7 @@ from simulator.app.state import (
 from simulator.data import Target
 from simulator.engine import Engine
 from simulator.errors import InputError, InputErrors
-from simulator.scenario import Scenario, default_assumption_baseline, default_start_reason
+from simulator.scenario import Scenario, default_assumption_baseline
 from simulator.settings import MAX_HORIZON
 
 LOG = logging.getLogger(__name__)
@@ -89,9 +89,7 @@ def make_defaults(engine: Engine) -> Defaults:
 
 def start_reason(engine: Engine) -> str:
     """Why a moved lever starts in the default year (the same constant as the shipped scenarios)."""
-    nc = engine.params.nowcast
-    months = nc.months if nc is not None and nc.fiscal_year == engine.first_projection_year else None
-    return default_start_reason(engine.first_projection_year, months)
+    return goals.start_reason(engine)
 
 
 def deadline_choices(engine: Engine) -> Choices:

@@ -141,14 +141,10 @@ def init_from_url(defaults: Defaults, ctx: links.LinkContext, views: Sequence[Vi
 
 def _last_values(raw: Mapping[str, list[str]]) -> dict[str, str]:
     """One value per key: the last, with a notice naming each key given more than once."""
-    repeated = {k: v for k, v in raw.items() if len(v) > 1}
-    if repeated:
-        lines = "\n".join(f"- {k}: {', '.join(v)}; used {v[-1]}" for k, v in repeated.items())
-        notify(
-            "warning",
-            f"This link gives some settings more than once; the app used the last of each:\n\n{lines}",
-        )
-    return {k: v[-1] for k, v in raw.items() if v}
+    params, note = links.last_values(raw)
+    if note is not None:
+        notify("warning", note)
+    return params
 
 
 def _read_views(params: Mapping[str, str], views: Sequence[View]) -> None:
@@ -174,13 +170,9 @@ def _read_views(params: Mapping[str, str], views: Sequence[View]) -> None:
 
 def _notice_near_misses(unknown: list[str], known: list[str]) -> None:
     """An unknown key that looks like a typo of one of ours is named (it is still kept)."""
-    hints = [(k, hit) for k in dict.fromkeys(unknown) if (hit := links.near_miss(k, known))]
-    if hints:
-        lines = "\n".join(f"- {k}: did you mean {hit}?" for k, hit in hints)
-        notify(
-            "warning",
-            f"This link has keys the app does not use; they were left in the address bar:\n\n{lines}",
-        )
+    note = links.near_miss_note(unknown, known)
+    if note is not None:
+        notify("warning", note)
 
 
 def _read_scenario(params: Mapping[str, str], defaults: Defaults, ctx: links.LinkContext) -> None:
@@ -256,9 +248,10 @@ def desired_query(scenario: Scenario, ctx: links.LinkContext, views: Sequence[Vi
 
 
 def share_link(query: Mapping[str, list[str]]) -> str:
-    """The full address of this view (the page's own address when known, else the query alone)."""
+    """The full address of this view on the scenario page (:func:`links.scenario_address`), or
+    the query alone when the app's address is not known."""
     text = urlencode(query, doseq=True, safe=".:,/")
-    base = (st.context.url or "").split("?", 1)[0]
+    base = links.scenario_address(st.context.url) if st.context.url else ""
     return f"{base}?{text}" if text else (base or "(the app's address: the baseline has no parameters)")
 
 

@@ -33,8 +33,10 @@ from simulator.analysis.goals import (
 )
 from simulator.analysis.sensitivity import SENSITIVITY_COLUMNS, SENSITIVITY_DECIMALS, sensitivity_rows
 from simulator.app import wit_session
+from simulator.app.charts import wedge_spec
+from simulator.app.frames import wedge_frames
 from simulator.app.page_parts import csv_download, engine_or_stop
-from simulator.app.wit_charts import sobol_chart, tornado_chart, waterfall_chart, wedge_chart
+from simulator.app.wit_charts import sobol_chart, tornado_chart, waterfall_chart
 from simulator.app.wit_compute import seek, sensitivity
 from simulator.app.wit_frames import (
     as_display_text,
@@ -43,7 +45,6 @@ from simulator.app.wit_frames import (
     sobol_frame,
     tornado_frame,
     waterfall_frame,
-    wedge_frame,
 )
 from simulator.app.wit_question import Question, question
 from simulator.engine import Engine
@@ -52,6 +53,7 @@ from simulator.scenario import Scenario
 from simulator.scenario_writer import dump_scenario
 
 SOBOL_SAMPLES = (256, 512, 1024)
+WEDGE_HEIGHT = 560
 INTRO = (
     "Pick a target, how sure you want to be and the scenario to start from. The page keeps that "
     "scenario's lever paths as they are and finds the least move of each policy lever on its own, "
@@ -197,7 +199,15 @@ def _attribution_section(result: GoalSeek, goal: Goal) -> dict[str, float]:
         "exactly; each lever's 10th-90th percentile range shows its uncertainty."
     )
     st.altair_chart(waterfall_chart(waterfall_frame(a), goal), width="stretch")
-    st.altair_chart(wedge_chart(wedge_frame(projection), goal), width="stretch")
+    # the Scenario page's wedge chart, on this scenario: one chart, one reading of the levers' parts
+    difference = projection.exports - projection.baseline_exports
+    wedges, band = wedge_frames(
+        projection.years, projection.contributions(), difference, model.engine.base_year
+    )
+    subtitle = f"{what[0].upper()}{what[1:]}, minus current policy; mean of the paths"
+    # the height holds the legend below the plot as well (Streamlit fits the whole chart into it)
+    spec = wedge_spec(wedges, band, subtitle=subtitle, height=WEDGE_HEIGHT)
+    st.vega_lite_chart(spec=spec, width="stretch", key="wit_wedges")
     for w in plausibility.check(projection):
         st.warning(str(w), icon=":material/warning:")
     csv_download(

@@ -1,4 +1,5 @@
-"""The "What it takes" page's four charts: waterfall, wedges, tornado and Sobol indices.
+"""The "What it takes" page's charts: waterfall, tornado and Sobol indices (its wedge chart is
+the Scenario page's, :func:`simulator.app.charts.wedge_spec`).
 
 Pure functions from the frames of :mod:`simulator.app.wit_frames` to Altair charts, in the
 app's style (:func:`simulator.app.charts._style`, Okabe-Ito colours).
@@ -14,7 +15,6 @@ from simulator.analysis.sensitivity import SobolResult
 from simulator.app.charts import OKABE_ITO, _style
 from simulator.app.page_parts import TITLE_ROOM
 from simulator.app.wit_frames import LOWERS, RAISES
-from simulator.levers import LEVERS
 
 SIGN_COLOURS = {RAISES: OKABE_ITO["blue"], LOWERS: OKABE_ITO["vermillion"]}
 TARGET_COLOUR = OKABE_ITO["purple"]
@@ -73,56 +73,6 @@ def waterfall_chart(df: pd.DataFrame, goal: Goal) -> alt.LayerChart:
             title=alt.Title(
                 "What closes the gap at the deadline",
                 subtitle="Bars: mean contribution of each lever; black lines: its 10th-90th percentile range",
-            ),
-        )
-    )
-
-
-def wedge_chart(df: pd.DataFrame, goal: Goal) -> alt.LayerChart:
-    """Each lever's mean contribution stacked on the baseline mean, year by year, and the target."""
-    levers = [lv.label for lv in LEVERS if lv.label in set(df["lever"])]
-    palette = [OKABE_ITO[c] for c in ("blue", "orange", "green", "sky_blue", "vermillion", "purple")]
-    colour = alt.Color(
-        "lever:N",
-        title=None,
-        scale=alt.Scale(domain=levers, range=palette[: len(levers)]),
-        legend=alt.Legend(orient="top", columns=2, labelLimit=0),
-    )
-    x = alt.X(
-        "fiscal_year:Q",
-        title="Fiscal year",
-        axis=alt.Axis(format="d", tickMinStep=1, labelExpr="'FY' + datum.value"),
-    )
-    areas = (
-        alt.Chart(df[df["lever"] != "baseline"])
-        .mark_area(opacity=0.8, interpolate="monotone")
-        .encode(
-            x=x,
-            y=alt.Y("y0:Q", title="Reported exports, US$ billions (mean)"),
-            y2="y1:Q",
-            color=colour,
-            detail="lever:N",
-        )
-    )
-    base = (
-        alt.Chart(df[df["lever"] == "baseline"])
-        .mark_line(color="#222", strokeDash=[8, 4], strokeWidth=2.5, interpolate="monotone")
-        .encode(x=x, y="y0:Q")
-    )
-    target = pd.DataFrame({"fiscal_year": [goal.deadline_fy], "amount": [goal.amount_musd / 1000]})
-    point = (
-        alt.Chart(target)
-        .mark_point(shape="diamond", size=260, filled=True, color=TARGET_COLOUR)
-        .encode(x="fiscal_year:Q", y="amount:Q")
-    )
-    return _style(
-        alt.layer(areas, base, point).properties(
-            height=380 + TITLE_ROOM,
-            width="container",
-            title=alt.Title(
-                "Where the gain comes from, year by year",
-                subtitle="Dashed line: baseline mean; wedges: each lever's mean contribution; "
-                "diamond: the target",
             ),
         )
     )

@@ -11,11 +11,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from simulator.analysis.attribution import Attribution, wedges
+from simulator.analysis.attribution import Attribution
 from simulator.analysis.goal_seek import GoalSeek
 from simulator.analysis.moves import format_change
 from simulator.analysis.sensitivity import Input, SobolResult, Tornado
-from simulator.engine import Projection
 from simulator.levers import LEVER_BY_NAME
 
 RAISES, LOWERS = "raises exports", "lowers exports"
@@ -131,36 +130,6 @@ def waterfall_frame(a: Attribution) -> pd.DataFrame:
         }
     )
     return pd.DataFrame(rows)
-
-
-def wedge_frame(projection: Projection) -> pd.DataFrame:
-    """Each lever's mean contribution stacked on the baseline mean, per year (US$ billions).
-
-    Levers keep one stacking order in every year (largest at the last year nearest the baseline);
-    gains stack above the baseline, losses below it.
-    """
-    rows = pd.DataFrame(wedges(projection))
-    last = rows[rows["fiscal_year"] == rows["fiscal_year"].max()]
-    order = list(last.sort_values("mean_musd", key=abs, ascending=False)["lever"])
-    out = []
-    for _, grp in rows.groupby("fiscal_year"):
-        year = int(grp["fiscal_year"].iloc[0])  # the group's key (pandas types it as any scalar)
-        base = float(grp["baseline_mean_musd"].iloc[0])
-        up, down = base, base
-        by = grp.set_index("lever")
-        for name in order:
-            v = float(by.loc[name, "mean_musd"])
-            if v == 0:
-                continue
-            if v > 0:
-                lo, hi, up = up, up + v, up + v
-            else:
-                lo, hi, down = down + v, down, down + v
-            out.append(
-                {"fiscal_year": year, "lever": by.loc[name, "label"], "y0": lo / 1000, "y1": hi / 1000}
-            )
-        out.append({"fiscal_year": year, "lever": "baseline", "y0": base / 1000, "y1": base / 1000})
-    return pd.DataFrame(out)
 
 
 def tornado_frame(t: Tornado, inputs: list[Input]) -> pd.DataFrame:

@@ -3,7 +3,10 @@ when the moves start and over how many years, and which levers may move.
 
 The controls are set from the link on a session's first visit (:mod:`simulator.app.wit_query`);
 afterwards the link follows them. Parameters of other pages or of whoever shared the link
-(``utm_source``, ``fbclid``...) are left in the address bar as they are.
+(``utm_source``, ``fbclid``...) are left in the address bar as they are, every value of them. The
+link is read as the Scenario page reads its own (:mod:`simulator.app.links`): a key given more
+than once counts with its last value and is named, and a key that looks like a typo of one of this
+page's is named (and kept).
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from simulator.analysis.goals import Goal, dated_open_goals, default_start_year, start_year_reason
-from simulator.app import compute, wit_session
+from simulator.analysis.goals import Goal, dated_open_goals, start_reason
+from simulator.app import compute, links, wit_session
 from simulator.app.wit_compute import starting_points
 from simulator.app.wit_query import (
     AMOUNT_RANGE,
@@ -29,11 +32,12 @@ from simulator.app.wit_query import (
 from simulator.engine import Engine
 from simulator.errors import InputErrors
 from simulator.levers import LEVER_BY_NAME, LEVERS
-from simulator.scenario import Scenario
+from simulator.scenario import Scenario, default_start_year
 
 OWN = "An amount and deadline of my own"
 """The target list's entry for a goal of one's own."""
 PROBLEMS = "_wit_url_problems"
+NOTES = "_wit_url_notes"
 READ = "_wit_url_read"
 
 
@@ -75,6 +79,8 @@ def question(engine: Engine) -> Question | None:
         st.session_state[WIDGET["from"]] = CURRENT
     for note in st.session_state.pop(PROBLEMS, []):
         st.warning(f"Ignored a link parameter: {note}.")
+    for note in st.session_state.pop(NOTES, []):
+        st.warning(note)
     c1, c2 = st.columns([3, 2])
     with c1:
         goal = _pick_goal(engine, options)
@@ -120,7 +126,7 @@ def _starting_point(engine: Engine, goal: Goal, starts: dict[str, Scenario]) -> 
         years,
         format_func=lambda y: f"FY{y}",
         key=WIDGET["start"],
-        help=start_year_reason(first) + " by default.",
+        help=start_reason(engine),
     )
     ramp = c5.number_input(
         "Ramp (years)",
@@ -144,10 +150,11 @@ def _sync_link(q: Question) -> None:
         ramp=q.ramp_years,
         scenario_query=q.scenario_query,
     )
-    current = {k: st.query_params[k] for k in st.query_params}
-    wanted = {**{k: v for k, v in current.items() if k not in URL_KEYS}, **wanted}
-    if current != wanted:
-        st.query_params.from_dict(wanted)
+    current = {k: st.query_params.get_all(k) for k in st.query_params}
+    kept: dict[str, list[str]] = {k: v for k, v in current.items() if k not in URL_KEYS}
+    query = {**kept, **{k: [v] for k, v in wanted.items()}}
+    if current != query:
+        st.query_params.from_dict(query)
 
 
 def _init_from_url(engine: Engine, options: dict[str, Goal | None], starts: list[str]) -> None:
@@ -175,7 +182,8 @@ def _init_from_url(engine: Engine, options: dict[str, Goal | None], starts: list
     if st.session_state.get(READ):
         return
     st.session_state[READ] = True
-    params = {k: st.query_params[k] for k in URL_KEYS if k in st.query_params}
+    params, notes = _link_params()
+    st.session_state[NOTES] = notes
     problems: list[str] = []
     if params.get("from") == SIDEBAR:
         problems += _adopt_linked_scenario(engine, params)
@@ -188,6 +196,18 @@ def _init_from_url(engine: Engine, options: dict[str, Goal | None], starts: list
     st.session_state.update(values)
     if problems or notes:
         st.session_state[PROBLEMS] = problems + notes
+
+
+def _link_params() -> tuple[dict[str, str], list[str]]:
+    """This page's parameters in the link (one value each, the last), and notes on keys given
+    more than once or looking like a typo of this page's; the Scenario page's keys and anyone
+    else's (``utm_source``...) are left alone."""
+    raw = {k: st.query_params.get_all(k) for k in st.query_params}
+    ours = {k: v for k, v in raw.items() if k in URL_KEYS}
+    params, repeated = links.last_values(ours)
+    others = [k for k in raw if k not in URL_KEYS and not links.is_scenario_key(k)]
+    typo = links.near_miss_note(others, list(URL_KEYS))
+    return params, [n for n in (repeated, typo) if n is not None]
 
 
 def _adopt_linked_scenario(engine: Engine, params: dict[str, str]) -> list[str]:

@@ -49,8 +49,12 @@ def scenario_query(scenario: Scenario, engine: Engine) -> str:
 
 def scenario_from_link(text: str, engine: Engine) -> Scenario:
     """The scenario a ``scenario=`` link parameter carries, read as the Scenario page reads a link
-    (:class:`~simulator.errors.InputErrors` names each problem)."""
-    params = dict(parse_qsl(text, keep_blank_values=True))
+    (its own keys, the last value of each; any other key ignored;
+    :class:`~simulator.errors.InputErrors` names each problem)."""
+    raw: dict[str, list[str]] = {}
+    for k, v in parse_qsl(text, keep_blank_values=True):
+        raw.setdefault(k, []).append(v)
+    params, _ = links.last_values({k: v for k, v in raw.items() if links.is_scenario_key(k)})
     scenario, _ = links.scenario_from_query(params, link_context(engine), source="link (scenario=)")
     return scenario
 

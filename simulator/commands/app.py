@@ -48,6 +48,10 @@ def command(address: str, port: int) -> list[str]:
         str(port),
         "--server.headless",
         "true",
+        # an installed copy does not change under the server; reloading would drop the package
+        # from sys.modules under running visitors (KeyError: 'simulator' under load)
+        "--server.fileWatcherType",
+        "none",
         "--browser.gatherUsageStats",
         "false",
     ]

@@ -28,12 +28,13 @@ from simulator.analysis.goal_seek import (
     goal_seek,
     goal_seek_rows,
 )
-from simulator.analysis.goals import Goal, default_start_year, start_year_reason
+from simulator.analysis.goals import Goal, start_reason
 from simulator.analysis.moves import format_change, ramp_bounds
 from simulator.commands import common
 from simulator.engine import Engine
 from simulator.errors import InputError
 from simulator.levers import LEVER_BY_NAME
+from simulator.scenario import default_start_year
 from simulator.scenario_files import SUFFIXES
 from simulator.scenario_writer import dump_scenario
 
@@ -156,8 +157,6 @@ def report(result: GoalSeek, engine: Engine) -> str:
     who = f" (target {g.target.id}: {g.target.who})" if g.target is not None else ""
     first = engine.first_projection_year
     when = f"from FY{result.start_year}"
-    if result.start_year == default_start_year(first):
-        when += f" ({start_year_reason(first)})"
     ramp = f"over {result.ramp_years} years" if result.ramp_years > 1 else "at once"
     lines = [
         f"Goal: {g.label}{who}, with probability at least {result.p_required:.0%}.",
@@ -165,6 +164,8 @@ def report(result: GoalSeek, engine: Engine) -> str:
         f"{result.draws:,} draws, seed {result.seed}.",
         f"Moves are added to those paths {when}, {ramp}.",
     ]
+    if result.start_year == default_start_year(first):
+        lines.append(start_reason(engine))
     if result.reached_in_history is not None:
         lines.append(f"Already reached in FY{result.reached_in_history}: nothing to seek.")
         return "\n".join(lines) + "\n"
