@@ -13,6 +13,7 @@ import math
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -49,6 +50,7 @@ from simulator.app.state import (
 from simulator.data import Target
 from simulator.engine import Engine
 from simulator.errors import InputError, InputErrors
+from simulator.robust import MIDDLE_LABEL
 from simulator.scenario import Scenario, default_assumption_baseline
 from simulator.settings import MAX_HORIZON
 
@@ -442,9 +444,10 @@ def _answers(engine: Engine, scenario: Scenario, run: compute.Run, choices: Choi
         "Dots: reported full fiscal years, the latest published figure for each (hover for the source and "
         "publication date; no full-year figure was found for FY2011-FY2015). Lines: medians of the simulated "
         "paths; shaded: their middle 50% and 90%. Dashed lines: the targets, with the chosen deadline "
-        "marked. Wedges: what each lever adds to mean exports against current policy with the same "
-        "simulated paths, split exactly (logarithmic-mean Divisia decomposition); the black line is their "
-        "sum and the dashed lines its 10th and 90th percentile. Effect sizes are the stated assumptions "
+        "marked. Wedges: what each lever adds to exports against current policy with the same simulated "
+        "paths, split exactly (logarithmic-mean Divisia decomposition), each year the mean over the paths "
+        "whose total change lies between its 10th and 90th percentile; the black line is their sum and "
+        "the dashed lines that 10th and 90th percentile. Effect sizes are the stated assumptions "
         "in the sidebar's help texts; the trend is fitted to the reported series (Model page)."
     )
     shown = run.projection if not is_baseline(scenario) else run.baseline
@@ -461,7 +464,7 @@ def _wedges(engine: Engine, scenario: Scenario, run: compute.Run) -> None:
         return
     difference = run.projection.exports - run.baseline.exports
     wedges, band = wedge_frames(run.years, run.contributions(), difference, engine.base_year)
-    spec = charts.wedge_spec(wedges, band, subtitle="Minus current policy; mean of the paths", height=470)
+    spec = charts.wedge_spec(wedges, band, subtitle=f"Minus current policy; {MIDDLE_LABEL}", height=470)
     st.vega_lite_chart(spec=spec, width="stretch", key="wedge_chart")
 
 
@@ -490,15 +493,18 @@ def _contributions(scenario: Scenario, run: compute.Run) -> None:
         )
         return
     parts = run.contributions_at(year)
-    df = contribution_frame(parts)
-    total = float(sum(v.mean() for v in parts.values()))
+    j = int(np.searchsorted(run.years, year))
+    df = contribution_frame(parts, run.projection.exports[:, j] - run.baseline.exports[:, j])
+    total = float(df["contribution"].sum())
     df["setting"] = [setting_text(n, scenario) for n in df["lever"]]
     st.vega_lite_chart(spec=charts.contribution_spec(df), width="stretch")
     st.caption(
-        f"The scenario changes mean FY{year} exports by **US${total:,.0f}m** against the baseline. The "
-        "bars split that change exactly among the levers (logarithmic-mean Divisia decomposition, averaged "
-        "over the simulated paths; they add up to the total); the black lines run from the 10th to the "
-        "90th percentile. Effect sizes are the assumptions in the sidebar (hover a bar for the lever's "
+        f"The scenario changes FY{year} exports by **US${total:,.0f}m** against the baseline, as a "
+        f"{MIDDLE_LABEL} (the simulated paths whose change lies between its 10th and 90th percentile: "
+        "a plain mean would follow the few paths whose growth runs away). The bars split that change "
+        "exactly among the levers (logarithmic-mean Divisia decomposition, averaged over the same paths; "
+        "they add up to the total); the black lines run from each lever's 10th to its 90th percentile "
+        "over all paths. Effect sizes are the assumptions in the sidebar (hover a bar for the lever's "
         "setting)."
     )
 
