@@ -322,3 +322,13 @@ def test_dependence_table(results):
             expected += [r.odds[t] * 100, r.odds[f"{t}_by_2040"] * 100]
         assert got[0::2] == pytest.approx(expected[0::2], abs=0.051)
         assert got[1::2] == pytest.approx(expected[1::2], abs=0.51)
+
+
+def test_posterior_tail_figures(params):
+    """Section 8: the trend posterior's share of negative slowdowns and its runaway draws."""
+    below, n, runaway = nums(
+        quoted(r"([\d.]+)% of its ([\d,]+) draws of \$\\beta\$ are below zero and (\d+) below -0\.08")
+    )
+    beta = np.asarray(params.trend.posterior.beta)
+    assert n == len(beta) and runaway == int((beta < -0.08).sum())
+    assert below == pytest.approx(100 * float((beta < 0).mean()), abs=0.51)
