@@ -239,9 +239,12 @@ def test_backtest_json_rows(capsys):
         "p50",
         "p90",
         "naive",
+        "crps",
+        "naive_crps",
     }
     assert {r["horizon"] for r in rows} == {1, 2, 3}
     assert all(r["p10"] <= r["p50"] <= r["p90"] for r in rows)
+    assert all(r["crps"] >= 0 and r["naive_crps"] >= 0 for r in rows)
     # naive forecast by hand for the first origin: average growth FY2010 -> origin, one year on
     first = rows[0]
     assert first["origin_fy"] == 2019
