@@ -52,6 +52,10 @@ def command(address: str, port: int) -> list[str]:
         # from sys.modules under running visitors (KeyError: 'simulator' under load)
         "--server.fileWatcherType",
         "none",
+        # no full garbage collection after every run (~80 ms holding the GIL per rerun); as in
+        # the source tree's .streamlit/config.toml, which an installed copy does not have
+        "--runner.postScriptGC",
+        "false",
         "--browser.gatherUsageStats",
         "false",
     ]
