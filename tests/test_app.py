@@ -393,6 +393,29 @@ def test_the_wedges_are_the_engines_and_add_up_to_the_difference(engine):
     assert "middle 80% of draws" in json.dumps(vega)  # the tooltips name the centre
 
 
+def test_a_runs_charts_are_made_once_and_drawn_the_same_at_every_rerun(engine):
+    """The page keeps a run's chart data (as Arrow) with the run: a rerun on the same scenario
+    sends the same charts without making them again; they equal the charts made afresh."""
+    at = new_app()
+    at.sidebar.slider(key="lever.tech_zones").set_value(44).run()
+    first = [fan_data(at, i) for i in range(len(at.get("vega_lite_chart")))]
+    run = list(compute._runs()._data.values())[-1][0]  # the run the page used last
+    assert run.scenario.lever_settings()["tech_zones"].value == 44
+    kept = dict(run._derived)
+    assert {"wedge_chart"} <= set(kept) and any(k[0] == "fan_chart" for k in kept if isinstance(k, tuple))
+    at.run()  # the same scenario again
+    assert all(run._derived[k] is v for k, v in kept.items())  # not made again
+    again = [fan_data(at, i) for i in range(len(at.get("vega_lite_chart")))]
+    for (spec_a, data_a), (spec_b, data_b) in zip(first, again, strict=True):
+        assert spec_a == spec_b and data_a.keys() == data_b.keys()
+        for k in data_a:
+            pd.testing.assert_frame_equal(data_a[k], data_b[k])
+    fresh = main_page._wedge_spec(engine, run)["datasets"]  # made afresh, as DataFrames
+    wedge_data = next(d for _, d in first if set(d) == set(fresh))
+    for k, df in fresh.items():
+        pd.testing.assert_frame_equal(wedge_data[k].reset_index(drop=True), df.reset_index(drop=True))
+
+
 def test_the_wedge_band_holds_its_centre_where_the_plain_mean_leaves_it(engine):
     """The stored trend posterior keeps a few runaway draws (docs/model.md, section 8): by FY2040
     the plain mean difference lies above its 90th percentile; the chart's centre does not."""
@@ -1129,6 +1152,28 @@ def test_a_run_is_measured_with_every_array_it_holds_once(engine):
     assert compute.run_nbytes(run) == grown
     draws = run.projection.draws
     assert compute.projection_nbytes(run.projection) < grown + draws.nbytes  # the draws are the engine's
+    table = np.arange(1000.0)
+    assert run.derived("table", lambda: table) is run.derived("table", lambda: np.zeros(1))  # made once
+    assert compute.run_nbytes(run) == grown + table.nbytes
+    spec = run.derived("spec", lambda: {"datasets": {"d": b"x" * 5000}})
+    assert compute.run_nbytes(run) == grown + table.nbytes + 5000  # Arrow bytes count too
+    assert run.derived("spec", dict) is spec
+
+
+def test_a_run_is_walked_again_only_when_it_kept_something_more(engine, monkeypatch):
+    """The caches re-measure what they hold at every use; an unchanged run is not walked again."""
+    run = compute.run(scenario({"name": "x", "levers": {"tech_zones": 41}}))
+    walks = []
+    real = compute.held_nbytes
+    monkeypatch.setattr(compute, "held_nbytes", lambda *a: walks.append(1) or real(*a))
+    first = compute.run_nbytes(run)
+    assert compute.run_nbytes(run) == first and len(walks) <= 1
+    run.contributions()  # a dict entry more
+    assert compute.run_nbytes(run) > first and compute.run_nbytes(run) > first
+    n = len(walks)
+    _ = run.projection.exports  # a cached property computed: an attribute more
+    compute.run_nbytes(run)
+    assert len(walks) == n + 1
 
 
 def test_links_name_the_scenario_page_whatever_page_they_are_made_on():

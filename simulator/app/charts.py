@@ -101,6 +101,20 @@ def with_data(spec: dict[str, Any], datasets: Mapping[str, pd.DataFrame]) -> dic
     return spec
 
 
+def as_arrow(spec: dict[str, Any]) -> dict[str, Any]:
+    """A spec from ``*_spec`` with its tables turned into the Arrow bytes Streamlit would send
+    (its own conversion, done once): a spec kept with a run (``Run.derived``) is drawn again
+    without converting its tables at every rerun."""
+    from streamlit import dataframe_util
+
+    out = copy.copy(spec)
+    out["datasets"] = {
+        k: dataframe_util.convert_anything_to_arrow_bytes(v) if isinstance(v, pd.DataFrame) else v
+        for k, v in spec.get("datasets", {}).items()
+    }
+    return out
+
+
 def inline(spec: dict[str, Any]) -> dict[str, Any]:
     """A spec from ``*_spec`` with its datasets as JSON records (plain Vega-Lite, e.g. for vl-convert)."""
     out = copy.copy(spec)

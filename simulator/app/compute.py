@@ -35,9 +35,9 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import streamlit as st
@@ -81,6 +81,9 @@ def engine() -> Engine:
     return Engine.from_settings(settings(), draws_cache_bytes=DRAWS_BYTES)
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class Run:
     """A scenario, its projection and its baseline (current policy with the same draws)."""
@@ -89,10 +92,21 @@ class Run:
     projection: Projection
     baseline: Projection
     _contributions: dict[int, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
+    _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
     def years(self) -> np.ndarray:
         return self.projection.years
+
+    def derived(self, key: Hashable, make: Callable[[], _T]) -> _T:
+        """``make()``, made once per run and ``key`` and kept with the run (shared by every
+        session showing it, counted in its bytes, dropped with it): what a page draws from a
+        run alone (chart data, tables) is not worked out again at every rerun. ``key`` must name
+        everything else ``make`` reads (a year, the chosen targets, the axis); the value is
+        shared, so callers must not change it."""
+        if key not in self._derived:  # two threads may both make it: the same value, one kept
+            self._derived[key] = make()
+        return self._derived[key]
 
     def odds(self, target: Target, *, baseline: bool = False) -> TargetOdds:
         p = self.baseline if baseline else self.projection
@@ -149,7 +163,10 @@ def held_nbytes(value: object, shared: tuple[object, ...] = ()) -> int:
     total, stack = 0, [value]
     while stack:
         x = stack.pop()
-        if id(x) in skip or id(x) in seen or isinstance(x, (type, str, bytes, int, float)):
+        if isinstance(x, bytes):  # e.g. a chart's data as Arrow (Run.derived)
+            total += len(x)
+            continue
+        if id(x) in skip or id(x) in seen or isinstance(x, (type, str, int, float)):
             continue
         seen.add(id(x))
         if isinstance(x, np.ndarray):
@@ -169,16 +186,44 @@ def held_nbytes(value: object, shared: tuple[object, ...] = ()) -> int:
     return total
 
 
+_MEMO = "_held_nbytes_memo"
+
+
+def _growth(*objs: object) -> tuple[int, ...]:
+    """What changes when these objects work out and keep something more: how many attributes
+    each holds (a ``cached_property`` computed) and how many entries each of their dicts holds."""
+    sig: list[int] = []
+    for o in objs:
+        d = getattr(o, "__dict__", {})
+        sig.append(len(d) - (_MEMO in d))
+        sig.extend(len(v) for k, v in d.items() if isinstance(v, dict) and k != _MEMO)
+    return tuple(sig)
+
+
+def _measured(obj: Any, watch: tuple[object, ...], measure: Callable[[], int]) -> int:
+    """``measure()``, again only when the objects in ``watch`` have kept something more since the
+    last time (:func:`_growth`): a cache re-measures what it holds at every use, and walking every
+    kept run each time was a third of a rerun's time in the app (bench_app_load, py-spy)."""
+    sig = _growth(*watch)
+    memo = vars(obj).get(_MEMO)
+    if memo is not None and memo[0] == sig:
+        return int(memo[1])
+    n = measure()
+    vars(obj)[_MEMO] = (sig, n)
+    return n
+
+
 def projection_nbytes(p: Projection) -> int:
     """Bytes of the arrays a projection holds so far (its draws are the engine's, counted there)."""
-    return held_nbytes(p, (p.engine, p.draws, p.scenario))
+    return _measured(p, (p,), lambda: held_nbytes(p, (p.engine, p.draws, p.scenario)))
 
 
 def run_nbytes(r: Run) -> int:
     """Bytes a run adds to its (separately kept) baseline: its projection unless that is the
-    baseline, and the lever contributions it has worked out."""
+    baseline, and the lever contributions and page tables it has worked out."""
     p = r.projection
-    return held_nbytes(r, (r.baseline, getattr(p, "engine", None), getattr(p, "draws", None)))
+    shared = (r.baseline, getattr(p, "engine", None), getattr(p, "draws", None))
+    return _measured(r, (r, p), lambda: held_nbytes(r, shared))
 
 
 @st.cache_resource(show_spinner=False)

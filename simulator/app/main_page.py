@@ -428,13 +428,14 @@ def _answers(engine: Engine, scenario: Scenario, run: compute.Run, choices: Choi
             key=session.LOG_SCALE_KEY,
             help="The fan chart's axis: equal steps for equal growth rates; off: linear.",
         )
-        st.vega_lite_chart(
-            spec=fan_chart_spec(
-                engine, scenario, run, chosen(choices), _history(engine), log_scale=log_scale()
+        targets, log = chosen(choices), log_scale()
+        spec = run.derived(
+            ("fan_chart", tuple(t.id for t in targets), log),
+            lambda: charts.as_arrow(
+                fan_chart_spec(engine, scenario, run, targets, _history(engine), log_scale=log)
             ),
-            width="stretch",
-            key="fan_chart",
         )
+        st.vega_lite_chart(spec=dict(spec), width="stretch", key="fan_chart")
     with cards_area:
         _cards(engine, scenario, run, choices)
     headline_area.markdown(headline(engine, scenario, run))
@@ -462,10 +463,14 @@ def _wedges(engine: Engine, scenario: Scenario, run: compute.Run) -> None:
             "Every lever is at current policy. Move a lever in the sidebar to see what it adds, year by year."
         )
         return
+    spec = run.derived("wedge_chart", lambda: charts.as_arrow(_wedge_spec(engine, run)))
+    st.vega_lite_chart(spec=dict(spec), width="stretch", key="wedge_chart")
+
+
+def _wedge_spec(engine: Engine, run: compute.Run) -> dict[str, Any]:
     difference = run.projection.exports - run.baseline.exports
     wedges, band = wedge_frames(run.years, run.contributions(), difference, engine.base_year)
-    spec = charts.wedge_spec(wedges, band, subtitle=f"Minus current policy; {MIDDLE_LABEL}", height=470)
-    st.vega_lite_chart(spec=spec, width="stretch", key="wedge_chart")
+    return charts.wedge_spec(wedges, band, subtitle=f"Minus current policy; {MIDDLE_LABEL}", height=470)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)  # read only: shared, not copied per call
@@ -492,12 +497,8 @@ def _contributions(scenario: Scenario, run: compute.Run) -> None:
             "Every lever is at current policy, so there is nothing to split: move a lever in the sidebar."
         )
         return
-    parts = run.contributions_at(year)
-    j = int(np.searchsorted(run.years, year))
-    df = contribution_frame(parts, run.projection.exports[:, j] - run.baseline.exports[:, j])
-    total = float(df["contribution"].sum())
-    df["setting"] = [setting_text(n, scenario) for n in df["lever"]]
-    st.vega_lite_chart(spec=charts.contribution_spec(df), width="stretch")
+    spec, total = run.derived(("contributions", year), lambda: _contribution_spec(scenario, run, year))
+    st.vega_lite_chart(spec=dict(spec), width="stretch")
     st.caption(
         f"The scenario changes FY{year} exports by **US${total:,.0f}m** against the baseline, as a "
         f"{MIDDLE_LABEL} (the simulated paths whose change lies between its 10th and 90th percentile: "
@@ -507,6 +508,15 @@ def _contributions(scenario: Scenario, run: compute.Run) -> None:
         "over all paths. Effect sizes are the assumptions in the sidebar (hover a bar for the lever's "
         "setting)."
     )
+
+
+def _contribution_spec(scenario: Scenario, run: compute.Run, year: int) -> tuple[dict[str, Any], float]:
+    """The contributions tab's chart for ``year`` (tables as Arrow) and the total it splits."""
+    parts = run.contributions_at(year)
+    j = int(np.searchsorted(run.years, year))
+    df = contribution_frame(parts, run.projection.exports[:, j] - run.baseline.exports[:, j])
+    df["setting"] = [setting_text(n, scenario) for n in df["lever"]]
+    return charts.as_arrow(charts.contribution_spec(df)), float(df["contribution"].sum())
 
 
 def _table(engine: Engine, run: compute.Run) -> None:
