@@ -251,6 +251,7 @@ def test_backtest_json_rows(capsys):
     assert first["naive"] == pytest.approx(1192 * (1192 / 433) ** (1 / 9))
 
 
+@pytest.mark.slow  # about a minute: every origin re-fits Pakistan on the panel with size-scaled shocks
 def test_backtest_report_says_whether_the_model_beats_naive(capsys):
     assert calibration_main(["backtest", "--draws", "500", "--levers", "origin"]) == 0
     out = capsys.readouterr().out
