@@ -163,6 +163,7 @@ def test_committed_parameters_are_up_to_date(capsys):
     assert calibration_main(["fit", "--check"]) == 0, capsys.readouterr().err
 
 
+@pytest.mark.slow  # two full fits on the peer panel with scaled shocks: about 11 s
 def test_refit_is_byte_identical(data):
     a = dump_params(fit(data))
     b = dump_params(fit(data))
@@ -205,6 +206,7 @@ def test_a_new_full_year_moves_the_base_year(data_copy: Path):
     assert e.run(baseline_scenario(), load_settings(draws=500)).table()[-1]["fiscal_year"] == 2040
 
 
+@pytest.mark.slow  # a full fit on the peer panel with scaled shocks: about 10 s
 def test_fit_until_a_year_and_engine_sees_only_that(data):
     p = fit(data, until=2022)
     assert p.sample.base_year == 2022 and p.data_until == 2022

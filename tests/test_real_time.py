@@ -39,6 +39,7 @@ def test_real_time_fit_uses_the_first_prints_known_then(data):
     assert fit(data.as_of(date(2019, 9, 30))).sample.points[-1].value_musd == 1090.0
 
 
+@pytest.mark.slow  # four origins, each choosing its form on the peer panel: about 30 s
 def test_real_time_backtest_rows(data):
     rows, skipped = real_time_backtest(data, draws=500)
     assert {r.origin_fy for r in rows} == {2021, 2022, 2023, 2024}
@@ -52,6 +53,7 @@ def test_real_time_backtest_rows(data):
     assert {r.origin_fy: r.nowcast_months for r in rows} == {2021: 1, 2022: None, 2023: 2, 2024: 2}
 
 
+@pytest.mark.slow  # four origins, each choosing its form on the peer panel: about 45 s
 def test_real_time_fits_see_no_later_peer_years(data, monkeypatch):
     """A view as of a day has no ``until``: the peer panel must still stop at the origin, as in
     the pseudo-real-time backtest (the whole panel would be a look-ahead)."""
@@ -67,6 +69,7 @@ def test_real_time_fits_see_no_later_peer_years(data, monkeypatch):
     assert cutoffs and all(panel == origin - 1 for (_, origin), panel in cutoffs.items())
 
 
+@pytest.mark.slow  # the real-time backtest twice through the command line: about 25 s
 def test_real_time_backtest_cli(capsys):
     assert calibration_main(["backtest", "--vintage", "real-time", "--draws", "300", "--json"]) == 0
     out = capsys.readouterr()
