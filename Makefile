@@ -10,6 +10,8 @@ APP_STAMP := $(VENV)/.app-$(shell cat $(APP_LOCK) pyproject.toml setup.py | cksu
 DEV_STAMP := $(VENV)/.dev-$(shell cat $(DEV_LOCK) pyproject.toml setup.py | cksum | cut -d' ' -f1)
 ADDRESS ?= 127.0.0.1
 PORT   ?= 8501
+# No reload on a source change by default (see .streamlit/config.toml); `make run WATCH=auto` reloads.
+WATCH  ?= none
 # `make run` listens on this machine only; `make run ADDRESS=0.0.0.0 PORT=8080` serves on every
 # network interface (see README, "Serving on a network").
 
@@ -40,9 +42,9 @@ install-app: $(APP_STAMP) ## create or update .venv with the package and the app
 
 install: $(DEV_STAMP) ## create or update .venv with the package, its test and development tools
 
-run: install-app ## start the app on http://127.0.0.1:8501 with the bundled data (options: ADDRESS=, PORT=)
+run: install-app ## start the app on http://127.0.0.1:8501 with the bundled data (options: ADDRESS=, PORT=, WATCH=)
 	$(BIN)/streamlit run streamlit_app.py --server.address $(ADDRESS) --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false
+		--server.fileWatcherType $(WATCH) --server.headless true --browser.gatherUsageStats false
 
 test: install ## run the test suite, without the slow tests (browser tests skip when Chromium is missing)
 	$(BIN)/python -m pytest

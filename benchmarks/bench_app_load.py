@@ -6,7 +6,12 @@ Zones slider ten times, each time waiting for the rerun to finish. The clients o
 messages and read replies, so they leave the two cores to the server; the rerun times are
 measured *on the server* (``BENCH_APP_TIMING_LOG``: each script run appends its duration).
 
-Prints ``name: value`` lines: p50/p95 of server rerun time per load, the server's peak resident
+With ``--think 0`` the moves come back to back: each session sends its next move the moment
+its answer arrives, so the reruns in flight are as many as the sessions and, by Little's law, the
+mean wait is sessions / throughput whatever a rerun costs alone (30 sessions at 22 reruns/s:
+1.4 s). ``--think 2`` gives each visitor two seconds to look at an answer before the next move.
+
+Prints ``name: value`` lines: p50/p95 of server rerun time per load and pace, the server's peak resident
 memory (VmRSS), and its memory 60 s after every session closed against the same server just
 after its first session (the engine and the baseline loaded: a freshly started, warmed server).
 Goals (issue 10): p95 at 30 sessions <= 1 s; memory after close within 20% of the fresh server;
@@ -102,10 +107,12 @@ async def until_finished(ws) -> tuple[str, str | None]:
             return page_hash, slider
 
 
-async def session(port: int, moves: int, start: asyncio.Event, k: int) -> int:
-    """Visitor ``k``: open the page, move the slider ``moves`` times, to values of its own (so
-    that visitors rarely share a cached run); the number of reruns done."""
+async def session(port: int, moves: int, start: asyncio.Event, k: int, n: int, think: float) -> int:
+    """Visitor ``k`` of ``n``: open the page, move the slider ``moves`` times, to values of its own
+    (so that visitors rarely share a cached run), ``think`` seconds after each answer (visitors'
+    first moves spread over one think time); the number of reruns done."""
     await start.wait()
+    await asyncio.sleep(think * k / n)
     url = f"ws://127.0.0.1:{port}/_stcore/stream"
     async with websockets.connect(url, subprotocols=["streamlit"], max_size=None) as ws:
         await ws.send(rerun("", None))
@@ -113,14 +120,15 @@ async def session(port: int, moves: int, start: asyncio.Event, k: int) -> int:
         if slider is None:
             raise SystemExit("no zones slider on the page: the page changed, update this script")
         for i in range(moves):
+            await asyncio.sleep(think)
             await ws.send(rerun(page_hash, (slider, float(1 + (k * 11 + i * 5) % 60))))
             await until_finished(ws)
     return moves + 1
 
 
-async def load(port: int, n: int, moves: int) -> float:
+async def load(port: int, n: int, moves: int, think: float = 0.0) -> float:
     start = asyncio.Event()
-    tasks = [asyncio.create_task(session(port, moves, start, k)) for k in range(n)]
+    tasks = [asyncio.create_task(session(port, moves, start, k, n, think)) for k in range(n)]
     t0 = time.perf_counter()
     start.set()
     await asyncio.gather(*tasks)
@@ -141,6 +149,12 @@ def main() -> int:
     ap.add_argument("--moves", type=int, default=10)
     ap.add_argument("--settle", type=float, default=60.0, help="seconds after the sessions close")
     ap.add_argument("--loads", default="1,10,30")
+    ap.add_argument(
+        "--think",
+        default="0,2",
+        help="seconds each visitor waits after an answer before the next move, one load per value "
+        "(0: moves back to back, the server's throughput decides every wait; 2: a visitor's pace)",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "runs.txt"
@@ -154,15 +168,17 @@ def main() -> int:
             fresh = rss_mb(proc.pid)
             print(f"server_rss_fresh_warm_mb: {fresh:.0f}")
             peak.start()
-            for n in (int(x) for x in args.loads.split(",")):
-                before = len(durations(log, 0))
-                wall = asyncio.run(load(args.port, n, args.moves))
-                runs = durations(log, before)
-                p50, p95 = statistics.median(runs) * 1000, pct(runs, 95) * 1000
-                print(
-                    f"sessions_{n}: reruns {len(runs)}, server rerun p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
-                    f"max {max(runs) * 1000:.0f} ms; wall {wall:.1f} s ({len(runs) / wall:.1f} reruns/s)"
-                )
+            for think in (float(x) for x in args.think.split(",")):
+                for n in (int(x) for x in args.loads.split(",")):
+                    before = len(durations(log, 0))
+                    wall = asyncio.run(load(args.port, n, args.moves, think))
+                    runs = durations(log, before)
+                    p50, p95 = statistics.median(runs) * 1000, pct(runs, 95) * 1000
+                    name = f"sessions_{n}" + (f"_think_{think:g}s" if think else "")
+                    print(
+                        f"{name}: reruns {len(runs)}, server rerun p50 {p50:.0f} ms, p95 {p95:.0f} ms, "
+                        f"max {max(runs) * 1000:.0f} ms; wall {wall:.1f} s ({len(runs) / wall:.1f} reruns/s)"
+                    )
             time.sleep(args.settle)
             after = rss_mb(proc.pid)
             peak.running = False

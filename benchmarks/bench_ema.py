@@ -61,6 +61,7 @@ def main() -> None:
             alpha0=draws.alpha_noise[i] + fitted,
             beta=draws.beta[i],
             sigma=draws.sigma[i],
+            shock_slope=draws.shock_slope[i],
             z=shocks[i],
             triples=draws.triples,
             trend=draws.trend_override,

@@ -26,7 +26,7 @@ from calibration.dependence import dependence
 from calibration.fit import fit
 from calibration.nowcast import MONTH_NAMES, Z80, period_label
 from calibration.peer_data import load_peer_panel
-from calibration.peers import Form
+from calibration.peers import Form, Shocks
 from simulator.backtests import (
     SCHEMA_VERSION as RESULTS_VERSION,
 )
@@ -223,9 +223,10 @@ def backtest_results(data, params: FittedParams) -> BacktestResults:
     if params.trend.panel is not None:
         peers = load_peer_panel(data.directory)
         paths = [PeerPath(country=s.country, iso3=s.iso3, points=list(s.points)) for s in peers.series]
-        prows = peers_backtest.backtest(peers, form=params.trend.panel.form)
+        prows = peers_backtest.backtest(peers, form=params.trend.panel.form, shocks=params.trend.panel.shocks)
         panel = PanelBacktest(
             form=params.trend.panel.form,
+            shocks=params.trend.panel.shocks,
             origins=sorted({r.origin for r in prows}),
             countries=len({r.country for r in prows}),
             forecasts=len(prows),
@@ -363,17 +364,19 @@ def panel_report(f) -> list[str]:
         f"[{np.expm1(a.p05) * 100:.1f}%, {np.expm1(a.p95) * 100:.1f}%]",
         f"  slowdown per doubling      {b.mean * doubling:6.2f} points      "
         f"[{b.p05 * doubling:.2f}, {b.p95 * doubling:.2f}]  (beta {b.mean:.4f})",
-        f"  size of yearly shocks (sd) {s.mean:6.3f} log points   [{s.p05:.3f}, {s.p95:.3f}]",
+        f"  size of yearly shocks (sd) {s.mean:6.3f} log points   [{s.p05:.3f}, {s.p95:.3f}]"
+        + (" at base size" if f.shocks == "scaled" else ""),
         "",
         f"Peer panel: {len(f.countries)} countries (World Bank WDI ICT-services exports"
         + (f", up to {f.panel_until}" if f.panel_until else "")
         + f"), peers.csv {f.peers_sha256[:12]}",
         "  form, by leave-one-country-out predictive density: "
         + ", ".join(
-            f"{x.form} {x.elpd_loco:.1f}" + (f" (se of difference {x.diff_se:.1f})" if x.diff_se else "")
+            f"{x.form}/{x.shocks} shocks {x.elpd_loco:.1f}"
+            + (f" (se of difference {x.diff_se:.1f})" if x.diff_se else "")
             for x in f.selection
         )
-        + f" -> {f.form}",
+        + f" -> {f.form}, {f.shocks} shocks",
     ]
     lines += [f"  {x.label:55s} {x.mean:8.4f}  [{x.p05:.4f}, {x.p95:.4f}]" for x in f.population]
     lines.append(
@@ -389,7 +392,7 @@ def _peers(data_dir: Path, args) -> int:
     if args.peers_command == "backtest":
         return _peers_backtest(panel, args)
     series = peers_forecast.read_series(args.series)
-    form = _panel_form(panel)
+    form, shocks = _panel_form(panel)
     for name, rows in series.items():
         match = peers_forecast.panel_match(panel, name)
         if match is not None:
@@ -398,7 +401,13 @@ def _peers(data_dir: Path, args) -> int:
                 file=sys.stderr,
             )
         out = peers_forecast.forecast(
-            panel, rows, origin=args.origin, horizons=args.horizons, path=args.series, form=form
+            panel,
+            rows,
+            origin=args.origin,
+            horizons=args.horizons,
+            path=args.series,
+            form=form,
+            shocks=shocks,
         )
         for f in out:
             if args.json:
@@ -411,24 +420,25 @@ def _peers(data_dir: Path, args) -> int:
     return 0
 
 
-def _panel_form(panel) -> Form:
-    """The form the bundled fit chose when it was fitted on this panel, else chosen now."""
+def _panel_form(panel) -> tuple[Form, Shocks]:
+    """The form and shocks the bundled fit chose when it was fitted on this panel, else chosen now."""
     from simulator.params import load_params
 
     try:
         t = load_params(load_settings().params_path).trend
         if t.panel is not None and t.panel.peers_sha256 == panel.sha256 and t.panel.panel_until is None:
-            return t.panel.form
+            return t.panel.form, t.panel.shocks
     except InputError:
         pass
-    from calibration.peers_fit import panel_entries, select_form
+    from calibration.peers_fit import chosen, panel_entries, select_form
 
     selection, _ = select_form([e.stats for e in panel_entries(panel)])
-    return max(selection, key=lambda s: s.elpd_loco).form
+    return chosen(selection)
 
 
 def _peers_backtest(panel, args) -> int:
-    rows = peers_backtest.backtest(panel, form=_panel_form(panel))
+    form, shocks = _panel_form(panel)
+    rows = peers_backtest.backtest(panel, form=form, shocks=shocks)
     if args.json:
         for r in rows:
             print(json.dumps(r.as_dict()))
@@ -544,13 +554,16 @@ def _real_time_backtest(data, args, latest: list[BacktestRow]) -> int:
 
 
 def _print_scores(rows) -> None:
-    print("\nhorizon   n   mean abs. % error: model   naive   80% interval held the actual")
+    print("\nhorizon   n   abs. % error: model   naive   CRPS: model   naive   80% interval held the actual")
     for s in score(rows):
         verdict = "beats" if s.mae_model_pct < s.mae_naive_pct else "does not beat"
         print(
-            f"{s.horizon:7d} {s.n:3d}   {s.mae_model_pct:21.1f}%  {s.mae_naive_pct:5.1f}%   "
-            f"{s.coverage_80 * 100:5.0f}% of {s.n}   (model {verdict} naive)"
+            f"{s.horizon:7d} {s.n:3d}   {s.mae_model_pct:16.1f}%  {s.mae_naive_pct:5.1f}%   "
+            f"{s.crps_model:11.3f}  {s.crps_naive:6.3f}   "
+            f"{s.coverage_80 * 100:5.0f}% of {s.n}   (median: model {verdict} naive)"
         )
+    print("CRPS: continuous ranked probability score of log exports (lower is better); the naive")
+    print("drift with the drift method's normal intervals (Hyndman and Athanasopoulos, 5.5)")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,8 @@ import numpy as np
 
 from calibration.fit import MIN_POINTS, fit
 from calibration.nowcast import Z80, estimate_nowcast
+from calibration.peers_backtest import naive_draws
+from calibration.scores import crps_samples
 from simulator.data import Dataset, annual_series, known_dates, lever_history_paths
 from simulator.engine import Engine
 from simulator.errors import InputError
@@ -64,6 +66,10 @@ class BacktestRow:
     p50: float
     p90: float
     naive: float
+    crps: float
+    """CRPS of the model's log exports (log points; :func:`calibration.scores.crps_samples`)."""
+    naive_crps: float
+    """CRPS of the naive drift with the drift method's normal intervals, as in the panel backtest."""
 
     def as_dict(self) -> dict[str, float | int | str | None]:
         return asdict(self)
@@ -166,11 +172,15 @@ def _forecasts(
     scenario = _lever_scenario(data, engine.base_year, horizon_year, levers)
     projection = engine.project(scenario, engine.draws(n=draws, seed=seed, horizon=horizon_year))
     hist = [(p.fiscal_year, p.value_musd) for p in engine.params.sample.points]
+    hist_years = np.array([y for y, _ in hist])
+    hist_logv = np.log([v for _, v in hist])
     out = []
     for j, y in enumerate(int(y) for y in projection.years):
         if y not in actual:
             continue
         p10, p50, p90 = np.percentile(projection.exports[:, j], [10, 50, 90])
+        log_actual = np.array([np.log(actual[y])])
+        naive = naive_draws(hist_years, hist_logv, [y - int(hist_years[-1])], seed=seed, n=draws)
         out.append(
             dict(
                 origin_fy=origin,
@@ -181,6 +191,8 @@ def _forecasts(
                 p50=float(p50),
                 p90=float(p90),
                 naive=naive_forecast(hist, y),
+                crps=float(crps_samples(np.log(projection.exports[:, j]), log_actual)[0]),
+                naive_crps=float(crps_samples(naive[:, 0], log_actual)[0]),
             )
         )
     return out
@@ -208,11 +220,13 @@ class HorizonScore:
     mae_model_pct: float
     mae_naive_pct: float
     coverage_80: float
+    crps_model: float
+    crps_naive: float
 
 
 def score(rows: list[BacktestRow]) -> list[HorizonScore]:
-    """Mean absolute percentage error of the median and of the naive forecast, and how often the
-    10-90% interval held the actual figure, per horizon."""
+    """Mean absolute percentage error of the median and of the naive forecast, how often the
+    10-90% interval held the actual figure, and the mean CRPS of both, per horizon."""
     out = []
     for h in sorted({r.horizon for r in rows}):
         rs = [r for r in rows if r.horizon == h]
@@ -223,6 +237,8 @@ def score(rows: list[BacktestRow]) -> list[HorizonScore]:
                 mae_model_pct=float(np.mean([abs(r.p50 / r.actual - 1) for r in rs]) * 100),
                 mae_naive_pct=float(np.mean([abs(r.naive / r.actual - 1) for r in rs]) * 100),
                 coverage_80=float(np.mean([r.p10 <= r.actual <= r.p90 for r in rs])),
+                crps_model=float(np.mean([r.crps for r in rs])),
+                crps_naive=float(np.mean([r.naive_crps for r in rs])),
             )
         )
     return out

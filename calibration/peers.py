@@ -47,6 +47,10 @@ from scipy import special
 
 Form = Literal["drift", "damped"]
 FORMS: tuple[Form, ...] = ("drift", "damped")
+Shocks = Literal["constant", "scaled"]
+SHOCKS: tuple[Shocks, ...] = ("constant", "scaled")
+"""``constant``: a country's shocks have one size ``sigma_c``; ``scaled``: their size changes with
+the country's size, ``sigma_c exp(-gamma y_{c,t-1})``, ``gamma`` common to the panel."""
 
 REFERENCE_MUSD = 1000.0
 """Exports (US$ m) at which ``a_c`` is the growth rate: US$1 billion, inside the range every
@@ -72,6 +76,9 @@ class Priors:
     mu_sd: float = 1.0
     scale_a: float = 0.10
     scale_b: float = 0.05
+    gamma_bound: float = 1.0
+    """Scaled shocks: ``gamma`` uniform on (-1, 1). At 1 the shock size would fall by a factor
+    e per log point of size, far beyond any series; the prior only excludes the absurd."""
     nu_grid: tuple[float, ...] = tuple(float(v) for v in np.geomspace(0.5, 500.0, 61))
 
 
@@ -87,6 +94,10 @@ class Sampler:
     burn: int = 500
     keep: int = 1000
     thin: int = 2
+    gamma_steps: int = 3
+    """Scaled shocks: random-walk Metropolis steps for ``gamma`` per sweep, proposal sd
+    ``gamma_proposal``."""
+    gamma_proposal: float = 0.03
 
 
 SAMPLER = Sampler()
@@ -160,6 +171,10 @@ class SeriesStats:
     """(years, y before, y after) for each step of more than one year."""
     last_year: int
     last_y: float
+    g: tuple[float, ...] = ()
+    """The one-year increments themselves, and ``x`` the sizes they start from (the scaled
+    shocks weigh each by its size)."""
+    x: tuple[float, ...] = ()
 
 
 def series_stats(years, values_musd) -> SeriesStats:
@@ -182,6 +197,8 @@ def series_stats(years, values_musd) -> SeriesStats:
         gaps=gaps,
         last_year=int(years[-1]),
         last_y=float(y[-1]),
+        g=tuple(float(v) for v in g),
+        x=tuple(float(v) for v in x),
     )
 
 
@@ -197,6 +214,22 @@ def design(stats: dict[str, np.ndarray], form: Form) -> tuple[np.ndarray, np.nda
 
 
 STAT_KEYS = ("n", "sg", "sx", "sgg", "sgx", "sxx")
+
+
+def weighted_stats(s: SeriesStats, gamma: np.ndarray) -> dict[str, np.ndarray]:
+    """The statistics of :class:`SeriesStats` with each increment weighted by ``exp(2 gamma x)``,
+    its precision relative to ``1/sigma^2`` under scaled shocks, one set per ``gamma`` (any shape).
+    ``n`` is then the weighted count; the number of increments stays ``s.n``."""
+    g, x = np.asarray(s.g, dtype=float), np.asarray(s.x, dtype=float)
+    w = np.exp(2.0 * np.multiply.outer(np.asarray(gamma, dtype=float), x))
+    return {
+        "n": w.sum(-1),
+        "sg": w @ g,
+        "sx": w @ x,
+        "sgg": w @ (g * g),
+        "sgx": w @ (g * x),
+        "sxx": w @ (x * x),
+    }
 
 
 def _stat_arrays(s: SeriesStats) -> dict[str, np.ndarray]:
@@ -228,6 +261,16 @@ class Hyper:
     """Split R-hat (Gelman et al. 2013, 11.4) of mu, ln nu and ln s0^2, per fit; the largest."""
     countries: np.ndarray
     """Countries in each fit (fits,)."""
+    gamma: np.ndarray | None = None
+    """Scaled shocks: draws of ``gamma`` (fits, draws); ``None`` for constant shocks."""
+
+    @property
+    def shocks(self) -> Shocks:
+        return "constant" if self.gamma is None else "scaled"
+
+    def gamma_draws(self, idx: np.ndarray) -> np.ndarray:
+        """``gamma`` of draws ``idx`` of the first fit (zeros for constant shocks)."""
+        return np.zeros(len(idx)) if self.gamma is None else self.gamma[0, idx]
 
     def fit(self, i: int) -> Hyper:
         return Hyper(
@@ -238,6 +281,7 @@ class Hyper:
             self.s02[i : i + 1],
             self.rhat[i : i + 1],
             self.countries[i : i + 1],
+            None if self.gamma is None else self.gamma[i : i + 1],
         )
 
 
@@ -261,12 +305,15 @@ def sample_panel(
     form: Form,
     *,
     seed: int,
+    shocks: Shocks = "constant",
     priors: Priors = PRIORS,
     sampler: Sampler = SAMPLER,
 ) -> Hyper:
     """Gibbs draws of the population parameters for each row of ``table`` (fits x countries).
 
     A row's countries with fewer than :data:`MIN_INCREMENTS` increments are left out of it.
+    With scaled shocks each sweep also moves ``gamma`` by random-walk Metropolis steps (its
+    conditional is not of a standard form) and re-weights the countries' statistics by it.
     """
     stats = stack_stats(table)
     mask = stats["n"] >= MIN_INCREMENTS
@@ -276,6 +323,8 @@ def sample_panel(
     fits = len(table) * sampler.chains
     rep = lambda v: np.repeat(v, sampler.chains, axis=0)  # noqa: E731
     xtx, xtg, gg, n, m = rep(xtx), rep(xtg), rep(gg), rep(stats["n"]), rep(mask)
+    inc = _increments(table, mask, sampler.chains) if shocks == "scaled" else None
+    gamma = np.zeros(fits)
     k = m.sum(axis=1).astype(float)
     psi = np.diag([priors.scale_a**2, priors.scale_b**2][:p])
     nu_grid = np.asarray(priors.nu_grid)
@@ -286,8 +335,10 @@ def sample_panel(
     mu = np.zeros((fits, p))
     prec = np.broadcast_to(np.linalg.inv(psi), (fits, p, p)).copy()
     nu, s02 = np.full(fits, 4.0), np.full(fits, 0.01)
-    out: dict[str, list[np.ndarray]] = {"mu": [], "cov": [], "nu": [], "s02": []}
+    out: dict[str, list[np.ndarray]] = {"mu": [], "cov": [], "nu": [], "s02": [], "gamma": []}
     for sweep in range(sampler.burn + sampler.keep * sampler.thin):
+        if inc is not None:
+            xtx, xtg, gg = design(_weighted_panel(inc, gamma), form)
         # (a_c, b_c) | rest: normal
         post_prec = prec[:, None] + xtx / sig2[..., None, None]
         rhs = matvec(prec, mu)[:, None] + xtg / sig2[..., None]
@@ -315,26 +366,91 @@ def sample_panel(
         cdf = np.cumsum(np.exp(logp - logp.max(axis=1, keepdims=True)), axis=1)
         u = rng.random(fits) * cdf[:, -1]
         nu = nu_grid[np.minimum((cdf < u[:, None]).sum(axis=1), len(nu_grid) - 1)]
+        if inc is not None:
+            gamma = _gamma_steps(rng, inc, theta, sig2, gamma, form, priors, sampler)
         if sweep >= sampler.burn and (sweep - sampler.burn) % sampler.thin == 0:
             out["mu"].append(mu)
             out["cov"].append(inv_small(prec))
             out["nu"].append(nu)
             out["s02"].append(s02)
-    return _collect(out, form, len(table), sampler.chains, mask.sum(axis=1))
+            out["gamma"].append(gamma)
+    return _collect(out, form, len(table), sampler.chains, mask.sum(axis=1), scaled=inc is not None)
 
 
-def _collect(out, form: Form, n_fits: int, chains: int, countries: np.ndarray) -> Hyper:
+@dataclass(frozen=True)
+class _Increments:
+    """Every fit's increments ``g`` and starting sizes ``x`` (fits, countries, longest series),
+    ``w`` 1 where an increment is in the fit, else 0."""
+
+    g: np.ndarray
+    x: np.ndarray
+    w: np.ndarray
+
+
+def _increments(table: list[list[SeriesStats | None]], mask: np.ndarray, chains: int) -> _Increments:
+    longest = max((len(s.g) for row in table for s in row if s is not None), default=0)
+    shape = (len(table), len(table[0]), longest)
+    g, x, w = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+    for i, row in enumerate(table):
+        for j, s in enumerate(row):
+            if s is not None and mask[i, j]:
+                k = len(s.g)
+                g[i, j, :k], x[i, j, :k], w[i, j, :k] = s.g, s.x, 1.0
+    if any(s is not None and len(s.g) != s.n for row in table for s in row):
+        raise ValueError("scaled shocks need each series' increments (SeriesStats.g and .x)")
+    return _Increments(*(np.repeat(v, chains, axis=0) for v in (g, x, w)))
+
+
+def _weighted_panel(inc: _Increments, gamma: np.ndarray) -> dict[str, np.ndarray]:
+    """Each fit's country statistics weighted by ``exp(2 gamma x)`` (see :func:`weighted_stats`)."""
+    w = inc.w * np.exp(2.0 * gamma[:, None, None] * inc.x)
+    wg, wx = w * inc.g, w * inc.x
+    return {
+        "n": w.sum(-1),
+        "sg": wg.sum(-1),
+        "sx": wx.sum(-1),
+        "sgg": (wg * inc.g).sum(-1),
+        "sgx": (wg * inc.x).sum(-1),
+        "sxx": (wx * inc.x).sum(-1),
+    }
+
+
+def _gamma_steps(rng, inc: _Increments, theta, sig2, gamma, form: Form, priors: Priors, sampler: Sampler):
+    """Random-walk Metropolis steps for each fit's ``gamma`` given the countries' (a, b, sigma):
+    ``ln p = sum_ct [gamma x_ct - r_ct^2 exp(2 gamma x_ct) / (2 sigma_c^2)]``, uniform prior."""
+    slope = theta[..., 1:2] if form == "damped" else 0.0
+    r = inc.g - theta[..., 0:1] + slope * inc.x
+    r2 = inc.w * r * r / sig2[..., None]
+    sx = np.sum(inc.w * inc.x, axis=(1, 2))
+
+    def logp(gm):
+        return gm * sx - 0.5 * np.sum(r2 * np.exp(2.0 * gm[:, None, None] * inc.x), axis=(1, 2))
+
+    current = logp(gamma)
+    for _ in range(sampler.gamma_steps):
+        prop = gamma + sampler.gamma_proposal * rng.standard_normal(gamma.shape)
+        inside = np.abs(prop) < priors.gamma_bound
+        new = np.where(inside, logp(np.where(inside, prop, gamma)), -np.inf)
+        accept = np.log(rng.random(gamma.shape)) < new - current
+        gamma = np.where(accept, prop, gamma)
+        current = np.where(accept, new, current)
+    return gamma
+
+
+def _collect(out, form: Form, n_fits: int, chains: int, countries: np.ndarray, *, scaled: bool) -> Hyper:
     """(draws, fits*chains, ...) lists to (fits, chains*draws, ...) arrays, and R-hat per fit."""
 
     def arr(name):
         a = np.stack(out[name], axis=1)  # (fits*chains, draws, ...)
         return a.reshape((n_fits, chains, *a.shape[1:]))
 
-    mu, cov, nu, s02 = arr("mu"), arr("cov"), arr("nu"), arr("s02")
-    watched = np.concatenate([mu, np.log(nu)[..., None], np.log(s02)[..., None]], axis=-1)
-    rhat = split_rhat(watched).max(axis=-1)
+    mu, cov, nu, s02, gamma = arr("mu"), arr("cov"), arr("nu"), arr("s02"), arr("gamma")
+    parts = [mu, np.log(nu)[..., None], np.log(s02)[..., None]] + ([gamma[..., None]] if scaled else [])
+    rhat = split_rhat(np.concatenate(parts, axis=-1)).max(axis=-1)
     flat = lambda a: a.reshape((n_fits, -1, *a.shape[3:]))  # noqa: E731
-    return Hyper(form, flat(mu), flat(cov), flat(nu), flat(s02), rhat, countries)
+    return Hyper(
+        form, flat(mu), flat(cov), flat(nu), flat(s02), rhat, countries, flat(gamma) if scaled else None
+    )
 
 
 def split_rhat(x: np.ndarray) -> np.ndarray:
@@ -354,7 +470,9 @@ def _grid_terms(s: SeriesStats, hyper: Hyper, idx: np.ndarray) -> np.ndarray:
     """For draws ``idx`` of one fit's population parameters and each grid value of ln sigma:
     ln p(sigma | population) + ln p(one-year increments | sigma, population), (a, b) integrated
     out (draws x grid). Written out for 2x2 matrices; the drift form pads b with a unit prior
-    and no data, which changes nothing."""
+    and no data, which changes nothing. Scaled shocks: ``sigma`` is the shock size at the
+    reference size, the statistics are weighted per draw (:func:`weighted_stats`) and the
+    Jacobian ``gamma sum x`` is added."""
     sig2 = np.exp(2 * LOG_SIGMA_GRID)[None, :]
     nu, s02 = hyper.nu[0, idx, None], hyper.s02[0, idx, None]
     half = nu / 2
@@ -363,18 +481,24 @@ def _grid_terms(s: SeriesStats, hyper: Hyper, idx: np.ndarray) -> np.ndarray:
     log_prior += np.log(2.0)
     mu, prec, logdet_cov = _prior_components(hyper, idx)
     damped = hyper.form == "damped"
-    pa = prec[0][:, None] + s.n / sig2
-    pb = prec[1][:, None] - (s.sx / sig2 if damped else 0.0)
-    pd = prec[2][:, None] + (s.sxx / sig2 if damped else 0.0)
+    gamma = hyper.gamma_draws(idx)  # zeros for constant shocks
+    jacobian = (gamma * sum(s.x))[:, None]
+    if hyper.gamma is None:
+        w: dict[str, np.ndarray] = _stat_arrays(s)
+    else:
+        w = {k: v[:, None] for k, v in weighted_stats(s, gamma).items()}
+    pa = prec[0][:, None] + w["n"] / sig2
+    pb = prec[1][:, None] - (w["sx"] / sig2 if damped else 0.0)
+    pd = prec[2][:, None] + (w["sxx"] / sig2 if damped else 0.0)
     q0 = prec[0] * mu[0] + prec[1] * mu[1]
     q1 = prec[1] * mu[0] + prec[2] * mu[1]
-    r0 = q0[:, None] + s.sg / sig2
-    r1 = q1[:, None] - (s.sgx / sig2 if damped else 0.0)
+    r0 = q0[:, None] + w["sg"] / sig2
+    r1 = q1[:, None] - (w["sgx"] / sig2 if damped else 0.0)
     det = pa * pd - pb * pb
     m_rhs = (pd * r0 * r0 - 2 * pb * r0 * r1 + pa * r1 * r1) / det
-    quad = s.sgg / sig2 + (mu[0] * q0 + mu[1] * q1)[:, None] - m_rhs
+    quad = w["sgg"] / sig2 + (mu[0] * q0 + mu[1] * q1)[:, None] - m_rhs
     log_lik = -0.5 * (s.n * np.log(2 * np.pi * sig2) + logdet_cov[:, None] + np.log(det) + quad)
-    return log_prior + log_lik
+    return log_prior + log_lik + jacobian
 
 
 def _prior_components(hyper: Hyper, idx: np.ndarray):
@@ -408,10 +532,17 @@ class CountryPosterior:
     b: np.ndarray
     sigma: np.ndarray
     ess: float
+    gamma: np.ndarray | None = None
+    """Scaled shocks: the panel's ``gamma`` of each draw (``sigma`` is then the shock size at the
+    reference size); ``None`` for constant shocks."""
 
     def growth_at(self, y: float) -> np.ndarray:
         """Trend growth at size ``y = ln X - ln X_ref``: ``a - b y``."""
         return self.a - self.b * y
+
+    def sigma_at(self, y: float) -> np.ndarray:
+        """Shock size at size ``y``: ``sigma exp(-gamma y)`` (``sigma`` for constant shocks)."""
+        return self.sigma if self.gamma is None else self.sigma * np.exp(-self.gamma * y)
 
 
 def country_posterior(s: SeriesStats, hyper: Hyper, *, n: int, seed: int) -> CountryPosterior:
@@ -427,7 +558,8 @@ def country_posterior(s: SeriesStats, hyper: Hyper, *, n: int, seed: int) -> Cou
     sig2 = np.exp(2 * log_sigma)
     # (a, b) | sigma: normal, at the jittered sigma
     mu, prec = hyper.mu[0, idx], inv_small(hyper.cov[0, idx])
-    xtx, xtg, _ = design(_stat_arrays(s), hyper.form)
+    gamma = None if hyper.gamma is None else hyper.gamma_draws(idx)
+    xtx, xtg, _ = design(_stat_arrays(s) if gamma is None else weighted_stats(s, gamma), hyper.form)
     pp = prec + xtx / sig2[:, None, None]
     theta = normal_from_precision(pp, matvec(prec, mu) + xtg / sig2[:, None], rng.standard_normal(mu.shape))
     a = theta[:, 0]
@@ -435,14 +567,14 @@ def country_posterior(s: SeriesStats, hyper: Hyper, *, n: int, seed: int) -> Cou
     sigma = np.sqrt(sig2)
     logw = np.zeros(n)
     for h, y0, y1 in s.gaps:
-        mean_h, var_h = ar_moments(a, b, sigma, y0, h)
+        mean_h, var_h = ar_moments(a, b, sigma, y0, h, gamma=gamma)
         logw += -0.5 * (np.log(2 * np.pi * var_h) + (y1 - mean_h) ** 2 / var_h)
     if not s.gaps:
-        return CountryPosterior(a, b, sigma, float(n))
+        return CountryPosterior(a, b, sigma, float(n), gamma)
     w = np.exp(logw - logw.max())
     ess = float(w.sum() ** 2 / (w @ w))
     keep = systematic_resample(w / w.sum(), rng)
-    return CountryPosterior(a[keep], b[keep], sigma[keep], ess)
+    return CountryPosterior(a[keep], b[keep], sigma[keep], ess, None if gamma is None else gamma[keep])
 
 
 def systematic_resample(weights: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -452,9 +584,16 @@ def systematic_resample(weights: np.ndarray, rng: np.random.Generator) -> np.nda
     return np.minimum(np.searchsorted(np.cumsum(weights), positions), n - 1)
 
 
-def ar_moments(a, b, sigma, y0, h: int) -> tuple[np.ndarray, np.ndarray]:
+def ar_moments(a, b, sigma, y0, h: int, *, gamma=None) -> tuple[np.ndarray, np.ndarray]:
     """Mean and variance of ``y_{t+h}`` given ``y_t = y0`` under ``y' = y + a - b y + sigma e``:
-    ``phi^h y0 + a sum_{j<h} phi^j`` and ``sigma^2 sum_{j<h} phi^{2j}``, ``phi = 1 - b``."""
+    ``phi^h y0 + a sum_{j<h} phi^j`` and ``sigma^2 sum_{j<h} phi^{2j}``, ``phi = 1 - b``.
+
+    Scaled shocks (``gamma``): each year's shock size is taken at the mean path's size,
+    ``var_{j+1} = phi^2 var_j + sigma^2 exp(-2 gamma m_j)``, a linearisation that is exact at
+    ``gamma = 0``.
+    """
+    if gamma is not None:
+        return _scaled_ar_moments(a, b, sigma, y0, h, gamma)
     phi = 1.0 - np.asarray(b, dtype=float)
     s1 = np.zeros_like(phi)
     s2 = np.zeros_like(phi)
@@ -466,9 +605,29 @@ def ar_moments(a, b, sigma, y0, h: int) -> tuple[np.ndarray, np.ndarray]:
     return power * y0 + a * s1, sigma**2 * s2
 
 
+def _scaled_ar_moments(a, b, sigma, y0, h: int, gamma) -> tuple[np.ndarray, np.ndarray]:
+    phi = 1.0 - np.asarray(b, dtype=float)
+    mean = np.full(np.broadcast_shapes(np.shape(a), phi.shape, np.shape(sigma)), float(y0))
+    var = np.zeros_like(mean)
+    for _ in range(h):
+        var = phi**2 * var + sigma**2 * np.exp(-2.0 * gamma * mean)
+        mean = mean + a - b * mean
+    return mean, var
+
+
 def predictive_draws(post: CountryPosterior, y0: float, horizons, *, seed: int) -> np.ndarray:
-    """Draws of ``ln X - ln X_ref`` at each horizon (draws x horizons) from level ``y0``."""
+    """Draws of ``ln X - ln X_ref`` at each horizon (draws x horizons) from level ``y0``.
+
+    Scaled shocks: paths simulated year by year (each shock's size set by the path's own size);
+    constant shocks: the exact normal at each horizon."""
     rng = np.random.default_rng(seed)
+    if post.gamma is not None:
+        path, out = np.full(len(post.a), float(y0)), {}
+        for h in range(1, max(int(h) for h in horizons) + 1):
+            step = rng.standard_normal(len(post.a))
+            path = path + post.a - post.b * path + post.sigma * np.exp(-post.gamma * path) * step
+            out[h] = path
+        return np.stack([out[int(h)] for h in horizons], axis=1)
     z = rng.standard_normal((len(post.a), len(horizons)))
     cols = []
     for i, h in enumerate(horizons):

@@ -29,7 +29,7 @@ import numpy as np
 from calibration import peers
 from calibration.fit import Increments, own_trend
 from calibration.peer_data import PeerPanel, PeerSeries
-from calibration.peers_fit import SEED, panel_entries, select_form
+from calibration.peers_fit import SEED, chosen, panel_entries, select_form
 from calibration.scores import ape_pct, covered, crps_samples, pit, pit_histogram
 from simulator.params import posterior_draws
 
@@ -92,17 +92,24 @@ def cases(panel: PeerPanel, origins: Sequence[int] = ORIGINS) -> list[Case]:
     return out
 
 
-def backtest(panel: PeerPanel, *, form: peers.Form | None = None, seed: int = SEED) -> list[PanelRow]:
-    """Every case's forecasts and scores (:class:`PanelRow`), in country and origin order."""
+def backtest(
+    panel: PeerPanel,
+    *,
+    form: peers.Form | None = None,
+    shocks: peers.Shocks = "constant",
+    seed: int = SEED,
+) -> list[PanelRow]:
+    """Every case's forecasts and scores (:class:`PanelRow`), in country and origin order.
+    Without ``form``, the form and shocks the whole panel's selection chooses."""
     if form is None:
         selection, _ = select_form([e.stats for e in panel_entries(panel)], seed=seed)
-        form = max(selection, key=lambda s: s.elpd_loco).form
+        form, shocks = chosen(selection)
     todo = cases(panel)
     table = []
     for c in todo:
         others = {e.series.iso3: e.stats for e in panel_entries(panel, until=c.origin, exclude=c.series.iso3)}
         table.append([others.get(s.iso3) for s in panel.series])
-    hyper = peers.sample_panel(table, form, seed=seed)
+    hyper = peers.sample_panel(table, form, seed=seed, shocks=shocks)
     rows: list[PanelRow] = []
     for i, c in enumerate(todo):
         rows.extend(_case_rows(c, hyper.fit(i), seed=seed + 7 * i))
@@ -117,7 +124,7 @@ def _case_rows(c: Case, hyper: peers.Hyper, *, seed: int) -> list[PanelRow]:
     post = peers.country_posterior(st, hyper, n=DRAWS, seed=seed)
     panel = peers.predictive_draws(post, st.last_y, hs, seed=seed + 1) + np.log(peers.REFERENCE_MUSD)
     own = _own_draws(years, logv, hs, seed=seed + 2)
-    naive = _naive_draws(years, logv, hs, seed=seed + 3)
+    naive = naive_draws(years, logv, hs, seed=seed + 3)
     out = {}
     for name, d in (("panel", panel), ("own", own), ("naive", naive)):
         x = d.T  # horizons x draws, log US$ m
@@ -157,7 +164,7 @@ def _own_draws(years: np.ndarray, logv: np.ndarray, hs: Sequence[int], *, seed: 
     """Predictive draws (draws x horizons) of log exports from the Pakistan-only model."""
     rng = np.random.default_rng(seed)
     trend = own_trend(Increments(years, logv - logv[-1]))
-    alpha, beta, sigma = posterior_draws(trend.posterior, rng, DRAWS)
+    alpha, beta, sigma, _ = posterior_draws(trend.posterior, rng, DRAWS)  # the own model: constant shocks
     z = rng.standard_normal((DRAWS, len(hs)))
     cols = []
     for i, h in enumerate(hs):
@@ -166,15 +173,18 @@ def _own_draws(years: np.ndarray, logv: np.ndarray, hs: Sequence[int], *, seed: 
     return np.stack(cols, axis=1)
 
 
-def _naive_draws(years: np.ndarray, logv: np.ndarray, hs: Sequence[int], *, seed: int) -> np.ndarray:
-    """Predictive draws of the drift method: N(h g, s^2 h (1 + h / span)) in logs."""
+def naive_draws(
+    years: np.ndarray, logv: np.ndarray, hs: Sequence[int], *, seed: int, n: int = DRAWS
+) -> np.ndarray:
+    """Predictive draws (n x horizons) of the drift method: N(h g, s^2 h (1 + h / span)) in logs,
+    ``h`` years after the last of ``years``."""
     rng = np.random.default_rng(seed)
     span = float(years[-1] - years[0])
     h_gap, d = np.diff(years).astype(float), np.diff(logv)
     g = (logv[-1] - logv[0]) / span
     s2 = float(np.sum((d - h_gap * g) ** 2 / h_gap) / max(len(d) - 1, 1))
     h = np.asarray(hs, dtype=float)
-    return logv[-1] + h * g + np.sqrt(s2 * h * (1 + h / span)) * rng.standard_normal((DRAWS, len(hs)))
+    return logv[-1] + h * g + np.sqrt(s2 * h * (1 + h / span)) * rng.standard_normal((n, len(hs)))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,12 @@ PRIOR_TEXT = (
     "mean; a prior spread of 10 log points in growth and 5 in slowdown, weighing four countries",
     "s0^2 ∝ 1/s0^2: scale-invariant; shock sizes sigma_c^2 ~ Scaled-Inv-chi^2(nu, s0^2)",
     "nu log-uniform on 0.5-500: from no pooling of shock sizes to complete pooling",
+    "scaled shocks: sigma_ct = sigma_c exp(-gamma y_{c,t-1}), gamma uniform on -1..1 (at 1 the shock "
+    "size would fall by a factor e per log point of size)",
 )
+
+Choice = tuple[peers.Form, peers.Shocks]
+CANDIDATES: tuple[Choice, ...] = tuple((f, s) for s in peers.SHOCKS for f in peers.FORMS)
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,10 @@ def panel_entries(
 
 
 def select_form(stats: Sequence[peers.SeriesStats], *, seed: int = SEED) -> tuple[list[FormScore], dict]:
-    """Leave-one-country-out predictive density of each form, and each form's full-panel fit.
+    """Leave-one-country-out predictive density of each candidate (trend form and shocks), and
+    each candidate's full-panel fit, keyed by ``(form, shocks)``.
 
-    One batch per form: the fit without each country in turn, and the fit on all of them.
+    One batch per candidate: the fit without each country in turn, and the fit on all of them.
     Deterministic given the statistics and the seed, so kept for repeated calls in a process
     (a backtest re-fits Pakistan at each origin on the same few truncated panels).
     """
@@ -69,20 +75,50 @@ def _select_form(stats: tuple[peers.SeriesStats, ...], seed: int) -> tuple[list[
     c = len(stats)
     table = [[None if i == j else s for j, s in enumerate(stats)] for i in range(c)] + [list(stats)]
     scores, fits = {}, {}
-    for form in peers.FORMS:
-        hyper = peers.sample_panel(table, form, seed=seed)
-        scores[form] = np.array([peers.log_predictive(stats[i], hyper.fit(i)) for i in range(c)])
-        fits[form] = hyper.fit(c)
-    best = max(peers.FORMS, key=lambda f: scores[f].sum())
+    for form, shocks in CANDIDATES:
+        hyper = peers.sample_panel(table, form, seed=seed, shocks=shocks)
+        scores[form, shocks] = np.array([peers.log_predictive(stats[i], hyper.fit(i)) for i in range(c)])
+        fits[form, shocks] = hyper.fit(c)
+    best = choose(scores)
     out = [
         FormScore(
             form=f,
-            elpd_loco=float(scores[f].sum()),
-            diff_se=float(np.sqrt(c) * np.std(scores[best] - scores[f], ddof=1)) if f != best else 0.0,
+            shocks=sh,
+            elpd_loco=float(scores[f, sh].sum()),
+            diff_se=float(np.sqrt(c) * np.std(scores[best] - scores[f, sh], ddof=1))
+            if (f, sh) != best
+            else 0.0,
+            chosen=(f, sh) == best,
         )
-        for f in peers.FORMS
+        for f, sh in CANDIDATES
     ]
     return out, fits
+
+
+SCALED_MARGIN_SE = 2.0
+"""Scaled shocks replace constant ones only when their elpd_loco is higher by more than this many
+standard errors of the difference (fixed before the scaled form was first scored)."""
+
+
+def choose(scores: dict[Choice, np.ndarray]) -> Choice:
+    """The shock form, then the trend form, from each candidate's per-country LOCO log densities.
+
+    Shocks: scaled when, for the trend form that scores best with constant shocks, scaled shocks
+    beat constant ones by more than :data:`SCALED_MARGIN_SE` standard errors of the difference;
+    otherwise constant (the simpler model keeps the benefit of the doubt). Trend form: the higher
+    elpd_loco with those shocks, as before.
+    """
+    base = max(peers.FORMS, key=lambda f: scores[f, "constant"].sum())
+    diff = scores[base, "scaled"] - scores[base, "constant"]
+    se = float(np.sqrt(len(diff)) * np.std(diff, ddof=1)) if len(diff) > 1 else np.inf
+    shocks: peers.Shocks = "scaled" if diff.sum() > SCALED_MARGIN_SE * se else "constant"
+    return max(peers.FORMS, key=lambda f: scores[f, shocks].sum()), shocks
+
+
+def chosen(selection: Sequence[FormScore]) -> Choice:
+    """The candidate :func:`select_form` chose."""
+    s = next(x for x in selection if x.chosen)
+    return s.form, s.shocks
 
 
 def panel_trend(years: np.ndarray, log_core: np.ndarray, panel: PeerPanel, *, until: int | None) -> Trend:
@@ -91,18 +127,20 @@ def panel_trend(years: np.ndarray, log_core: np.ndarray, panel: PeerPanel, *, un
     panel_until = None if until is None else until - 1
     entries = panel_entries(panel, until=panel_until)
     selection, fits = select_form([e.stats for e in entries])
-    form = max(selection, key=lambda s: s.elpd_loco).form
-    hyper = fits[form]
+    form, shocks = chosen(selection)
+    hyper = fits[form, shocks]
     pk = peers.series_stats(years, np.exp(log_core))
     post = peers.country_posterior(pk, hyper, n=DRAWS, seed=SEED + 1)
     alpha = np.round(post.growth_at(pk.last_y), DECIMALS)
     beta = np.round(post.b, DECIMALS)
-    log_sigma = np.round(np.log(post.sigma), DECIMALS)
+    log_sigma = np.round(np.log(post.sigma_at(pk.last_y)), DECIMALS)
+    slope = None if post.gamma is None else np.round(post.gamma, DECIMALS)
     fit = PanelFit(
         peers_sha256=panel.sha256,
         reference_musd=peers.REFERENCE_MUSD,
         panel_until=panel_until,
         form=form,
+        shocks=shocks,
         selection=selection,
         countries=[
             PanelCountry(
@@ -118,8 +156,15 @@ def panel_trend(years: np.ndarray, log_core: np.ndarray, panel: PeerPanel, *, un
         pakistan=[
             _quantity("alpha", "growth at the base year's size (log points a year)", alpha),
             _quantity("beta", "growth lost per log point of size", beta),
-            _quantity("sigma", "size of yearly shocks (sd, log points)", np.exp(log_sigma)),
-        ],
+            _quantity(
+                "sigma", "size of yearly shocks at the base year's size (sd, log points)", np.exp(log_sigma)
+            ),
+        ]
+        + (
+            []
+            if slope is None
+            else [_quantity("gamma", "fall of ln shock size per log point of size", slope)]
+        ),
         pakistan_y_base=pk.last_y,
         priors=list(PRIOR_TEXT),
         sampler={k: getattr(peers.SAMPLER, k) for k in ("chains", "burn", "keep", "thin")},
@@ -132,7 +177,12 @@ def panel_trend(years: np.ndarray, log_core: np.ndarray, panel: PeerPanel, *, un
         alpha_se=float(alpha.std(ddof=1)),
         beta=float(beta.mean()),
         sigma=float(np.exp(log_sigma).mean()),
-        posterior=SamplePosterior(alpha=alpha.tolist(), beta=beta.tolist(), log_sigma=log_sigma.tolist()),
+        posterior=SamplePosterior(
+            alpha=alpha.tolist(),
+            beta=beta.tolist(),
+            log_sigma=log_sigma.tolist(),
+            shock_slope=None if slope is None else slope.tolist(),
+        ),
         selection=None,
         panel=fit,
     )
@@ -161,10 +211,13 @@ def population_summary(hyper: peers.Hyper) -> list[Quantity]:
                 cov[:, 0, 1] / np.sqrt(cov[:, 0, 0] * cov[:, 1, 1]),
             ),
         ]
+    at = " at US$1bn" if hyper.gamma is not None else ""
     out += [
-        _quantity("s0", "typical shock size (sd, log points)", np.sqrt(hyper.s02[0])),
+        _quantity("s0", f"typical shock size{at} (sd, log points)", np.sqrt(hyper.s02[0])),
         _quantity("nu", "pooling of shock sizes (degrees of freedom)", hyper.nu[0]),
     ]
+    if hyper.gamma is not None:
+        out.append(_quantity("gamma", "fall of ln shock size per log point of size", hyper.gamma[0]))
     return out
 
 

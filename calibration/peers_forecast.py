@@ -119,6 +119,7 @@ def forecast(
     horizons: tuple[int, ...],
     path: Path,
     form: peers.Form,
+    shocks: peers.Shocks = "constant",
 ) -> list[Forecast]:
     """One country's forecasts from ``origin`` (a year it has a figure for)."""
     name = rows[0].country
@@ -139,7 +140,7 @@ def forecast(
             value=origin,
         )
     entries = panel_entries(panel, until=origin, exclude=panel_match(panel, name))
-    hyper = peers.sample_panel([[e.stats for e in entries]], form, seed=SEED)
+    hyper = peers.sample_panel([[e.stats for e in entries]], form, seed=SEED, shocks=shocks)
     st = peers.series_stats([r.year for r in hist], [r.value_musd for r in hist])
     post = peers.country_posterior(st, hyper, n=peers.SAMPLER.keep * peers.SAMPLER.chains, seed=SEED + 1)
     x = peers.predictive_draws(post, st.last_y, horizons, seed=SEED + 2)

@@ -75,10 +75,12 @@ class Result:
     """One scenario projected: tables in the columns of ``projections.csv`` and ``targets.csv``.
 
     ``projections``: one row per fiscal year (reported history, then the projection: mean and
-    percentiles, US$ m). ``targets``: one row per open target (odds by the deadline, the years it
-    is reached, a ``note`` when the odds cannot be computed). ``draws``: every simulated path,
-    kept only when the run asked for it (``keep_draws=True``). ``warnings``: the plausibility
-    warnings the command line prints. ``chart()``: the app's fan chart.
+    percentiles, US$ m; the mean is over every draw, which a few runaway draws of the trend
+    posterior decide in the late 2030s: see docs/model.md, section 8). ``targets``: one row per
+    open target (odds by the deadline, the years it is reached, a ``note`` when the odds cannot
+    be computed). ``draws``: every simulated path, kept only when the run asked for it
+    (``keep_draws=True``). ``warnings``: the plausibility warnings the command line prints.
+    ``chart()``: the app's fan chart.
     """
 
     scenario: Scenario

@@ -14,7 +14,7 @@ from typing import Final, Literal
 
 from simulator.params import _Strict, read_fit_file
 
-SCHEMA_VERSION: Final = 1
+SCHEMA_VERSION: Final = 2
 
 
 class PakistanRow(_Strict):
@@ -26,6 +26,9 @@ class PakistanRow(_Strict):
     p50: float
     p90: float
     naive: float
+    crps: float
+    """CRPS of log exports (log points), the model's; ``naive_crps`` the naive drift's."""
+    naive_crps: float
 
 
 class PakistanScore(_Strict):
@@ -34,6 +37,8 @@ class PakistanScore(_Strict):
     mae_model_pct: float
     mae_naive_pct: float
     coverage_80: float
+    crps_model: float
+    crps_naive: float
 
 
 class PanelScore(_Strict):
@@ -49,6 +54,7 @@ class PanelScore(_Strict):
 
 class PanelBacktest(_Strict):
     form: Literal["drift", "damped"]
+    shocks: Literal["constant", "scaled"] = "constant"
     origins: list[int]
     countries: int
     forecasts: int
@@ -76,7 +82,7 @@ class PeerPath(_Strict):
 
 
 class BacktestResults(_Strict):
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     params_sha256: str
     """:meth:`FittedParams.sha256` of the parameters these results belong to."""
     pakistan: list[PakistanRow]

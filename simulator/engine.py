@@ -34,7 +34,7 @@ from simulator.data import Dataset, Target, annual_series, load_dataset
 from simulator.errors import InputError
 from simulator.lever_history import lever_history
 from simulator.levers import ASSUMPTIONS
-from simulator.params import FittedParams, load_params, posterior_draws
+from simulator.params import FittedParams, load_params, mean_shock_slope, posterior_draws
 from simulator.quantiles import BLOCK_ELEMENTS
 from simulator.scenario import (
     Scenario,
@@ -126,6 +126,9 @@ class Draws:
     alpha: np.ndarray
     beta: np.ndarray
     sigma: np.ndarray
+    """Shock size in the first projection year (at the base year's core)."""
+    shock_slope: np.ndarray
+    """Fall of ln shock size per log point of the core above the base year's (0: constant shocks)."""
     shocks: np.ndarray | None
     """:attr:`z` when kept; ``None`` when it is made again on demand (:attr:`remake_shocks`)."""
     log_core_base: np.ndarray
@@ -292,7 +295,7 @@ class Engine:
         )
         s_assume, s_trend, s_shock = np.random.SeedSequence(seed).spawn(3)
         theta = assumption_draws(np.random.Generator(np.random.PCG64(s_assume)), n, triples)
-        alpha0, beta, sigma = self._trend_draws(np.random.Generator(np.random.PCG64(s_trend)), n)
+        alpha0, beta, sigma, slope = self._trend_draws(np.random.Generator(np.random.PCG64(s_trend)), n)
         return self.draws_given(
             seed=seed,
             horizon=horizon,
@@ -300,6 +303,7 @@ class Engine:
             alpha0=alpha0,
             beta=beta,
             sigma=sigma,
+            shock_slope=slope,
             z=shocks(s_shock, n, len(years)),
             triples=triples,
             trend=trend,
@@ -324,6 +328,7 @@ class Engine:
         triples: Mapping[str, tuple[float, float, float]] | None = None,
         trend: TrendOverride | None = None,
         shock_seed: np.random.SeedSequence | None = None,
+        shock_slope: np.ndarray | None = None,
     ) -> Draws:
         """Draws from given values of every uncertain quantity, one value per draw; nothing random.
 
@@ -334,7 +339,9 @@ class Engine:
         to ``horizon``) before conditioning on the nowcast; ``triples``: the assumptions' (low,
         central, high), whose central values centre the trend (default: as declared);
         ``shock_seed``: given when ``z`` is :func:`shocks` of that seed, made for this call: the
-        core path is then computed in its memory and the shocks are made again when asked for.
+        core path is then computed in its memory and the shocks are made again when asked for;
+        ``shock_slope``: how fast the shock size falls as the core grows, per draw (default: the
+        posterior mean, as for a design that fixes ``beta``).
         """
         years = self.projection_years(horizon)
         trend = trend or TrendOverride()
@@ -360,8 +367,14 @@ class Engine:
             beta = np.full(n, trend.slowdown_per_doubling / 100.0 / np.log(2.0))
         if trend.shock_scale is not None:
             sigma = sigma * trend.shock_scale
+        if shock_slope is None:
+            shock_slope = np.full(n, mean_shock_slope(self.params.trend.posterior))
+        # the first year's shock has size sigma (the core starts at its base), so the nowcast's
+        # normal conditioning holds as it is
         z = self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years, copy=shock_seed is None)
-        log_core = model.core_path(log_core_base, alpha, beta, sigma, z, overwrite=shock_seed is not None)
+        log_core = model.core_path(
+            log_core_base, alpha, beta, sigma, z, shock_slope=shock_slope, overwrite=shock_seed is not None
+        )
         remake = None
         kept: np.ndarray | None = z
         if shock_seed is not None:
@@ -376,6 +389,7 @@ class Engine:
             alpha=alpha,
             beta=beta,
             sigma=sigma,
+            shock_slope=shock_slope,
             shocks=kept,
             log_core_base=log_core_base,
             log_core=log_core,
@@ -391,8 +405,10 @@ class Engine:
         z = shocks(seed, len(alpha), len(years))
         return self._condition_on_nowcast(z, theta, alpha, sigma, log_core_base, years, copy=False)
 
-    def _trend_draws(self, rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(alpha, beta, sigma) from the trend's posterior; none of it depends on user input."""
+    def _trend_draws(
+        self, rng: np.random.Generator, n: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(alpha, beta, sigma, shock slope) from the trend's posterior; none of it depends on user input."""
         return posterior_draws(self.params.trend.posterior, rng, n)
 
     def _history_core(self, theta: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:

@@ -291,15 +291,20 @@ def core_path(
     sigma: FloatArray,
     z: FloatArray,
     *,
+    shock_slope: FloatArray | None = None,
     overwrite: bool = False,
 ) -> FloatArray:
     """Log of the core for each projection year, (draws x years).
 
-    ``ln C_t = ln C_{t-1} + alpha - beta (ln C_{t-1} - ln C_base) + sigma z_t``. With every
-    ``beta`` zero this is a random walk with drift and needs no loop. Computed year by year in
-    year-major memory (see :func:`outer`); with ``overwrite`` in the memory of ``z``.
+    ``ln C_t = ln C_{t-1} + alpha - beta (ln C_{t-1} - ln C_base) + sigma_t z_t`` with
+    ``sigma_t = sigma exp(-gamma (ln C_{t-1} - ln C_base))``, ``gamma`` the ``shock_slope``
+    (shocks shrink as the sector grows; constant when it is zero or ``None``). With every
+    ``beta`` and ``gamma`` zero this is a random walk with drift and needs no loop. Computed
+    year by year in year-major memory (see :func:`outer`); with ``overwrite`` in the memory of ``z``.
     """
     zt = z.T
+    if shock_slope is not None and np.any(shock_slope):
+        return _scaled_core_path(log_core_base, alpha, beta, sigma, zt, shock_slope, overwrite=overwrite)
     steps = np.multiply(zt, sigma, out=zt) if overwrite else np.multiply(zt, sigma, order="C")
     steps += alpha
     if not np.any(beta):
@@ -312,6 +317,27 @@ def core_path(
         level = level + steps[j] - beta * (level - log_core_base)
         steps[j] = level
     return steps.T
+
+
+def _scaled_core_path(log_core_base, alpha, beta, sigma, zt, shock_slope, *, overwrite: bool) -> FloatArray:
+    """:func:`core_path` with shocks scaled by the level (year-major ``zt``; written over with
+    ``overwrite``, else left unchanged). Each year's row is read before it is written; the
+    temporaries are made once."""
+    out = zt if overwrite else np.empty(zt.shape)
+    gap = np.zeros_like(log_core_base)  # ln C_{t-1} - ln C_b
+    step, scale = np.empty_like(gap), np.empty_like(gap)
+    neg_slope = -shock_slope
+    for j in range(zt.shape[0]):
+        np.multiply(neg_slope, gap, out=scale)
+        np.exp(scale, out=scale)
+        scale *= sigma
+        np.multiply(scale, zt[j], out=step)  # the year's shock
+        step += alpha
+        np.multiply(beta, gap, out=scale)
+        step -= scale
+        gap += step
+        np.add(log_core_base, gap, out=out[j])
+    return out.T
 
 
 def drift_given_effects(log_core_first: FloatArray, log_core_last: FloatArray, span: float) -> FloatArray:

@@ -77,11 +77,17 @@ class SamplePosterior(_Strict):
     alpha: list[float]
     beta: list[float]
     log_sigma: list[float]
+    """ln of the shock size at the base year's size."""
+    shock_slope: list[float] | None = None
+    """Scaled shocks: ``gamma``, the fall of ln shock size per log point of the core's size, so a
+    year's shock has size ``exp(log_sigma - gamma (ln C_{t-1} - ln C_base))``; absent: constant."""
 
     @model_validator(mode="after")
     def _same_length(self) -> SamplePosterior:
         if not len(self.alpha) == len(self.beta) == len(self.log_sigma) >= 100:
             raise ValueError("alpha, beta and log_sigma need the same number of draws, at least 100")
+        if self.shock_slope is not None and len(self.shock_slope) != len(self.alpha):
+            raise ValueError("shock_slope needs as many draws as alpha")
         return self
 
 
@@ -90,26 +96,34 @@ Posterior = Annotated[DriftPosterior | LaplacePosterior | SamplePosterior, Field
 
 def posterior_draws(
     post: DriftPosterior | LaplacePosterior | SamplePosterior, rng: np.random.Generator, n: int
-):
-    """``n`` draws of (alpha, beta, sigma) from a trend posterior.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``n`` draws of (alpha, beta, sigma, shock slope) from a trend posterior.
 
     Drift: the exact normal / scaled-inverse-chi-square posterior; Laplace: the normal
     approximation, beta at least 0; samples: the stored draws, picked uniformly with replacement.
+    The shock slope (``gamma``, :attr:`SamplePosterior.shock_slope`) is zero unless stored.
     """
     if isinstance(post, DriftPosterior):
         sigma = np.sqrt(post.dof * post.scale2 / rng.chisquare(post.dof, n))
         alpha = post.alpha + sigma / np.sqrt(post.span) * rng.standard_normal(n)
-        return alpha, np.zeros(n), sigma
+        return alpha, np.zeros(n), sigma, np.zeros(n)
     if isinstance(post, SamplePosterior):
         idx = rng.integers(0, len(post.alpha), n)
         return (
             np.asarray(post.alpha)[idx],
             np.asarray(post.beta)[idx],
             np.exp(np.asarray(post.log_sigma)[idx]),
+            np.zeros(n) if post.shock_slope is None else np.asarray(post.shock_slope)[idx],
         )
     chol = np.linalg.cholesky(np.asarray(post.cov))
     x = np.asarray(post.mean)[None, :] + rng.standard_normal((n, 3)) @ chol.T
-    return x[:, 0], np.maximum(x[:, 1], 0.0), np.exp(x[:, 2])
+    return x[:, 0], np.maximum(x[:, 1], 0.0), np.exp(x[:, 2]), np.zeros(n)
+
+
+def mean_shock_slope(post: DriftPosterior | LaplacePosterior | SamplePosterior) -> float:
+    """The posterior mean of the shock slope (0 for constant shocks)."""
+    slope = getattr(post, "shock_slope", None)
+    return 0.0 if slope is None else float(np.mean(slope))
 
 
 class Selection(_Strict):
@@ -138,10 +152,13 @@ class FormScore(_Strict):
     """A form of the panel model and its leave-one-country-out log predictive density."""
 
     form: Literal["drift", "damped"]
+    shocks: Literal["constant", "scaled"] = "constant"
+    """Shock size constant per country, or scaled by its size (``sigma_c exp(-gamma y)``)."""
     elpd_loco: float
     """Sum over countries of ln p(country's increments | the other countries)."""
     diff_se: float
-    """Standard error of the difference from the best form (0 for the best)."""
+    """Standard error of the difference from the chosen form (0 for the chosen)."""
+    chosen: bool = False
 
 
 class PanelCountry(_Strict):
@@ -162,6 +179,7 @@ class PanelFit(_Strict):
     panel_until: int | None
     """Last calendar year of peer data used (set when fitted with ``--until``)."""
     form: Literal["drift", "damped"]
+    shocks: Literal["constant", "scaled"] = "constant"
     selection: list[FormScore]
     countries: list[PanelCountry]
     population: list[Quantity]

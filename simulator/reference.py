@@ -80,13 +80,15 @@ def project_one(
     beta: float,
     sigma: float,
     z: Sequence[float],
+    shock_slope: float = 0.0,
 ) -> list[float]:
     """Reported exports for the years after ``base_index`` for one draw.
 
     ``alpha_center`` is the trend at the central assumptions, for which the core changes by
     ``delta_center`` between the first and the base year; ``alpha_noise`` is this draw's
     posterior deviation. The trend moves with this draw's effect sizes so that they still
-    reproduce the first and base years (``docs/model.md``, "Trend and effect sizes").
+    reproduce the first and base years (``docs/model.md``, "Trend and effect sizes"). A year's
+    shock has size ``sigma exp(-shock_slope (level - lc_base))``.
     """
     span = base_index - first_index
     lc_first = log_core_of(reported_first, lever_terms(paths, first_index, assumptions))
@@ -95,7 +97,9 @@ def project_one(
     level = lc_base
     out = []
     for j, zj in enumerate(z):
-        level = level + alpha - beta * (level - lc_base) + sigma * zj
+        level = (
+            level + alpha - beta * (level - lc_base) + sigma * math.exp(-shock_slope * (level - lc_base)) * zj
+        )
         out.append(reported(level, lever_terms(paths, base_index + 1 + j, assumptions)))
     return out
 
@@ -121,6 +125,7 @@ def project_draws(engine, scenario, draws, indices: Sequence[int]) -> list[list[
             beta=float(draws.beta[d]),
             sigma=float(draws.sigma[d]),
             z=[float(x) for x in shocks[d]],
+            shock_slope=float(draws.shock_slope[d]),
         )
         for d in indices
     ]

@@ -90,19 +90,22 @@ def test_waterfall_adds_up(engine, seek_result):
     a = attribute(projection, goal)
     df = wit_frames.waterfall_frame(a)
     steps = df[df["kind"] != "level"]
-    # each bar starts where the previous ended, and the last lever ends at the scenario's mean
+    # each bar starts where the previous ended, and the last lever ends at the scenario's level
+    # (means over the middle draws, ranked by scenario minus baseline at the deadline)
     assert np.allclose(steps["start"].to_numpy()[1:], steps["end"].to_numpy()[:-1])
-    assert steps["end"].iloc[-1] == pytest.approx(a.scenario_mean / 1000)
-    assert df["end"].iloc[0] == pytest.approx(a.baseline_mean / 1000)
+    assert steps["end"].iloc[-1] == pytest.approx(a.scenario_middle / 1000)
+    assert df["end"].iloc[0] == pytest.approx(a.baseline_middle / 1000)
     # the page's wedges are the Scenario page's chart on this projection: at the deadline the
     # levers' parts add up to scenario minus baseline, the gap the waterfall closes
     difference = projection.exports - projection.baseline_exports
     wedges, band = app_frames.wedge_frames(
         projection.years, projection.contributions(), difference, engine.base_year
     )
-    parts = wedges[wedges["fiscal_year"] == goal.deadline_fy]["mean"].sum()
-    assert parts == pytest.approx((a.scenario_mean - a.baseline_mean) / 1000, rel=1e-9)
-    assert band.set_index("fiscal_year").loc[goal.deadline_fy, "mean"] == pytest.approx(parts, rel=1e-9)
+    parts = wedges[wedges["fiscal_year"] == goal.deadline_fy]["middle_mean"].sum()
+    assert parts == pytest.approx((a.scenario_middle - a.baseline_middle) / 1000, rel=1e-9)
+    assert band.set_index("fiscal_year").loc[goal.deadline_fy, "middle_mean"] == pytest.approx(
+        parts, rel=1e-9
+    )
     spec = wit_charts.waterfall_chart(df, goal).to_dict()
     assert spec["layer"][0]["mark"]["type"] == "bar"
 

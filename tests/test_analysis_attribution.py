@@ -54,8 +54,16 @@ def test_table_adds_up_to_the_gap(engine, package):
         assert sum(r["mean_musd"] for r in mine) == pytest.approx(a.gap_mean, rel=1e-9)
         # closed = scenario mean - baseline mean, exactly
         assert a.closed_mean == pytest.approx(a.scenario_mean - a.baseline_mean, rel=1e-9)
+        # the same over the middle draws (the headline): the parts and what remains add up to the gap
+        assert sum(r["middle_musd"] for r in mine) == pytest.approx(a.gap_middle, rel=1e-9)
+        assert mine[0]["gap_middle_musd"] == a.gap_middle == a.goal.amount_musd - a.baseline_middle
         for p in a.parts:
             assert p.p10_musd <= p.mean_musd <= p.p90_musd or p.p10_musd == p.p90_musd
+        # the middle draws' difference lies inside its own 10th-90th percentile band
+        j = a.year - int(package.years[0])
+        diff = package.exports[:, j] - package.baseline_exports[:, j]
+        lo, hi = np.percentile(diff, [10, 90])
+        assert lo <= a.scenario_middle - a.baseline_middle <= hi
 
 
 def test_one_lever_gets_everything(engine, settings):
@@ -77,7 +85,7 @@ def test_negative_lever_and_overshoot(engine, settings):
     assert "remaining" in a.text()
     small = attribute(p, Goal(1_000, 2026))
     assert small.gap_mean < 0 and all(x.share_of_gap is None for x in small.parts)
-    assert "already averages" in small.text()
+    assert "already reaches" in small.text()
 
 
 def test_wedges_match_the_deadline_numbers(engine, package):
@@ -86,6 +94,7 @@ def test_wedges_match_the_deadline_numbers(engine, package):
     for p in a.parts:
         (w,) = [r for r in rows if r["fiscal_year"] == 2030 and r["lever"] == p.lever]
         assert w["mean_musd"] == pytest.approx(p.mean_musd)
+        assert w["middle_musd"] == pytest.approx(p.middle_musd)
         assert w["p10_musd"] == pytest.approx(p.p10_musd)
 
 

@@ -156,6 +156,7 @@ def test_rounding_the_kkt_point_is_not_always_the_least(engine):
     assert any(nearer)
 
 
+@pytest.mark.slow  # about 12 s
 def test_a_small_budget_gives_a_proved_lower_bound(engine, settings):
     """Stopped early, the answer says how near to least it is, and its certificate holds: each
     cut falls short when projected by the engine itself."""

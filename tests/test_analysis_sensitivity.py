@@ -71,6 +71,7 @@ def test_draws_given_reproduces_draws(engine):
         alpha0=d.alpha_noise + fitted,
         beta=d.beta,
         sigma=d.sigma,
+        shock_slope=d.shock_slope,
         z=_raw_shocks(3, 500, len(d.years)),
         triples=d.triples,
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -378,17 +379,101 @@ def test_the_wedges_are_the_engines_and_add_up_to_the_difference(engine):
     run = compute.run(s)
     diff = run.projection.exports - run.baseline.exports
     wedges, band = frames.wedge_frames(run.years, run.contributions(), diff, engine.base_year)
-    assert (band.iloc[0][["mean", "p10", "p90"]] == 0).all() and band.iloc[0][
+    assert (band.iloc[0][["middle_mean", "p10", "p90"]] == 0).all() and band.iloc[0][
         "fiscal_year"
     ] == engine.base_year
-    total = wedges.groupby("fiscal_year")["mean"].sum().to_numpy()
-    np.testing.assert_allclose(total, band["mean"].to_numpy(), rtol=1e-9, atol=1e-12)
-    reference = {(r["fiscal_year"], r["lever"]): r["mean_musd"] / 1000 for r in engine_wedges(run.projection)}
+    total = wedges.groupby("fiscal_year")["middle_mean"].sum().to_numpy()
+    np.testing.assert_allclose(total, band["middle_mean"].to_numpy(), rtol=1e-9, atol=1e-12)
+    reference = {
+        (r["fiscal_year"], r["lever"]): r["middle_musd"] / 1000 for r in engine_wedges(run.projection)
+    }
     for row in wedges[wedges["fiscal_year"] > engine.base_year].itertuples():
-        assert row.mean == pytest.approx(reference[(row.fiscal_year, row.lever)], rel=1e-9, abs=1e-12)
-    assert (band["p10"] <= band["mean"] + 1e-12).all() and (band["mean"] <= band["p90"] + 1e-12).all()
+        assert row.middle_mean == pytest.approx(reference[(row.fiscal_year, row.lever)], rel=1e-9, abs=1e-12)
     spec = charts.wedge_spec(wedges, band)
-    assert charts.to_altair(spec).to_dict()["datasets"]  # valid Vega-Lite
+    vega = charts.to_altair(spec).to_dict()
+    assert vega["datasets"]  # valid Vega-Lite
+    assert "middle 80% of draws" in json.dumps(vega)  # the tooltips name the centre
+
+
+def test_a_runs_charts_are_made_once_and_drawn_the_same_at_every_rerun(engine):
+    """The page keeps a run's chart data (as Arrow) with the run: a rerun on the same scenario
+    sends the same charts without making them again; they equal the charts made afresh."""
+    at = new_app()
+    at.sidebar.slider(key="lever.tech_zones").set_value(44).run()
+    first = [fan_data(at, i) for i in range(len(at.get("vega_lite_chart")))]
+    run = list(compute._runs()._data.values())[-1][0]  # the run the page used last
+    assert run.scenario.lever_settings()["tech_zones"].value == 44
+    kept = dict(run._derived)
+    assert {"wedge_chart"} <= set(kept) and any(k[0] == "fan_chart" for k in kept if isinstance(k, tuple))
+    at.run()  # the same scenario again
+    assert all(run._derived[k] is v for k, v in kept.items())  # not made again
+    again = [fan_data(at, i) for i in range(len(at.get("vega_lite_chart")))]
+    for (spec_a, data_a), (spec_b, data_b) in zip(first, again, strict=True):
+        assert spec_a == spec_b and data_a.keys() == data_b.keys()
+        for k in data_a:
+            pd.testing.assert_frame_equal(data_a[k], data_b[k])
+    fresh = main_page._wedge_spec(engine, run)["datasets"]  # made afresh, as DataFrames
+    wedge_data = next(d for _, d in first if set(d) == set(fresh))
+    for k, df in fresh.items():
+        pd.testing.assert_frame_equal(wedge_data[k].reset_index(drop=True), df.reset_index(drop=True))
+
+
+def test_the_wedge_band_holds_its_centre_where_the_plain_mean_leaves_it(engine):
+    """The stored trend posterior keeps a few runaway draws (docs/model.md, section 8): by FY2040
+    the plain mean difference lies above its 90th percentile; the chart's centre does not."""
+    run = compute.run(PRESETS["blueprint-package"])
+    diff = run.projection.exports - run.baseline.exports
+    _, band = frames.wedge_frames(run.years, run.contributions(), diff, engine.base_year)
+    assert (band["p10"] <= band["middle_mean"] + 1e-12).all()
+    assert (band["middle_mean"] <= band["p90"] + 1e-12).all()
+    assert diff[:, -1].mean() / 1000 > band["p90"].iloc[-1]  # why the plain mean is not shown
+
+
+def _wedges_of(parts: dict[str, np.ndarray]) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    n_years = next(iter(parts.values())).shape[1]
+    full = {lv.name: parts.get(lv.name, np.zeros((1, n_years))) for lv in LEVERS}
+    diff = sum(np.broadcast_to(v, next(iter(parts.values())).shape) for v in full.values())
+    years = np.arange(2026, 2026 + n_years)
+    wedges, band = frames.wedge_frames(years, full, diff, 2025)
+    return wedges, band, diff
+
+
+def test_wedges_by_hand_one_runaway_draw():
+    # 20 draws of one year: differences 1..19 and one runaway 10,000 (US$ m). NumPy's linear
+    # percentiles: p10 at rank 1.9 -> 2.9, p90 at rank 17.1 -> 18.1. The middle draws are 3..18,
+    # their mean 10.5; the plain mean (190 + 10,000) / 20 = 509.5 lies far above the p90.
+    d = np.array([*range(1, 20), 10_000.0])
+    zones = np.where(d < 100, 1.0, 9_000.0)  # a part that is constant except in the runaway
+    wedges, band, _ = _wedges_of({"tech_zones": zones[:, None], "vc_funding": (d - zones)[:, None]})
+    row = band.iloc[1]
+    assert (row["p10"], row["p90"]) == pytest.approx((0.0029, 0.0181))
+    assert row["middle_mean"] == pytest.approx(0.0105)
+    parts = wedges[wedges["fiscal_year"] == 2026].set_index("lever")["middle_mean"]
+    assert parts["tech_zones"] == pytest.approx(0.001) and parts["vc_funding"] == pytest.approx(0.0095)
+    assert parts.drop(["tech_zones", "vc_funding"]).eq(0).all()
+    assert d.mean() / 1000 > row["p90"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    draws=st.integers(1, 40),
+    years=st.integers(1, 4),
+    seed=st.integers(0, 2**32 - 1),
+    heavy=st.floats(0, 8),
+)
+def test_wedge_parts_add_to_the_centre_inside_the_band(draws, years, seed, heavy):
+    rng = np.random.default_rng(seed)
+    # parts of either sign, with a heavy right tail (lognormal of scale ``heavy``)
+    parts = {
+        lv.name: rng.normal(0, 50, (draws, years)) + rng.lognormal(0, heavy, (draws, years)) * (k % 2)
+        for k, lv in enumerate(LEVERS[:3])
+    }
+    wedges, band, _ = _wedges_of(parts)
+    total = wedges.groupby("fiscal_year")["middle_mean"].sum().to_numpy()
+    np.testing.assert_allclose(total, band["middle_mean"].to_numpy(), rtol=1e-9, atol=1e-9)
+    lo, hi = band["p10"].to_numpy(), band["p90"].to_numpy()
+    slack = 1e-9 * (1 + np.abs(band["middle_mean"].to_numpy()))
+    assert (lo - slack <= band["middle_mean"]).all() and (band["middle_mean"] <= hi + slack).all()
 
 
 # Machado, Oliveira and Fernandes (2009), "A physiologically-based model for simulation of color
@@ -752,7 +837,7 @@ def test_raising_a_lever_raises_the_odds_and_shows_the_wedges():
     assert " pts vs " in next(m for m in at.metric if m.label.startswith("$10B")).delta
     assert dict(at.query_params) == {"start": "2027", "levers.tech_zones": "60", "levers.vc_funding": "1000"}
     _, wedges = fan_data(at, 1)
-    parts = wedges["wedges"].groupby("lever")["mean"].sum()
+    parts = wedges["wedges"].groupby("lever")["middle_mean"].sum()
     assert parts["tech_zones"] > 0 and parts["vc_funding"] > 0 and parts["retention_limit"] == 0
     text = " ".join(m.value for m in at.markdown)
     assert "in 8 of 10 simulated paths" in text and " to $" in text  # a range, not a lone median
@@ -1069,6 +1154,28 @@ def test_a_run_is_measured_with_every_array_it_holds_once(engine):
     assert compute.run_nbytes(run) == grown
     draws = run.projection.draws
     assert compute.projection_nbytes(run.projection) < grown + draws.nbytes  # the draws are the engine's
+    table = np.arange(1000.0)
+    assert run.derived("table", lambda: table) is run.derived("table", lambda: np.zeros(1))  # made once
+    assert compute.run_nbytes(run) == grown + table.nbytes
+    spec = run.derived("spec", lambda: {"datasets": {"d": b"x" * 5000}})
+    assert compute.run_nbytes(run) == grown + table.nbytes + 5000  # Arrow bytes count too
+    assert run.derived("spec", dict) is spec
+
+
+def test_a_run_is_walked_again_only_when_it_kept_something_more(engine, monkeypatch):
+    """The caches re-measure what they hold at every use; an unchanged run is not walked again."""
+    run = compute.run(scenario({"name": "x", "levers": {"tech_zones": 41}}))
+    walks = []
+    real = compute.held_nbytes
+    monkeypatch.setattr(compute, "held_nbytes", lambda *a: walks.append(1) or real(*a))
+    first = compute.run_nbytes(run)
+    assert compute.run_nbytes(run) == first and len(walks) <= 1
+    run.contributions()  # a dict entry more
+    assert compute.run_nbytes(run) > first and compute.run_nbytes(run) > first
+    n = len(walks)
+    _ = run.projection.exports  # a cached property computed: an attribute more
+    compute.run_nbytes(run)
+    assert len(walks) == n + 1
 
 
 def test_links_name_the_scenario_page_whatever_page_they_are_made_on():
@@ -1112,41 +1219,7 @@ def test_an_unknown_setting_is_a_warning_and_the_app_runs(monkeypatch):
     assert at.metric  # the scenario page's cards
 
 
-# --------------------------------------------------------------------------- kept with a run
-
-
-def test_a_value_kept_with_a_run_is_made_once_and_a_new_run_makes_its_own(engine):
-    made = []
-
-    def make(run):
-        made.append(run.scenario.name)
-        return charts.wedge_spec(*run.wedges(engine.base_year))
-
-    one = compute.run(scenario({"name": "kept-a", "levers": {"tech_zones": 21}}))
-    first = one.kept("test-spec", lambda: make(one))
-    assert one.kept("test-spec", lambda: make(one)) is first and made == ["kept-a"]
-    other = compute.run(scenario({"name": "kept-b", "levers": {"tech_zones": 41}}))
-    second = other.kept("test-spec", lambda: make(other))
-    assert made == ["kept-a", "kept-b"]
-    assert not first["datasets"]["wedges"]["mean"].equals(second["datasets"]["wedges"]["mean"])
-    assert compute.run_nbytes(other) >= compute.kept_nbytes(second) > 0
-
-
-def test_arrow_datasets_are_the_bytes_streamlit_makes_of_the_tables(engine):
-    from streamlit.dataframe_util import convert_anything_to_arrow_bytes
-
-    from simulator.app.page_parts import arrow_datasets
-
-    run = compute.run(scenario({"levers": {"tech_zones": 30}}))
-    spec = charts.wedge_spec(*run.wedges(engine.base_year))
-    sent = arrow_datasets(spec)
-    assert set(sent["datasets"]) == {"wedges", "band"}
-    for name, df in spec["datasets"].items():
-        assert isinstance(df, type(run.wedges(engine.base_year)[0]))  # the spec itself is unchanged
-        assert sent["datasets"][name] == convert_anything_to_arrow_bytes(df)
-    assert {k: v for k, v in sent.items() if k != "datasets"} == {
-        k: v for k, v in spec.items() if k != "datasets"
-    }
+# --------------------------------------------------------------------------- shared between sessions
 
 
 def test_sessions_showing_one_scenario_share_its_charts_and_leave_them_as_they_were(engine, monkeypatch):
@@ -1168,13 +1241,14 @@ def test_sessions_showing_one_scenario_share_its_charts_and_leave_them_as_they_w
     run = next(r for r in shown if r.scenario.name == "shared")
     assert all(r is run for r in shown if r.scenario.name == "shared")  # one run for both sessions
     wedges, band = run.wedges(engine.base_year)
+    assert -1 not in run._contributions  # the per-draw parts were let go
     difference = run.projection.exports - run.baseline.exports
     fresh = frames.wedge_frames(run.years, run.projection.contributions(), difference, engine.base_year)
     assert_frame_equal(wedges, fresh[0])
     assert_frame_equal(band, fresh[1])
     _, data = fan_data(first, 1)
     assert_frame_equal(data["wedges"], fresh[0], check_dtype=False)
-    kept = run.kept(("wedge_chart", engine.base_year), dict)
+    kept = run.derived("wedge_chart", dict)
     assert set(kept["datasets"]) == {"wedges", "band"}
     assert all(isinstance(v, bytes) for v in kept["datasets"].values())  # sent as kept, not made again
     moved = new_app(name="shared", **{"levers.tech_zones": "34"})
@@ -1190,16 +1264,3 @@ def test_the_server_freezes_what_is_alive_after_the_first_run_once():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     first, again, count = map(int, out.stdout.split())
     assert first > 1000 and again == first == count  # once per process: later objects stay collectable
-
-
-def test_the_served_app_does_not_scan_its_modules_per_session_nor_collect_after_every_run():
-    """The settings `make run`, the tests and the benchmark read, and `simulator app` passes."""
-    import tomllib
-
-    from simulator.commands import app as app_command
-
-    config = tomllib.loads((Path(APP).parent / ".streamlit" / "config.toml").read_text())
-    assert config["server"]["fileWatcherType"] == "none" and config["runner"]["postScriptGC"] is False
-    cmd = app_command.command("127.0.0.1", 8501)
-    assert cmd[cmd.index("--server.fileWatcherType") + 1] == "none"
-    assert cmd[cmd.index("--runner.postScriptGC") + 1] == "false"

@@ -67,6 +67,15 @@ def test_population_and_diagnostics(params):
     expected += [m.mean * DOUBLING, pop["s0"].mean]
     assert got[:3] + got[6:7] == pytest.approx(expected[:3] + expected[6:7], abs=0.051)  # one decimal
     assert got[3:6] + got[7:] == pytest.approx(expected[3:6] + expected[7:], abs=0.0051)
+    g = pop["gamma"]
+    gamma = nums(
+        quoted(
+            r"\$\\gamma\$ = ([\d.]+) per log point of size \(([\d.]+) to ([\d.]+)\), "
+            r"about (\d+)% per\s+doubling"
+        )
+    )
+    assert gamma[:3] == pytest.approx([g.mean, g.p05, g.p95], abs=0.0051)
+    assert gamma[3] == pytest.approx(-np.expm1(-g.mean * np.log(2)) * 100, abs=0.51)
     rhat, ess, draws = nums(
         quoted(
             r"R-hat of the population parameters\s+([\d.]+); the gap's importance weights keep an "
@@ -78,17 +87,30 @@ def test_population_and_diagnostics(params):
 
 
 def test_form_selection(params):
-    damped, drift, se = nums(
+    scaled, constant, se, drift_scaled, drift_constant = nums(
         quoted(
-            r"damped form scores ([-\d.]+) against ([-\d.]+) for the random walk \(standard\s+error "
-            r"of the difference ([\d.]+)\)"
+            r"With shocks scaled\s+by size the damped form scores ([-\d.]+) against ([-\d.]+) with constant "
+            r"shocks \(standard error of the\s+difference ([\d.]+)\)\*\*, and the random walk ([-\d.]+) "
+            r"against ([-\d.]+)"
         )
     )
-    sel = {s.form: s for s in params.trend.panel.selection}
-    assert [damped, drift, se] == pytest.approx(
-        [sel["damped"].elpd_loco, sel["drift"].elpd_loco, sel["drift"].diff_se], abs=0.051
+    sel = {(s.form, s.shocks): s for s in params.trend.panel.selection}
+    assert [scaled, constant, drift_scaled, drift_constant] == pytest.approx(
+        [
+            sel[k].elpd_loco
+            for k in (
+                ("damped", "scaled"),
+                ("damped", "constant"),
+                ("drift", "scaled"),
+                ("drift", "constant"),
+            )
+        ],
+        abs=0.051,
     )
-    assert params.trend.model == "damped"
+    # the rule's standard error: of the difference between the two damped forms
+    assert se == pytest.approx(sel["damped", "constant"].diff_se, abs=0.051)
+    assert params.trend.model == "damped" and params.trend.panel.shocks == "scaled"
+    assert sel["damped", "scaled"].chosen
 
 
 def test_pakistan_only_model(data, params):
@@ -206,6 +228,13 @@ def test_pakistan_backtest_figures(results):
     assert got[:6] == pytest.approx(expected[:6], abs=0.06)  # one decimal
     assert got[6:] == pytest.approx(expected[6:], abs=0.5)  # whole percents
     assert [int(n1), int(n2), int(n3)] == [s.n for s in sc]
+    crps = nums(
+        quoted(
+            r"log exports \(below\) is ([\d.]+), ([\d.]+) and ([\d.]+) \(naive drift with its\s+"
+            r"normal intervals: ([\d.]+), ([\d.]+) and ([\d.]+)\)"
+        )
+    )
+    assert crps == pytest.approx([s.crps_model for s in sc] + [s.crps_naive for s in sc], abs=6e-4)
 
 
 @pytest.mark.slow
@@ -251,6 +280,37 @@ def test_panel_backtest_table(results):
     assert held == pytest.approx([sc["panel", h].coverage_80 * 100 for h in range(1, 6)], abs=0.5)
 
 
+@pytest.mark.slow  # 16 s: the panel backtest again, with constant shocks
+def test_constant_shock_panel_figures(data):
+    """The figures quoted for the model's first form (constant shocks), which the selection rule
+    replaced: its coverage and CRPS by horizon."""
+    from calibration.peer_data import load_peer_panel
+    from calibration.peers_backtest import backtest as panel_backtest
+    from calibration.peers_backtest import score as panel_score
+
+    held = nums(
+        quoted(
+            r"With\s+constant shocks \(the model's first form, section 5\) the intervals held "
+            r"(\d+)%, (\d+)%, (\d+)%, (\d+)% and (\d+)%"
+        )
+    )
+    crps = nums(
+        quoted(
+            r"improved the CRPS at every horizon \(([\d.]+), ([\d.]+), ([\d.]+),\s+([\d.]+) and "
+            r"([\d.]+) with constant shocks\)"
+        )
+    )
+    sc = [
+        s
+        for s in panel_score(
+            panel_backtest(load_peer_panel(data.directory), form="damped", shocks="constant")
+        )
+        if s.model == "panel"
+    ]
+    assert held == pytest.approx([s.coverage_80 * 100 for s in sc], abs=0.5)
+    assert crps == pytest.approx([s.crps for s in sc], abs=6e-4)
+
+
 def test_dependence_table(results):
     rows = re.findall(r"^\| ([^|]+) \| ([^|]+) \| (baseline|blueprint-package) \| (.*) \|$", DOC, flags=re.M)
     assert len(rows) == len(results.dependence)
@@ -262,3 +322,13 @@ def test_dependence_table(results):
             expected += [r.odds[t] * 100, r.odds[f"{t}_by_2040"] * 100]
         assert got[0::2] == pytest.approx(expected[0::2], abs=0.051)
         assert got[1::2] == pytest.approx(expected[1::2], abs=0.51)
+
+
+def test_posterior_tail_figures(params):
+    """Section 8: the trend posterior's share of negative slowdowns and its runaway draws."""
+    below, n, runaway = nums(
+        quoted(r"([\d.]+)% of its ([\d,]+) draws of \$\\beta\$ are below zero and (\d+) below -0\.08")
+    )
+    beta = np.asarray(params.trend.posterior.beta)
+    assert n == len(beta) and runaway == int((beta < -0.08).sum())
+    assert below == pytest.approx(100 * float((beta < 0).mean()), abs=0.51)

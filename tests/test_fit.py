@@ -163,6 +163,7 @@ def test_committed_parameters_are_up_to_date(capsys):
     assert calibration_main(["fit", "--check"]) == 0, capsys.readouterr().err
 
 
+@pytest.mark.slow  # two full fits on the peer panel with scaled shocks: about 11 s
 def test_refit_is_byte_identical(data):
     a = dump_params(fit(data))
     b = dump_params(fit(data))
@@ -187,7 +188,10 @@ def test_new_months_feed_the_nowcast_without_code_changes(data_copy: Path, tmp_p
     assert implied == pytest.approx(1500 / share * np.exp(revision))
     after = Engine(data, p).run(baseline_scenario(), load_settings(draws=4000))
     width = lambda q: q.stats["p90"][0] - q.stats["p10"][0]  # noqa: E731
-    assert width(after) < 0.6 * width(before)
+    # the projection combines the model's band and the figures': narrower than either alone
+    z80 = 1.2815515655446004
+    nowcast_width = implied * (np.exp(z80 * p.nowcast.log_sd) - np.exp(-z80 * p.nowcast.log_sd))
+    assert width(after) < min(width(before), nowcast_width)
     assert abs(after.stats["p50"][0] / implied - 1) < abs(before.stats["p50"][0] / implied - 1)
     assert abs(after.stats["p50"][0] / implied - 1) < 0.05
 
@@ -202,6 +206,7 @@ def test_a_new_full_year_moves_the_base_year(data_copy: Path):
     assert e.run(baseline_scenario(), load_settings(draws=500)).table()[-1]["fiscal_year"] == 2040
 
 
+@pytest.mark.slow  # a full fit on the peer panel with scaled shocks: about 10 s
 def test_fit_until_a_year_and_engine_sees_only_that(data):
     p = fit(data, until=2022)
     assert p.sample.base_year == 2022 and p.data_until == 2022
@@ -236,15 +241,19 @@ def test_backtest_json_rows(capsys):
         "p50",
         "p90",
         "naive",
+        "crps",
+        "naive_crps",
     }
     assert {r["horizon"] for r in rows} == {1, 2, 3}
     assert all(r["p10"] <= r["p50"] <= r["p90"] for r in rows)
+    assert all(r["crps"] >= 0 and r["naive_crps"] >= 0 for r in rows)
     # naive forecast by hand for the first origin: average growth FY2010 -> origin, one year on
     first = rows[0]
     assert first["origin_fy"] == 2019
     assert first["naive"] == pytest.approx(1192 * (1192 / 433) ** (1 / 9))
 
 
+@pytest.mark.slow  # about a minute: every origin re-fits Pakistan on the panel with size-scaled shocks
 def test_backtest_report_says_whether_the_model_beats_naive(capsys):
     assert calibration_main(["backtest", "--draws", "500", "--levers", "origin"]) == 0
     out = capsys.readouterr().out

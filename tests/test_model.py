@@ -106,6 +106,21 @@ def test_damped_core_converges_and_drift_has_no_loop_difference():
     assert np.all(np.diff(damped, axis=1) > 0)
 
 
+def test_scaled_shocks_by_hand():
+    """Shocks scaled by the core's size: sigma_t = sigma exp(-gamma (ln C_{t-1} - ln C_base)).
+    The first year's shock has size sigma; after a year at +0.3 the next one sigma e^{-0.15};
+    at gamma 0 the path is the constant-shock one."""
+    base, alpha, beta, sigma = np.array([8.0]), np.array([0.1]), np.array([0.0]), np.array([0.2])
+    z = np.array([[1.0, 1.0]])
+    path = model.core_path(base, alpha, beta, sigma, z, shock_slope=np.array([0.5]))
+    first = 8.0 + 0.1 + 0.2
+    np.testing.assert_allclose(path[0], [first, first + 0.1 + 0.2 * math.exp(-0.5 * 0.3)])
+    np.testing.assert_allclose(
+        model.core_path(base, alpha, beta, sigma, z, shock_slope=np.zeros(1)), [[8.3, 8.6]]
+    )
+    assert z.tolist() == [[1.0, 1.0]]  # left unchanged
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     theta=st.lists(st.floats(0.0, 50.0), min_size=len(ASSUMPTIONS), max_size=len(ASSUMPTIONS)),

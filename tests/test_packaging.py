@@ -214,7 +214,32 @@ def test_simulator_app_serves_the_packaged_entry_point(monkeypatch):
     assert script == REPO / "simulator" / "app" / "entry.py" and script.is_file()
     assert cmd[cmd.index("--server.address") + 1] == "127.0.0.1"  # this machine only by default
     assert cmd[cmd.index("--server.port") + 1] == "8123"
+    # no reload on a source change: it drops the package from sys.modules under running visitors
+    assert cmd[cmd.index("--server.fileWatcherType") + 1] == "none"
+    assert cmd[cmd.index("--runner.postScriptGC") + 1] == "false"  # see .streamlit/config.toml
     assert cli_main(["app", "--port", "70000"]) == 2
+
+
+def test_the_app_server_skips_streamlits_full_collection_after_each_run():
+    """Streamlit's default gc.collect(2) after every script run costs ~80 ms holding the GIL with
+    the app's modules loaded: at 10 sessions about half the server's time (bench_app_load)."""
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    assert config["runner"]["postScriptGC"] is False
+
+
+def test_the_app_does_not_reload_on_source_changes_unless_asked():
+    """``make run`` and the tests' servers read .streamlit/config.toml: no file watcher (a reload
+    evicts ``simulator`` from sys.modules at the next script run while other sessions' scripts
+    import from it; ``KeyError: 'simulator'`` under load). ``make run WATCH=auto`` turns it on."""
+    config = tomllib.loads((REPO / ".streamlit" / "config.toml").read_text())
+    assert config["server"]["fileWatcherType"] == "none"
+    make = subprocess.run(
+        ["make", "-n", "run", "WATCH=auto"], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert make.returncode == 0, make.stderr  # `make -n` prints the commands without running them
+    assert "--server.fileWatcherType auto" in make.stdout
+    default = subprocess.run(["make", "-n", "run"], cwd=REPO, capture_output=True, text=True, check=True)
+    assert "--server.fileWatcherType none" in default.stdout
 
 
 def test_the_packaged_entry_point_is_the_app():

@@ -12,9 +12,11 @@ import pytest
 from calibration import backtest as backtest_module
 from calibration.__main__ import main as calibration_main
 from calibration.backtest import (
+    BacktestRow,
     NowcastRow,
     origin_date,
     real_time_backtest,
+    score,
     score_nowcasts,
 )
 from calibration.fit import fit
@@ -37,6 +39,7 @@ def test_real_time_fit_uses_the_first_prints_known_then(data):
     assert fit(data.as_of(date(2019, 9, 30))).sample.points[-1].value_musd == 1090.0
 
 
+@pytest.mark.slow  # four origins, each choosing its form on the peer panel: about 30 s
 def test_real_time_backtest_rows(data):
     rows, skipped = real_time_backtest(data, draws=500)
     assert {r.origin_fy for r in rows} == {2021, 2022, 2023, 2024}
@@ -50,6 +53,7 @@ def test_real_time_backtest_rows(data):
     assert {r.origin_fy: r.nowcast_months for r in rows} == {2021: 1, 2022: None, 2023: 2, 2024: 2}
 
 
+@pytest.mark.slow  # four origins, each choosing its form on the peer panel: about 45 s
 def test_real_time_fits_see_no_later_peer_years(data, monkeypatch):
     """A view as of a day has no ``until``: the peer panel must still stop at the origin, as in
     the pseudo-real-time backtest (the whole panel would be a look-ahead)."""
@@ -65,6 +69,7 @@ def test_real_time_fits_see_no_later_peer_years(data, monkeypatch):
     assert cutoffs and all(panel == origin - 1 for (_, origin), panel in cutoffs.items())
 
 
+@pytest.mark.slow  # the real-time backtest twice through the command line: about 25 s
 def test_real_time_backtest_cli(capsys):
     assert calibration_main(["backtest", "--vintage", "real-time", "--draws", "300", "--json"]) == 0
     out = capsys.readouterr()
@@ -85,3 +90,19 @@ def test_score_nowcasts_by_hand():
     assert s[0].mae_pct == pytest.approx(10.0) and s[0].coverage_80 == 0.5
     assert s[0].median_band_pct == pytest.approx(100 * np.median([40 / 110, 15 / 90]))
     assert s[1].mae_pct == 0.0 and s[1].coverage_80 == 1.0
+
+
+def test_backtest_score_by_hand():
+    """Pakistan's backtest scores: MAPE of the median and of the naive, 80% coverage and the mean
+    CRPS of each, per horizon."""
+    rows = [
+        BacktestRow(2020, 2021, 1, 100.0, 90.0, 110.0, 130.0, 120.0, 0.05, 0.15),
+        BacktestRow(2021, 2022, 1, 100.0, 70.0, 80.0, 95.0, 100.0, 0.15, 0.05),
+        BacktestRow(2020, 2022, 2, 200.0, 150.0, 200.0, 250.0, 150.0, 0.02, 0.25),
+    ]
+    one, two = score(rows)
+    assert (one.horizon, one.n, two.n) == (1, 2, 1)
+    assert one.mae_model_pct == pytest.approx(15.0) and one.mae_naive_pct == pytest.approx(10.0)
+    assert one.coverage_80 == 0.5 and two.coverage_80 == 1.0
+    assert one.crps_model == pytest.approx(0.10) and one.crps_naive == pytest.approx(0.10)
+    assert two.crps_model == pytest.approx(0.02) and two.crps_naive == pytest.approx(0.25)

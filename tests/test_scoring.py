@@ -58,6 +58,7 @@ def test_shocks_are_made_again_identically(engine):
         alpha0=d.alpha_noise + engine.params.trend.alpha,
         beta=d.beta,
         sigma=d.sigma,
+        shock_slope=d.shock_slope,
         z=engine.raw_shocks(n=500, seed=4, horizon=2035),
     )
     assert kept.shocks is not None

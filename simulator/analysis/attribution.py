@@ -9,10 +9,19 @@ LMDI-I decomposition of :func:`simulator.model.decompose`). At a goal's deadline
   in every draw;
 * what **remains** is the amount minus scenario exports (negative: the scenario overshoots).
 
-The table reports means over draws, because means add up exactly
-(``gap = sum of the levers' contributions + remaining``); medians do not. The uncertainty of
-each lever's contribution is its 10th and 90th percentile over draws. The median of baseline
-and scenario exports is reported alongside.
+Centres over draws must add up exactly (``gap = sum of the levers' contributions + remaining``);
+medians do not. Two are reported, each additive:
+
+* the **middle** (the headline the app and ``simulator attribute`` show,
+  :data:`simulator.robust.MIDDLE_LABEL`): every quantity averaged over the draws whose
+  scenario-minus-baseline difference at the deadline lies between its 10th and 90th percentile
+  (:func:`simulator.robust.middle_draws`), the draws the wedge chart averages that year;
+* the plain **mean** over every draw (the CSV's ``*mean*`` columns, as named). At long horizons
+  a few runaway draws of the trend posterior decide it (docs/model.md, section 8): read it with
+  the median and the middle beside it.
+
+The uncertainty of each lever's contribution is its 10th and 90th percentile over draws. The
+median of baseline and scenario exports is reported alongside.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from simulator.analysis.goals import Goal
 from simulator.engine import Projection
 from simulator.errors import InputError
 from simulator.levers import LEVER_BY_NAME
+from simulator.robust import MIDDLE_LABEL, middle_draws, middle_mean
 
 REMAINING = "remaining"
 
@@ -38,11 +48,14 @@ class LeverPart:
     p90_musd: float
     share_of_gap: float | None
     """Mean contribution over the mean gap (None when the baseline already reaches the amount)."""
+    middle_musd: float
+    """The contribution's mean over the middle draws (see the module's docstring)."""
 
 
 @dataclass(frozen=True)
 class Attribution:
-    """The gap to one goal at its deadline, split by lever (US$ m, means over draws)."""
+    """The gap to one goal at its deadline, split by lever (US$ m): means over every draw, and
+    over the middle draws (``*_middle``; the headline, see the module's docstring)."""
 
     goal: Goal
     year: int
@@ -53,29 +66,41 @@ class Attribution:
     gap_mean: float
     parts: list[LeverPart]
     remaining_mean: float
+    baseline_middle: float
+    scenario_middle: float
 
     @property
     def closed_mean(self) -> float:
         return float(sum(p.mean_musd for p in self.parts))
 
+    @property
+    def gap_middle(self) -> float:
+        return self.goal.amount_musd - self.baseline_middle
+
+    @property
+    def remaining_middle(self) -> float:
+        return self.goal.amount_musd - self.scenario_middle
+
     def text(self) -> str:
+        """The split as text, on the middle draws (the headline)."""
         g = self.goal
-        if self.gap_mean <= 0:
+        if self.gap_middle <= 0:
             return (
-                f"{g.label}: the baseline already averages ${self.baseline_mean / 1000:.2f}B in FY{self.year}"
+                f"{g.label}: the baseline already reaches ${self.baseline_middle / 1000:.2f}B in "
+                f"FY{self.year} ({MIDDLE_LABEL})"
             )
         lines = [
-            f"{g.label}: gap ${self.gap_mean / 1000:.2f}B in FY{self.year} "
-            f"(baseline mean ${self.baseline_mean / 1000:.2f}B)"
+            f"{g.label}: gap ${self.gap_middle / 1000:.2f}B in FY{self.year} "
+            f"(baseline ${self.baseline_middle / 1000:.2f}B; {MIDDLE_LABEL})"
         ]
-        for p in sorted(self.parts, key=lambda p: -p.mean_musd):
-            share = "" if p.share_of_gap is None else f" ({p.share_of_gap:.0%} of the gap)"
+        for p in sorted(self.parts, key=lambda p: -p.middle_musd):
             lines.append(
-                f"  {LEVER_BY_NAME[p.lever].label}: {p.mean_musd:+,.0f}m "
-                f"[{p.p10_musd:+,.0f} to {p.p90_musd:+,.0f}]{share}"
+                f"  {LEVER_BY_NAME[p.lever].label}: {p.middle_musd:+,.0f}m "
+                f"[{p.p10_musd:+,.0f} to {p.p90_musd:+,.0f}] "
+                f"({p.middle_musd / self.gap_middle:.0%} of the gap)"
             )
-        word = "remaining" if self.remaining_mean >= 0 else "overshoot"
-        lines.append(f"  {word}: {abs(self.remaining_mean):,.0f}m")
+        word = "remaining" if self.remaining_middle >= 0 else "overshoot"
+        lines.append(f"  {word}: {abs(self.remaining_middle):,.0f}m")
         return "\n".join(lines)
 
 
@@ -97,13 +122,15 @@ def attribute(projection: Projection, goal: Goal) -> Attribution:
     base = projection.baseline_exports[:, j]
     scen = projection.exports[:, j]
     contributions = projection.contributions()
+    keep = middle_draws(scen - base)
     gap = goal.amount_musd - float(np.mean(base))
     parts = []
     for name, c in contributions.items():
         col = np.broadcast_to(c[:, j], base.shape)
         mean = float(np.mean(col))
         p10, p90 = (float(v) for v in np.percentile(col, [10, 90]))
-        parts.append(LeverPart(name, mean, p10, p90, mean / gap if gap > 0 else None))
+        share = mean / gap if gap > 0 else None
+        parts.append(LeverPart(name, mean, p10, p90, share, float(middle_mean(col, keep))))
     return Attribution(
         goal=goal,
         year=goal.deadline_fy,
@@ -114,6 +141,8 @@ def attribute(projection: Projection, goal: Goal) -> Attribution:
         gap_mean=gap,
         parts=parts,
         remaining_mean=goal.amount_musd - float(np.mean(scen)),
+        baseline_middle=float(middle_mean(base, keep)),
+        scenario_middle=float(middle_mean(scen, keep)),
     )
 
 
@@ -139,6 +168,10 @@ ATTRIBUTION_COLUMNS = (
     "baseline_p50_musd",
     "scenario_mean_musd",
     "scenario_p50_musd",
+    "middle_musd",
+    "gap_middle_musd",
+    "baseline_middle_musd",
+    "scenario_middle_musd",
 )
 """CSV columns of :func:`attribution_rows`.
 
@@ -147,7 +180,12 @@ exports; negative when the scenario overshoots). ``mean_musd`` over the parts of
 up to ``gap_mean_musd`` (amount minus mean baseline exports at the deadline). ``p10_musd`` and
 ``p90_musd``: the 10th and 90th percentile over draws of the lever's contribution (empty for
 ``remaining``). ``share_of_gap``: ``mean_musd / gap_mean_musd`` (empty when the gap is not
-positive). All amounts in US$ millions at the goal's deadline year.
+positive). ``middle_musd``, ``gap_middle_musd``, ``baseline_middle_musd``,
+``scenario_middle_musd``: the same over the middle draws only (those whose scenario-minus-baseline
+difference lies between its 10th and 90th percentile; they add up the same way), the figures the
+app's waterfall and ``simulator attribute`` show. The ``*mean*`` columns are plain means over
+every draw: at long horizons a few runaway draws decide them (docs/model.md, section 8). All
+amounts in US$ millions at the goal's deadline year.
 """
 
 ATTRIBUTION_DECIMALS = {
@@ -162,6 +200,10 @@ ATTRIBUTION_DECIMALS = {
             "baseline_p50_musd",
             "scenario_mean_musd",
             "scenario_p50_musd",
+            "middle_musd",
+            "gap_middle_musd",
+            "baseline_middle_musd",
+            "scenario_middle_musd",
         ),
         1,
     ),
@@ -186,6 +228,9 @@ def attribution_rows(projection: Projection, results: Iterable[Attribution]) -> 
             "baseline_p50_musd": a.baseline_p50,
             "scenario_mean_musd": a.scenario_mean,
             "scenario_p50_musd": a.scenario_p50,
+            "gap_middle_musd": a.gap_middle,
+            "baseline_middle_musd": a.baseline_middle,
+            "scenario_middle_musd": a.scenario_middle,
         }
         for p in a.parts:
             rows.append(
@@ -197,6 +242,7 @@ def attribution_rows(projection: Projection, results: Iterable[Attribution]) -> 
                     "p10_musd": p.p10_musd,
                     "p90_musd": p.p90_musd,
                     "share_of_gap": "" if p.share_of_gap is None else p.share_of_gap,
+                    "middle_musd": p.middle_musd,
                 }
             )
         rows.append(
@@ -208,6 +254,7 @@ def attribution_rows(projection: Projection, results: Iterable[Attribution]) -> 
                 "p10_musd": "",
                 "p90_musd": "",
                 "share_of_gap": "" if a.gap_mean <= 0 else a.remaining_mean / a.gap_mean,
+                "middle_musd": a.remaining_middle,
             }
         )
     return [{c: r[c] for c in ATTRIBUTION_COLUMNS} for r in rows]
@@ -217,15 +264,20 @@ def wedges(projection: Projection) -> list[dict[str, object]]:
     """Each lever's contribution per projection year (mean, p10, p90; US$ m), for a wedge chart.
 
     Rows: ``fiscal_year``, ``lever``, ``label``, ``mean_musd``, ``p10_musd``, ``p90_musd``, plus
-    ``baseline_mean_musd`` and ``scenario_mean_musd`` for the year.
+    ``baseline_mean_musd`` and ``scenario_mean_musd`` for the year; ``middle_musd``: the mean over
+    the year's middle draws (:func:`simulator.robust.middle_draws` of scenario minus baseline),
+    the figure the app's wedge chart shows. Plain means over every draw follow the trend
+    posterior's few runaway draws in the late 2030s (docs/model.md, section 8).
     """
     contributions = projection.contributions()
     base_mean = projection.baseline_exports.mean(axis=0)
     scen_mean = projection.exports.mean(axis=0)
+    keep = middle_draws(projection.exports - projection.baseline_exports)
     rows = []
     for name, c in contributions.items():
         full = np.broadcast_to(c, projection.exports.shape)
         mean = full.mean(axis=0)
+        middle = middle_mean(full, keep)
         p10, p90 = np.percentile(full, [10, 90], axis=0)
         for j, y in enumerate(projection.years):
             rows.append(
@@ -238,6 +290,7 @@ def wedges(projection: Projection) -> list[dict[str, object]]:
                     "p90_musd": float(p90[j]),
                     "baseline_mean_musd": float(base_mean[j]),
                     "scenario_mean_musd": float(scen_mean[j]),
+                    "middle_musd": float(middle[j]),
                 }
             )
     return rows

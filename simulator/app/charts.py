@@ -31,6 +31,7 @@ import pandas as pd
 
 from simulator.app.frames import BASELINE, DEFAULT_BASELINE, SCENARIO
 from simulator.levers import LEVERS
+from simulator.robust import MIDDLE_LABEL
 
 OKABE_ITO = {
     "black": "#000000",
@@ -98,6 +99,20 @@ def with_data(spec: dict[str, Any], datasets: Mapping[str, pd.DataFrame]) -> dic
     """``spec`` with the named datasets attached (as DataFrames: Streamlit sends them as Arrow)."""
     spec["datasets"] = dict(datasets)
     return spec
+
+
+def as_arrow(spec: dict[str, Any]) -> dict[str, Any]:
+    """A spec from ``*_spec`` with its tables turned into the Arrow bytes Streamlit would send
+    (its own conversion, done once): a spec kept with a run (``Run.derived``) is drawn again
+    without converting its tables at every rerun."""
+    from streamlit import dataframe_util
+
+    out = copy.copy(spec)
+    out["datasets"] = {
+        k: dataframe_util.convert_anything_to_arrow_bytes(v) if isinstance(v, pd.DataFrame) else v
+        for k, v in spec.get("datasets", {}).items()
+    }
+    return out
 
 
 def inline(spec: dict[str, Any]) -> dict[str, Any]:
@@ -371,9 +386,7 @@ def _contribution_layout(n: int) -> alt.TopLevelMixin:
         .mark_bar(height=22)
         .encode(
             y=alt.Y("label:N", title=None, sort=None, axis=alt.Axis(labelLimit=360)),
-            x=alt.X(
-                "contribution:Q", title="Change against the baseline, US$ m (mean over the simulated paths)"
-            ),
+            x=alt.X("contribution:Q", title=f"Change against the baseline, US$ m ({MIDDLE_LABEL})"),
             color=alt.Color(
                 "sign:N",
                 title=None,
@@ -386,7 +399,7 @@ def _contribution_layout(n: int) -> alt.TopLevelMixin:
             tooltip=[
                 alt.Tooltip("label:N", title="Lever"),
                 alt.Tooltip("setting:N", title="Setting"),
-                alt.Tooltip("mean_text:N", title="Mean change"),
+                alt.Tooltip("mean_text:N", title=f"Change ({MIDDLE_LABEL})"),
                 alt.Tooltip("range_text:N", title="10th to 90th percentile"),
             ],
         )
@@ -401,8 +414,9 @@ def _contribution_layout(n: int) -> alt.TopLevelMixin:
 
 
 def contribution_spec(df: pd.DataFrame) -> dict[str, Any]:
-    """Horizontal bars: each lever's mean contribution (US$ m) to scenario minus baseline, with
-    a line from its 10th to its 90th percentile over the simulated paths.
+    """Horizontal bars: each lever's contribution (US$ m) to scenario minus baseline, the
+    :data:`~simulator.robust.MIDDLE_LABEL` (they add up to the total change averaged over the same
+    draws), with a line from its 10th to its 90th percentile over the simulated paths.
 
     ``df`` comes from :func:`~simulator.app.frames.contribution_frame` (with a ``setting`` column).
     """
@@ -433,8 +447,9 @@ TWO_LINES = (
 
 
 def _wedge_layout(first: int, last: int, height: int) -> alt.TopLevelMixin:
-    """Stacked areas (each lever's mean part of scenario minus baseline), the mean difference
-    as a black line and its 10th-90th percentile band as dashed lines."""
+    """Stacked areas (each lever's part of scenario minus baseline), their sum as a black line and
+    the difference's 10th-90th percentile band as dashed lines. Parts and sum are each year's
+    :data:`~simulator.robust.MIDDLE_LABEL` (ranked by the difference), so the line lies in the band."""
     labels = [lv.label for lv in LEVERS]
     x = alt.X(
         "fiscal_year:Q",
@@ -444,14 +459,14 @@ def _wedge_layout(first: int, last: int, height: int) -> alt.TopLevelMixin:
     )
     y_axis = alt.Axis(labelExpr="(datum.value < 0 ? '−$' : '$') + format(abs(datum.value), '~g') + 'B'")
     wedges = (
-        with_money_text(alt.Chart(alt.NamedData("wedges")), {"part": "mean"}, signed=True)
+        with_money_text(alt.Chart(alt.NamedData("wedges")), {"part": "middle_mean"}, signed=True)
         .transform_calculate(
             year="'FY' + datum.fiscal_year", order="indexof(" + json.dumps(labels) + ", datum.label)"
         )
         .mark_area(opacity=0.85, interpolate="monotone")
         .encode(
             x=x,
-            y=alt.Y("mean:Q", stack="zero", title="US$ billions", axis=y_axis),
+            y=alt.Y("middle_mean:Q", stack="zero", title="US$ billions", axis=y_axis),
             color=alt.Color(
                 "label:N",
                 title=None,
@@ -470,15 +485,15 @@ def _wedge_layout(first: int, last: int, height: int) -> alt.TopLevelMixin:
             tooltip=[
                 alt.Tooltip("label:N", title="Lever"),
                 alt.Tooltip("year:N", title="Fiscal year"),
-                alt.Tooltip("part:N", title="Its part (mean)"),
+                alt.Tooltip("part:N", title=f"Its part ({MIDDLE_LABEL})"),
             ],
         )
     )
     band = with_money_text(
-        alt.Chart(alt.NamedData("band")), {"total": "mean", "lo": "p10", "hi": "p90"}, signed=True
+        alt.Chart(alt.NamedData("band")), {"total": "middle_mean", "lo": "p10", "hi": "p90"}, signed=True
     ).transform_calculate(year="'FY' + datum.fiscal_year", spread="datum.lo + ' to ' + datum.hi")
     total = band.mark_line(color=OKABE_ITO["black"], strokeWidth=2.5, interpolate="monotone").encode(
-        x=x, y="mean:Q"
+        x=x, y="middle_mean:Q"
     )
     bounds = (
         band.transform_fold(["p10", "p90"], as_=["bound", "value"])
@@ -488,8 +503,8 @@ def _wedge_layout(first: int, last: int, height: int) -> alt.TopLevelMixin:
     points = hover(
         band,
         x,
-        "mean:Q",
-        {"year": "Fiscal year", "total": "All levers (mean)", "spread": "10th to 90th percentile"},
+        "middle_mean:Q",
+        {"year": "Fiscal year", "total": f"All levers ({MIDDLE_LABEL})", "spread": "10th to 90th percentile"},
     )
     return _style(
         alt.layer(wedges, bounds, total, points).properties(

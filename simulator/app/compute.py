@@ -67,8 +67,6 @@ draws to FY2040 take about 2 MB, 200,000 draws to FY2050 about 90 MB."""
 COMPUTING = 2
 """Draws, projections or contributions computed at the same time, at most."""
 _computing = threading.BoundedSemaphore(COMPUTING)
-_kept_lock = threading.Lock()
-T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
@@ -84,59 +82,41 @@ def engine() -> Engine:
     return Engine.from_settings(settings(), draws_cache_bytes=DRAWS_BYTES)
 
 
+_T = TypeVar("_T")
+
+
 @dataclass
 class Run:
-    """A scenario, its projection and its baseline (current policy with the same draws).
-
-    A run is shared by every session that shows the same scenario (:func:`run`), and so is what
-    is worked out from it and kept with it (:meth:`kept`): read it, never change it.
-    """
+    """A scenario, its projection and its baseline (current policy with the same draws)."""
 
     scenario: Scenario
     projection: Projection
     baseline: Projection
     _contributions: dict[int, dict[str, np.ndarray]] = field(default_factory=dict, repr=False)
-    _kept: dict[Hashable, Any] = field(default_factory=dict, repr=False)
-    _kept_nbytes: int = field(default=0, repr=False)
-    """Bytes of what :meth:`kept` holds, counted once as each value comes in (it does not grow)."""
+    _derived: dict[Hashable, Any] = field(default_factory=dict, repr=False)
 
     @property
     def years(self) -> np.ndarray:
         return self.projection.years
 
-    def kept(self, key: Hashable, make: Callable[[], T]) -> T:
-        """``make()``, worked out once for this run and kept with it under ``key`` (which must
-        name everything besides the run that ``make`` depends on). The value is shared by the
-        sessions showing this run: it must not be changed by the caller. Two sessions asking at
-        once may both work it out (the same value); one is kept."""
-        try:
-            return self._kept[key]  # type: ignore[no-any-return]
-        except KeyError:
-            value = make()
-            with _kept_lock:
-                if key not in self._kept:
-                    self._kept[key] = value
-                    self._kept_nbytes += kept_nbytes(value)
-            return value
+    def derived(self, key: Hashable, make: Callable[[], _T]) -> _T:
+        """``make()``, made once per run and ``key`` and kept with the run (shared by every
+        session showing it, counted in its bytes, dropped with it): what a page draws from a
+        run alone (chart data, tables) is not worked out again at every rerun. ``key`` must name
+        everything else ``make`` reads (a year, the chosen targets, the axis); the value is
+        shared, so callers must not change it."""
+        if key not in self._derived:  # two threads may both make it: the same value, one kept
+            self._derived[key] = make()
+        return self._derived[key]
 
     def wedges(self, base_year: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """The wedge chart's tables (:func:`~simulator.app.frames.wedge_frames`) for this run,
-        kept; the per-draw parts they are made from are not (they are 6 x draws x years, most
-        of a run's memory, and the page needs only their means and the band)."""
-
-        def make() -> tuple[pd.DataFrame, pd.DataFrame]:
-            difference = self.projection.exports - self.baseline.exports
-            return wedge_frames(self.years, self._decompose(), difference, base_year)
-
-        return self.kept(("wedges", base_year), make)
-
-    def _decompose(self) -> dict[str, np.ndarray]:
-        if -1 in self._contributions:
-            return self._contributions[-1]
-        with _computing:
-            return model.decompose(
-                self.projection.draws.log_core, self.projection.effects, self.baseline.effects
-            )
+        """The wedge chart's tables (:func:`~simulator.app.frames.wedge_frames`), from lever
+        parts worked out for them and let go: all of them are 6 x draws x years, most of a run's
+        memory (9.6 MB of 13 MB at 10,000 draws to FY2040), and the chart keeps only their
+        centres and the band (the page keeps the chart: :meth:`derived`). Parts this run already
+        holds (:meth:`contributions`) are used as they are."""
+        difference = self.projection.exports - self.baseline.exports
+        return wedge_frames(self.years, self._decompose(), difference, base_year)
 
     def odds(self, target: Target, *, baseline: bool = False) -> TargetOdds:
         p = self.baseline if baseline else self.projection
@@ -145,10 +125,19 @@ class Run:
     def contributions(self) -> dict[str, np.ndarray]:
         """Each lever's exact additive part of (scenario - baseline), per draw and year: the same
         :func:`simulator.model.decompose` as :meth:`Projection.contributions`, on the effects
-        both projections already hold (memoised: the wedge chart redraws without recomputing)."""
+        both projections already hold (memoised)."""
         if -1 not in self._contributions:
             self._contributions[-1] = self._decompose()
         return self._contributions[-1]
+
+    def _decompose(self) -> dict[str, np.ndarray]:
+        """Every lever's part, every draw and year: the ones this run holds, or worked out now."""
+        if -1 in self._contributions:
+            return self._contributions[-1]
+        with _computing:
+            return model.decompose(
+                self.projection.draws.log_core, self.projection.effects, self.baseline.effects
+            )
 
     def contributions_at(self, year: int) -> dict[str, np.ndarray]:
         """Each lever's exact additive part of (scenario - baseline) in ``year``, per draw.
@@ -189,7 +178,10 @@ def held_nbytes(value: object, shared: tuple[object, ...] = ()) -> int:
     total, stack = 0, [value]
     while stack:
         x = stack.pop()
-        if id(x) in skip or id(x) in seen or isinstance(x, (type, str, bytes, int, float)):
+        if isinstance(x, bytes):  # e.g. a chart's data as Arrow (Run.derived)
+            total += len(x)
+            continue
+        if id(x) in skip or id(x) in seen or isinstance(x, (type, str, int, float)):
             continue
         seen.add(id(x))
         if isinstance(x, np.ndarray):
@@ -209,37 +201,44 @@ def held_nbytes(value: object, shared: tuple[object, ...] = ()) -> int:
     return total
 
 
-def kept_nbytes(value: object) -> int:
-    """Bytes of a value kept with a run (:meth:`Run.kept`): its numpy arrays as
-    :func:`held_nbytes` counts them, and the tables and encoded bytes of chart specs and frames
-    (a DataFrame's own memory, deep; a bytes object's length)."""
-    total, stack = held_nbytes(value), [value]
-    while stack:
-        x = stack.pop()
-        if isinstance(x, pd.DataFrame):
-            total += int(x.memory_usage(index=True, deep=True).sum())
-        elif isinstance(x, bytes):
-            total += len(x)
-        elif isinstance(x, dict):
-            stack.extend(x.values())
-        elif isinstance(x, (list, tuple)):
-            stack.extend(x)
-    return total
+_MEMO = "_held_nbytes_memo"
+
+
+def _growth(*objs: object) -> tuple[int, ...]:
+    """What changes when these objects work out and keep something more: how many attributes
+    each holds (a ``cached_property`` computed) and how many entries each of their dicts holds."""
+    sig: list[int] = []
+    for o in objs:
+        d = getattr(o, "__dict__", {})
+        sig.append(len(d) - (_MEMO in d))
+        sig.extend(len(v) for k, v in d.items() if isinstance(v, dict) and k != _MEMO)
+    return tuple(sig)
+
+
+def _measured(obj: Any, watch: tuple[object, ...], measure: Callable[[], int]) -> int:
+    """``measure()``, again only when the objects in ``watch`` have kept something more since the
+    last time (:func:`_growth`): a cache re-measures what it holds at every use, and walking every
+    kept run each time was a third of a rerun's time in the app (bench_app_load, py-spy)."""
+    sig = _growth(*watch)
+    memo = vars(obj).get(_MEMO)
+    if memo is not None and memo[0] == sig:
+        return int(memo[1])
+    n = measure()
+    vars(obj)[_MEMO] = (sig, n)
+    return n
 
 
 def projection_nbytes(p: Projection) -> int:
     """Bytes of the arrays a projection holds so far (its draws are the engine's, counted there)."""
-    return held_nbytes(p, (p.engine, p.draws, p.scenario))
+    return _measured(p, (p,), lambda: held_nbytes(p, (p.engine, p.draws, p.scenario)))
 
 
 def run_nbytes(r: Run) -> int:
     """Bytes a run adds to its (separately kept) baseline: its projection unless that is the
-    baseline, the lever contributions it has worked out, and what it keeps (:meth:`Run.kept`,
-    counted once when kept: measuring it again at every use of the cache cost more than the
-    page's charts)."""
-    p, kept = r.projection, getattr(r, "_kept", None)
-    shared = (r.baseline, getattr(p, "engine", None), getattr(p, "draws", None), kept)
-    return held_nbytes(r, shared) + getattr(r, "_kept_nbytes", 0)
+    baseline, and the lever contributions and page tables it has worked out."""
+    p = r.projection
+    shared = (r.baseline, getattr(p, "engine", None), getattr(p, "draws", None))
+    return _measured(r, (r, p), lambda: held_nbytes(r, shared))
 
 
 @st.cache_resource(show_spinner=False)

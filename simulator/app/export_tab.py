@@ -121,8 +121,10 @@ def draw(
     _download_row(chart_downloads, scenario.name)
     st.caption(
         f"Run it from the command line: save the YAML, then `simulator run {scenario.name}.yaml --out "
-        "results`. The CSVs list the reported history, then the projection's mean and percentiles (US$ m), "
-        "and the odds of every open target; the ZIP adds manifest.json with the versions, hashes and seed."
+        "results`. The CSVs list the reported history, then the projection's mean and percentiles (US$ m; "
+        "the mean is over every path, and in the late 2030s a few runaway paths decide it: read the "
+        "median), and the odds of every open target; the ZIP adds manifest.json with the versions, "
+        "hashes and seed."
     )
 
 

@@ -17,6 +17,7 @@ import pandas as pd
 from simulator.data import Dataset, Target, annual_series, latest_vintages
 from simulator.engine import Engine, Projection
 from simulator.levers import LEVER_BY_NAME, LEVERS
+from simulator.robust import middle_draws, middle_mean
 from simulator.scenario import Scenario
 
 SCENARIO = "Scenario"
@@ -130,18 +131,22 @@ def projection_table(scenario: Projection, baseline: Projection, engine: Engine)
     return pd.DataFrame(rows)
 
 
-def contribution_frame(parts: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Each lever's contribution (US$ m) to scenario minus baseline in one year: the mean over
-    draws, and the 10th and 90th percentiles."""
+def contribution_frame(parts: Mapping[str, np.ndarray], difference: np.ndarray) -> pd.DataFrame:
+    """Each lever's contribution (US$ m) to scenario minus baseline in one year: its
+    ``middle_mean`` (:data:`simulator.robust.MIDDLE_LABEL`, over the draws whose ``difference``,
+    scenario minus baseline exports that year, lies between its 10th and 90th percentile: the
+    contributions add up to the difference averaged over the same draws), and its own 10th and
+    90th percentiles over every draw."""
+    keep = middle_draws(difference)
     rows = []
     for lv in LEVERS:
-        x = parts[lv.name]
+        x = np.broadcast_to(parts[lv.name], np.shape(difference))
         p10, p90 = np.percentile(x, [10, 90])
         rows.append(
             {
                 "lever": lv.name,
                 "label": lv.label,
-                "contribution": float(x.mean()),
+                "contribution": float(middle_mean(x, keep)),
                 "p10": float(p10),
                 "p90": float(p90),
             }
@@ -291,23 +296,32 @@ def wedge_frames(
 
     ``parts``: each lever's exact additive part of (scenario - baseline), draws x years, from
     :meth:`simulator.app.compute.Run.contributions`; ``difference``: scenario minus baseline
-    exports, draws x years. Returns (one row per year and lever: the mean part; one row per
-    year: the mean difference, which the parts add up to, and its 10th and 90th percentiles).
+    exports, draws x years. Returns (one row per year and lever: the part's ``middle_mean``; one
+    row per year: the difference's ``middle_mean``, which the parts add up to, and its 10th and
+    90th percentiles).
+
+    ``middle_mean`` is :data:`simulator.robust.MIDDLE_LABEL`: each year, the mean over the draws
+    whose difference lies between its 10th and 90th percentile (:func:`simulator.robust.middle_draws`),
+    the same draws for every part, so the parts add up exactly and the total lies inside the band.
+    A plain mean would follow the few runaway draws of the trend posterior's tail (docs/model.md,
+    section 8), above the band's top by FY2039.
     """
     fy = np.concatenate([[base_year], years]).astype(np.int64)
     n = len(fy)
-    rows: dict[str, Any] = {"fiscal_year": np.tile(fy, len(LEVERS)), "lever": [], "label": [], "mean": []}
+    keep = middle_draws(difference)
+    rows: dict[str, Any] = {"fiscal_year": np.tile(fy, len(LEVERS)), "lever": [], "label": [], "centre": []}
     for lv in LEVERS:
         rows["lever"] += [lv.name] * n
         rows["label"] += [lv.label] * n
         # a lever the scenario leaves alone has one row of zeros (it broadcasts over the draws)
-        rows["mean"].append(np.concatenate([[0.0], np.asarray(parts[lv.name]).mean(axis=0)]))
-    wedges = pd.DataFrame({**rows, "mean": np.concatenate(rows["mean"]) / 1000.0})
+        rows["centre"].append(np.concatenate([[0.0], middle_mean(parts[lv.name], keep)]))
+    centre = rows.pop("centre")
+    wedges = pd.DataFrame({**rows, "middle_mean": np.concatenate(centre) / 1000.0})
     lo, hi = np.percentile(difference, [10, 90], axis=0)
     band = pd.DataFrame(
         {
             "fiscal_year": fy,
-            "mean": np.concatenate([[0.0], difference.mean(axis=0)]) / 1000.0,
+            "middle_mean": np.concatenate([[0.0], middle_mean(difference, keep)]) / 1000.0,
             "p10": np.concatenate([[0.0], lo]) / 1000.0,
             "p90": np.concatenate([[0.0], hi]) / 1000.0,
         }

@@ -13,6 +13,7 @@ import math
 from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -37,7 +38,6 @@ from simulator.app.frames import (
     setting_text,
     targets_frame,
 )
-from simulator.app.page_parts import arrow_datasets
 from simulator.app.state import (
     DEFAULT_NAME,
     TREND_DECIMALS,
@@ -49,6 +49,7 @@ from simulator.app.state import (
 from simulator.data import Target
 from simulator.engine import Engine
 from simulator.errors import InputError, InputErrors
+from simulator.robust import MIDDLE_LABEL
 from simulator.scenario import Scenario, default_assumption_baseline
 from simulator.settings import MAX_HORIZON
 
@@ -427,13 +428,13 @@ def _answers(engine: Engine, scenario: Scenario, run: compute.Run, choices: Choi
             help="The fan chart's axis: equal steps for equal growth rates; off: linear.",
         )
         targets, log = chosen(choices), log_scale()
-        spec = run.kept(
+        spec = run.derived(
             ("fan_chart", tuple(t.id for t in targets), log),
-            lambda: arrow_datasets(
+            lambda: charts.as_arrow(
                 fan_chart_spec(engine, scenario, run, targets, _history(engine), log_scale=log)
             ),
         )
-        st.vega_lite_chart(spec=spec, width="stretch", key="fan_chart")
+        st.vega_lite_chart(spec=dict(spec), width="stretch", key="fan_chart")
     with cards_area:
         _cards(engine, scenario, run, choices)
     headline_area.markdown(headline(engine, scenario, run))
@@ -443,9 +444,10 @@ def _answers(engine: Engine, scenario: Scenario, run: compute.Run, choices: Choi
         "Dots: reported full fiscal years, the latest published figure for each (hover for the source and "
         "publication date; no full-year figure was found for FY2011-FY2015). Lines: medians of the simulated "
         "paths; shaded: their middle 50% and 90%. Dashed lines: the targets, with the chosen deadline "
-        "marked. Wedges: what each lever adds to mean exports against current policy with the same "
-        "simulated paths, split exactly (logarithmic-mean Divisia decomposition); the black line is their "
-        "sum and the dashed lines its 10th and 90th percentile. Effect sizes are the stated assumptions "
+        "marked. Wedges: what each lever adds to exports against current policy with the same simulated "
+        "paths, split exactly (logarithmic-mean Divisia decomposition), each year the mean over the paths "
+        "whose total change lies between its 10th and 90th percentile; the black line is their sum and "
+        "the dashed lines that 10th and 90th percentile. Effect sizes are the stated assumptions "
         "in the sidebar's help texts; the trend is fitted to the reported series (Model page)."
     )
     shown = run.projection if not is_baseline(scenario) else run.baseline
@@ -460,15 +462,13 @@ def _wedges(engine: Engine, scenario: Scenario, run: compute.Run) -> None:
             "Every lever is at current policy. Move a lever in the sidebar to see what it adds, year by year."
         )
         return
-    spec = run.kept(
-        ("wedge_chart", engine.base_year),
-        lambda: arrow_datasets(
-            charts.wedge_spec(
-                *run.wedges(engine.base_year), subtitle="Minus current policy; mean of the paths", height=470
-            )
-        ),
-    )
-    st.vega_lite_chart(spec=spec, width="stretch", key="wedge_chart")
+    spec = run.derived("wedge_chart", lambda: charts.as_arrow(_wedge_spec(engine, run)))
+    st.vega_lite_chart(spec=dict(spec), width="stretch", key="wedge_chart")
+
+
+def _wedge_spec(engine: Engine, run: compute.Run) -> dict[str, Any]:
+    wedges, band = run.wedges(engine.base_year)
+    return charts.wedge_spec(wedges, band, subtitle=f"Minus current policy; {MIDDLE_LABEL}", height=470)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)  # read only: shared, not copied per call
@@ -495,24 +495,26 @@ def _contributions(scenario: Scenario, run: compute.Run) -> None:
             "Every lever is at current policy, so there is nothing to split: move a lever in the sidebar."
         )
         return
-    spec, total = run.kept(("contributions", year), lambda: _contribution_chart(run, year))
-    st.vega_lite_chart(spec=spec, width="stretch")
+    spec, total = run.derived(("contributions", year), lambda: _contribution_spec(scenario, run, year))
+    st.vega_lite_chart(spec=dict(spec), width="stretch")
     st.caption(
-        f"The scenario changes mean FY{year} exports by **US${total:,.0f}m** against the baseline. The "
-        "bars split that change exactly among the levers (logarithmic-mean Divisia decomposition, averaged "
-        "over the simulated paths; they add up to the total); the black lines run from the 10th to the "
-        "90th percentile. Effect sizes are the assumptions in the sidebar (hover a bar for the lever's "
+        f"The scenario changes FY{year} exports by **US${total:,.0f}m** against the baseline, as a "
+        f"{MIDDLE_LABEL} (the simulated paths whose change lies between its 10th and 90th percentile: "
+        "a plain mean would follow the few paths whose growth runs away). The bars split that change "
+        "exactly among the levers (logarithmic-mean Divisia decomposition, averaged over the same paths; "
+        "they add up to the total); the black lines run from each lever's 10th to its 90th percentile "
+        "over all paths. Effect sizes are the assumptions in the sidebar (hover a bar for the lever's "
         "setting)."
     )
 
 
-def _contribution_chart(run: compute.Run, year: int) -> tuple[dict[str, Any], float]:
-    """The contributions chart for ``year`` and the total change it splits (US$ m)."""
+def _contribution_spec(scenario: Scenario, run: compute.Run, year: int) -> tuple[dict[str, Any], float]:
+    """The contributions tab's chart for ``year`` (tables as Arrow) and the total it splits."""
     parts = run.contributions_at(year)
-    df = contribution_frame(parts)
-    total = float(sum(v.mean() for v in parts.values()))
-    df["setting"] = [setting_text(n, run.scenario) for n in df["lever"]]
-    return arrow_datasets(charts.contribution_spec(df)), total
+    j = int(np.searchsorted(run.years, year))
+    df = contribution_frame(parts, run.projection.exports[:, j] - run.baseline.exports[:, j])
+    df["setting"] = [setting_text(n, scenario) for n in df["lever"]]
+    return charts.as_arrow(charts.contribution_spec(df)), float(df["contribution"].sum())
 
 
 def _table(engine: Engine, run: compute.Run) -> None:

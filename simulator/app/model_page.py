@@ -71,8 +71,22 @@ def trend_table(p: FittedParams) -> pd.DataFrame:
                 f"{b.mean * DOUBLING:.2f}",
                 f"90%: {b.p05 * DOUBLING:.2f} to {b.p95 * DOUBLING:.2f}",
             ),
-            ("Size of yearly shocks (sd, log points)", f"{s.mean:.3f}", f"90%: {s.p05:.3f} to {s.p95:.3f}"),
+            (
+                f"Size of yearly shocks at its FY{p.sample.base_year} size (sd, log points)",
+                f"{s.mean:.3f}",
+                f"90%: {s.p05:.3f} to {s.p95:.3f}",
+            ),
         ]
+        if "gamma" in q:
+            g = q["gamma"]
+            rows.append(
+                (
+                    "Shocks shrink as the sector grows: % smaller per doubling",
+                    f"{-np.expm1(-g.mean * np.log(2)) * 100:.1f}",
+                    f"90%: {-np.expm1(-g.p05 * np.log(2)) * 100:.1f} to "
+                    f"{-np.expm1(-g.p95 * np.log(2)) * 100:.1f}",
+                )
+            )
     return pd.DataFrame(rows, columns=["quantity", "estimate", "uncertainty"])
 
 
@@ -95,7 +109,7 @@ def reference_frame(results: BacktestResults, p: FittedParams) -> pd.DataFrame:
 def slowdown_frame(p: FittedParams, panel: PanelFit, sizes: np.ndarray) -> pd.DataFrame:
     """Pakistan's trend growth at each size (US$ m of the core): median and 90% band over the
     posterior, ``alpha - beta (ln X - ln C_base)``."""
-    alpha, beta, _ = posterior_draws(p.trend.posterior, np.random.default_rng(0), 4000)
+    alpha, beta, _, _ = posterior_draws(p.trend.posterior, np.random.default_rng(0), 4000)
     log_base = panel.pakistan_y_base + math.log(panel.reference_musd)
     g = alpha[:, None] - beta[:, None] * (np.log(sizes)[None, :] - log_base)
     lo, mid, hi = np.expm1(np.percentile(g, [5, 50, 95], axis=0)) * 100
@@ -147,7 +161,7 @@ def reference_chart(points: pd.DataFrame, band: pd.DataFrame) -> alt.LayerChart:
 def needed_growth(p: FittedParams) -> pd.DataFrame:
     """For each target: the growth a year it needs from the base year, and the trend growth the
     fitted slowdown implies over the same years (median and 90%; without shocks or levers)."""
-    alpha, beta, _ = posterior_draws(p.trend.posterior, np.random.default_rng(0), 4000)
+    alpha, beta, _, _ = posterior_draws(p.trend.posterior, np.random.default_rng(0), 4000)
     base = p.sample.points[-1].value_musd
     rows = []
     for label, amount, deadline in TARGETS:
@@ -268,8 +282,8 @@ def reference_class(p: FittedParams, panel: PanelFit, results: BacktestResults) 
         f"{pop['mu_b'].mean * DOUBLING:.1f} points per doubling "
         f"(90%: {pop['mu_b'].p05 * DOUBLING:.1f} to {pop['mu_b'].p95 * DOUBLING:.1f}). "
         "Form chosen by the leave-one-country-out predictive density: "
-        + ", ".join(f"{s.form} {s.elpd_loco:.1f}" for s in panel.selection)
-        + f" (higher is better) -> {panel.form}."
+        + ", ".join(f"{s.form}/{s.shocks} shocks {s.elpd_loco:.1f}" for s in panel.selection)
+        + f" (higher is better) -> {panel.form}, {panel.shocks} shocks."
     )
     st.markdown("**What the fitted slowdown means for the targets**")
     st.dataframe(needed_growth(p), hide_index=True)

@@ -49,6 +49,7 @@ from simulator.app.wit_frames import (
 from simulator.app.wit_question import Question, question
 from simulator.engine import Engine
 from simulator.errors import InputError
+from simulator.robust import MIDDLE_LABEL
 from simulator.scenario import Scenario
 from simulator.scenario_writer import dump_scenario
 
@@ -194,9 +195,11 @@ def _attribution_section(result: GoalSeek, goal: Goal) -> dict[str, float]:
     projection = model.project(moves, name="package")
     a = attribute(projection, goal)
     st.markdown(
-        f"For {what}, at FY{a.year}: the gap between the baseline's mean (${a.baseline_mean / 1000:.2f}B) "
-        f"and {goal.label} is **${a.gap_mean / 1000:.2f}B**. Means over draws, because means add up "
-        "exactly; each lever's 10th-90th percentile range shows its uncertainty."
+        f"For {what}, at FY{a.year}: the gap between the baseline (${a.baseline_middle / 1000:.2f}B) "
+        f"and {goal.label} is **${a.gap_middle / 1000:.2f}B**. Each figure is the {MIDDLE_LABEL} (those "
+        "whose change from the baseline lies between its 10th and 90th percentile), because such means "
+        "add up exactly and a few runaway paths cannot move them; each lever's 10th-90th percentile "
+        "range shows its uncertainty. The downloaded CSV has the plain means over every path too."
     )
     st.altair_chart(waterfall_chart(waterfall_frame(a), goal), width="stretch")
     # the Scenario page's wedge chart, on this scenario: one chart, one reading of the levers' parts
@@ -204,7 +207,7 @@ def _attribution_section(result: GoalSeek, goal: Goal) -> dict[str, float]:
     wedges, band = wedge_frames(
         projection.years, projection.contributions(), difference, model.engine.base_year
     )
-    subtitle = f"{what[0].upper()}{what[1:]}, minus current policy; mean of the paths"
+    subtitle = f"{what[0].upper()}{what[1:]}, minus current policy; {MIDDLE_LABEL}"
     # the height holds the legend below the plot as well (Streamlit fits the whole chart into it)
     spec = wedge_spec(wedges, band, subtitle=subtitle, height=WEDGE_HEIGHT)
     st.vega_lite_chart(spec=spec, width="stretch", key="wit_wedges")

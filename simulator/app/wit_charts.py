@@ -15,13 +15,15 @@ from simulator.analysis.sensitivity import SobolResult
 from simulator.app.charts import OKABE_ITO, _style
 from simulator.app.page_parts import TITLE_ROOM
 from simulator.app.wit_frames import LOWERS, RAISES
+from simulator.robust import MIDDLE_LABEL
 
 SIGN_COLOURS = {RAISES: OKABE_ITO["blue"], LOWERS: OKABE_ITO["vermillion"]}
 TARGET_COLOUR = OKABE_ITO["purple"]
 
 
 def waterfall_chart(df: pd.DataFrame, goal: Goal) -> alt.LayerChart:
-    """Baseline, each lever's mean contribution (bar) with its 10th-90th percentile range, the result."""
+    """Baseline, each lever's contribution (bar) with its 10th-90th percentile range, the result;
+    levels and bars are the :data:`~simulator.robust.MIDDLE_LABEL` (they add up)."""
     order = list(df["step"])
     y = alt.Y("step:N", sort=order, title=None, axis=alt.Axis(labelLimit=360))
     colour = alt.Color(
@@ -31,14 +33,16 @@ def waterfall_chart(df: pd.DataFrame, goal: Goal) -> alt.LayerChart:
             domain=["level", RAISES, LOWERS],
             range=["#6E6E6E", SIGN_COLOURS[RAISES], SIGN_COLOURS[LOWERS]],
         ),
-        legend=alt.Legend(orient="top", labelExpr="datum.label == 'level' ? 'mean exports' : datum.label"),
+        legend=alt.Legend(orient="top", labelExpr="datum.label == 'level' ? 'exports' : datum.label"),
     )
     bars = (
         alt.Chart(df)
         .mark_bar()
         .encode(
             y=y,
-            x=alt.X("start:Q", title=f"Reported exports in FY{goal.deadline_fy}, US$ billions (mean)"),
+            x=alt.X(
+                "start:Q", title=f"Reported exports in FY{goal.deadline_fy}, US$ billions ({MIDDLE_LABEL})"
+            ),
             x2="end:Q",
             color=colour,
             tooltip=[
@@ -72,7 +76,10 @@ def waterfall_chart(df: pd.DataFrame, goal: Goal) -> alt.LayerChart:
             width="container",
             title=alt.Title(
                 "What closes the gap at the deadline",
-                subtitle="Bars: mean contribution of each lever; black lines: its 10th-90th percentile range",
+                subtitle=(
+                    f"Bars: each lever's contribution, {MIDDLE_LABEL}; "
+                    "black lines: its 10th-90th percentile range"
+                ),
             ),
         )
     )

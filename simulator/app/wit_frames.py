@@ -93,37 +93,39 @@ def as_display_text(frame: pd.DataFrame, percent: list[str]) -> pd.DataFrame:
 
 
 def waterfall_frame(a: Attribution) -> pd.DataFrame:
-    """Bars of the waterfall at the deadline (US$ billions): baseline, each lever, the scenario."""
+    """Bars of the waterfall at the deadline (US$ billions): baseline, each lever, the scenario,
+    each the mean over the middle draws (:data:`simulator.robust.MIDDLE_LABEL`; they add up);
+    each lever's range is its 10th to 90th percentile over every draw."""
     rows = [
         {
             "step": f"Baseline FY{a.year}",
             "start": 0.0,
-            "end": a.baseline_mean / 1000,
+            "end": a.baseline_middle / 1000,
             "kind": "level",
             "lo": np.nan,
             "hi": np.nan,
         }
     ]
-    level = a.baseline_mean
-    for p in sorted(a.parts, key=lambda p: -p.mean_musd):
-        if p.mean_musd == 0 and p.p10_musd == 0 and p.p90_musd == 0:
+    level = a.baseline_middle
+    for p in sorted(a.parts, key=lambda p: -p.middle_musd):
+        if p.middle_musd == 0 and p.p10_musd == 0 and p.p90_musd == 0:
             continue
         rows.append(
             {
                 "step": LEVER_BY_NAME[p.lever].label,
                 "start": level / 1000,
-                "end": (level + p.mean_musd) / 1000,
-                "kind": RAISES if p.mean_musd >= 0 else LOWERS,
+                "end": (level + p.middle_musd) / 1000,
+                "kind": RAISES if p.middle_musd >= 0 else LOWERS,
                 "lo": (level + p.p10_musd) / 1000,
                 "hi": (level + p.p90_musd) / 1000,
             }
         )
-        level += p.mean_musd
+        level += p.middle_musd
     rows.append(
         {
             "step": "With the levers",
             "start": 0.0,
-            "end": a.scenario_mean / 1000,
+            "end": a.scenario_middle / 1000,
             "kind": "level",
             "lo": np.nan,
             "hi": np.nan,

@@ -48,13 +48,15 @@ def command(address: str, port: int) -> list[str]:
         str(port),
         "--server.headless",
         "true",
-        "--browser.gatherUsageStats",
-        "false",
-        # as .streamlit/config.toml (a wheel has none): no per-session scan of the loaded
-        # modules, no full garbage collection after every script run
+        # an installed copy does not change under the server; reloading would drop the package
+        # from sys.modules under running visitors (KeyError: 'simulator' under load)
         "--server.fileWatcherType",
         "none",
+        # no full garbage collection after every run (~80 ms holding the GIL per rerun); as in
+        # the source tree's .streamlit/config.toml, which an installed copy does not have
         "--runner.postScriptGC",
+        "false",
+        "--browser.gatherUsageStats",
         "false",
     ]
 
