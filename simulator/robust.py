@@ -36,10 +36,18 @@ def middle_draws(ranked_by: ArrayLike) -> NDArray[np.bool_]:
     Inclusive at both ends. A column where no draw does (two distinct draws: both percentiles
     fall strictly between them) keeps every draw: their mean is then the median, inside the band.
     """
+    return middle_band(ranked_by)[0]
+
+
+def middle_band(
+    ranked_by: ArrayLike,
+) -> tuple[NDArray[np.bool_], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`middle_draws` with the percentiles that bound them, ``(keep, p10, p90)``, for a
+    chart that shows the band too (the percentiles are taken once)."""
     x = np.asarray(ranked_by, dtype=float)
     lo, hi = np.percentile(x, MIDDLE, axis=0)
     keep = (x >= lo) & (x <= hi)
-    return np.where(keep.any(axis=0), keep, True)
+    return np.where(keep.any(axis=0), keep, True), lo, hi
 
 
 def middle_mean(values: ArrayLike, keep: NDArray[np.bool_]) -> NDArray[np.float64]:

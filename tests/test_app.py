@@ -384,6 +384,10 @@ def test_the_wedges_are_the_engines_and_add_up_to_the_difference(engine):
     ] == engine.base_year
     total = wedges.groupby("fiscal_year")["middle_mean"].sum().to_numpy()
     np.testing.assert_allclose(total, band["middle_mean"].to_numpy(), rtol=1e-9, atol=1e-12)
+    for column, q in (("p10", 10), ("p90", 90)):  # the band is the difference's own percentiles
+        np.testing.assert_allclose(
+            band[column].to_numpy()[1:] * 1000, np.percentile(diff, q, axis=0), rtol=1e-12
+        )
     reference = {
         (r["fiscal_year"], r["lever"]): r["middle_musd"] / 1000 for r in engine_wedges(run.projection)
     }

@@ -17,7 +17,7 @@ import pandas as pd
 from simulator.data import Dataset, Target, annual_series, latest_vintages
 from simulator.engine import Engine, Projection
 from simulator.levers import LEVER_BY_NAME, LEVERS
-from simulator.robust import middle_draws, middle_mean
+from simulator.robust import middle_band, middle_draws, middle_mean
 from simulator.scenario import Scenario
 
 SCENARIO = "Scenario"
@@ -308,7 +308,7 @@ def wedge_frames(
     """
     fy = np.concatenate([[base_year], years]).astype(np.int64)
     n = len(fy)
-    keep = middle_draws(difference)
+    keep, lo, hi = middle_band(difference)
     rows: dict[str, Any] = {"fiscal_year": np.tile(fy, len(LEVERS)), "lever": [], "label": [], "centre": []}
     for lv in LEVERS:
         rows["lever"] += [lv.name] * n
@@ -317,7 +317,6 @@ def wedge_frames(
         rows["centre"].append(np.concatenate([[0.0], middle_mean(parts[lv.name], keep)]))
     centre = rows.pop("centre")
     wedges = pd.DataFrame({**rows, "middle_mean": np.concatenate(centre) / 1000.0})
-    lo, hi = np.percentile(difference, [10, 90], axis=0)
     band = pd.DataFrame(
         {
             "fiscal_year": fy,
