@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from simulator import Simulator
 from simulator.app.links import LinkContext, scenario_from_query, scenario_to_query
@@ -54,6 +56,24 @@ def test_the_app_link_keeps_seed_zero():
     query = scenario_to_query(s, ctx)
     assert query["seed"] == "0"
     assert scenario_from_query(query, ctx)[0].seed == 0
+
+
+@pytest.mark.parametrize("seed", [2**53 + 1, 2**63 - 1, 12345678901234567])
+def test_a_link_reads_every_seed_exactly(seed: int):
+    """A float holds 53 bits: a link's seed read through one would silently be another seed
+    (2**53 + 1 became 2**53) or be refused (2**63 - 1 became 2**63, out of range)."""
+    ctx = LinkContext(first_year=FIRST, presets={})
+    query = scenario_to_query(scenario(seed=seed), ctx)
+    assert query["seed"] == str(seed)
+    back, _ = scenario_from_query(query, ctx)
+    assert back.seed == seed and isinstance(back.seed, int)
+
+
+@given(st.integers(min_value=0, max_value=2**63 - 1))
+@settings(max_examples=200, deadline=None)
+def test_any_seed_in_range_survives_a_link(seed: int):
+    ctx = LinkContext(first_year=FIRST, presets={})
+    assert scenario_from_query(scenario_to_query(scenario(seed=seed), ctx), ctx)[0].seed == seed
 
 
 def test_the_command_line_keeps_seed_zero(tmp_path: Path, capsys):

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -270,15 +271,22 @@ def _set(doc: dict[str, Any], path: list[str], value: Any) -> None:
         node[last] = value
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]{1,40}")
+"""A whole number as a link writes it, read exactly (a float keeps 53 bits: ``seed=2**53 + 1``
+would otherwise become another seed); longer digit strings are left to validation."""
+
+
 def _number(raw: str) -> Any:
     """A query value as a number when it reads as one (validation reports it otherwise)."""
+    if _WHOLE.fullmatch(raw):
+        return int(raw)
     try:
         f = float(raw)
     except ValueError:
         return raw
     if not math.isfinite(f):
         return raw
-    return int(f) if f.is_integer() and "." not in raw and "e" not in raw.lower() else f
+    return f
 
 
 # --------------------------------------------------------------------------- writing
