@@ -86,8 +86,10 @@ def _integral(value: object) -> object:
     unchanged, for the strict check to accept or refuse."""
     # only where a float holds every whole number exactly: 9.2e18 read as a float is
     # 9199999999999999488, so beyond 2^53 the number is refused rather than silently changed
-    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
-        return int(value)
+    if isinstance(value, float) and value.is_integer():
+        if abs(value) <= 2**53:
+            return int(value)
+        raise PydanticCustomError("inexact_whole", "whole number beyond 2^53 given as a float")
     return value
 
 
@@ -556,6 +558,7 @@ _TYPE_PROBLEMS = {
     "int_parsing": "must be a whole number",
     "int_type": "must be a whole number",
     "int_from_float": "must be a whole number",
+    "inexact_whole": "must be written in digits (beyond 2^53 an exponent or a decimal point is not exact)",
     "string_type": "must be text",
     "dict_type": "must be a mapping",
     "model_type": "must be a mapping",

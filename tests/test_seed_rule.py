@@ -19,6 +19,7 @@ from simulator import Simulator
 from simulator.app.links import LinkContext, scenario_from_query, scenario_to_query
 from simulator.cli import main as cli_main
 from simulator.engine import draws_key
+from simulator.errors import InputError, InputErrors
 from simulator.scenario import baseline_scenario, validate_scenario
 from simulator.settings import load_settings
 
@@ -67,6 +68,18 @@ def test_a_link_reads_every_seed_exactly(seed: int):
     assert query["seed"] == str(seed)
     back, _ = scenario_from_query(query, ctx)
     assert back.seed == seed and isinstance(back.seed, int)
+
+
+@pytest.mark.parametrize("seed", [9.3e18, 2.0**60])
+def test_a_float_seed_past_2_53_is_refused_with_how_to_write_it(seed: float):
+    """A float that large is not the number its writer meant (9.3e18 is 9300000000000000000 only
+    in decimal): refused, saying to write it in digits, from the API and from a link alike."""
+    with pytest.raises(InputErrors) as e:
+        scenario(seed=seed)
+    assert "seed" in str(e.value) and "written in digits" in str(e.value)
+    ctx = LinkContext(first_year=FIRST, presets={})
+    with pytest.raises((InputError, InputErrors), match="written in digits"):
+        scenario_from_query({"seed": f"{seed:e}"}, ctx)
 
 
 @given(st.integers(min_value=0, max_value=2**63 - 1))
