@@ -15,8 +15,10 @@ forecasts 1 to 5 years ahead. Two benchmarks get the same history:
 
 Scores (:mod:`calibration.scores`) are computed per horizon: MAPE of the median, CRPS of log
 exports (log points, so every country counts alike), how often the 80% interval held the
-actual, and the PIT histogram. The form of the panel model (drift or damped) is the one chosen on
-the whole panel: a mild look-ahead that the parameters themselves do not have.
+actual, and the PIT histogram; the panel model's also per origin (:func:`by_origin`) and with
+each origin's common shift taken out (:func:`shift_removed`), because the forecasts of one origin
+share their years. The form of the panel model (drift or damped) is the one chosen on the whole
+panel: a mild look-ahead that the parameters themselves do not have.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from calibration.fit import Increments, own_trend
 from calibration.peer_data import PeerPanel, PeerSeries
 from calibration.peers_fit import SEED, chosen, panel_entries, select_form
 from calibration.scores import ape_pct, covered, crps_samples, pit, pit_histogram
+from simulator.backtests import PanelOriginScore, PanelShiftScore
 from simulator.params import posterior_draws
 
 ORIGINS = tuple(range(2001, 2024, 3))
@@ -197,6 +200,17 @@ class Score:
     coverage_80: float
 
 
+def quantiles(rows: Sequence[PanelRow], model: str = "panel") -> tuple[np.ndarray, ...]:
+    """Arrays ``actual, p10, p50, p90`` of one model's forecasts (``model`` one of :data:`MODELS`)."""
+    pre = "" if model == "panel" else f"{model}_"
+    return (
+        np.array([r.actual for r in rows], dtype=float),
+        np.array([getattr(r, f"{pre}p10") for r in rows], dtype=float),
+        np.array([r.naive_p50 if model == "naive" else getattr(r, f"{pre}p50") for r in rows], dtype=float),
+        np.array([getattr(r, f"{pre}p90") for r in rows], dtype=float),
+    )
+
+
 def score(rows: Sequence[PanelRow]) -> list[Score]:
     """MAPE, mean CRPS and 80% coverage per model and horizon."""
     out = []
@@ -204,10 +218,7 @@ def score(rows: Sequence[PanelRow]) -> list[Score]:
         pre = "" if model == "panel" else f"{model}_"
         for h in sorted({r.horizon for r in rows}):
             rs = [r for r in rows if r.horizon == h]
-            y = np.array([r.actual for r in rs])
-            p50 = np.array([r.naive_p50 if model == "naive" else getattr(r, f"{pre}p50") for r in rs])
-            lo = np.array([getattr(r, f"{pre}p10") for r in rs])
-            hi = np.array([getattr(r, f"{pre}p90") for r in rs])
+            y, lo, p50, hi = quantiles(rs, model)
             out.append(
                 Score(
                     model=model,
@@ -227,3 +238,90 @@ def pit_histograms(rows: Sequence[PanelRow]) -> dict[str, list[int]]:
         m: pit_histogram(np.array([getattr(r, "pit" if m == "panel" else f"{m}_pit") for r in rows]))
         for m in MODELS
     }
+
+
+# --------------------------------------------------------------------------- errors by period
+# The forecasts of one origin share their years: a boom or a slump after the origin moves every
+# country's error the same way, so the panel's forecasts hold only as many independent periods as
+# there are origins. These tables show the panel model's errors per origin, and its coverage once
+# each origin's common shift is taken out (a diagnostic after the fact: at the origin nobody
+# knows the shift).
+
+MIN_OTHERS = 2
+"""Forecasts of other countries (same origin and horizon) a forecast's shift is taken from; a
+forecast with fewer is left out of :func:`shift_removed` and counted as skipped."""
+
+
+def log_errors(rows: Sequence[PanelRow]) -> np.ndarray:
+    """``ln(actual / p50)`` of the panel model's median for each row."""
+    y, _, p50, _ = quantiles(rows)
+    return np.log(y / p50)
+
+
+def _cells(rows: Sequence[PanelRow]) -> dict[tuple[int, int], np.ndarray]:
+    """Row indices of each (origin, horizon), in origin and horizon order."""
+    out: dict[tuple[int, int], list[int]] = {}
+    for i, r in enumerate(rows):
+        out.setdefault((r.origin, r.horizon), []).append(i)
+    return {k: np.array(v) for k, v in sorted(out.items())}
+
+
+def by_origin(rows: Sequence[PanelRow]) -> list[PanelOriginScore]:
+    """The panel model's forecasts, median and mean log error and 80% coverage per origin year
+    and horizon."""
+    err = log_errors(rows)
+    y, lo, _, hi = quantiles(rows)
+    held = covered(lo, hi, y)
+    return [
+        PanelOriginScore(
+            origin=o,
+            horizon=h,
+            n=len(idx),
+            median_log_error=float(np.median(err[idx])),
+            mean_log_error=float(np.mean(err[idx])),
+            coverage_80=float(held[idx].mean()),
+        )
+        for (o, h), idx in _cells(rows).items()
+    ]
+
+
+def origin_shifts(rows: Sequence[PanelRow]) -> np.ndarray:
+    """Each forecast's common period shift: the median log error of the *other* countries'
+    forecasts at the same origin and horizon (leave-one-out, so a forecast's own error never
+    moves its shift); NaN with fewer than :data:`MIN_OTHERS` others."""
+    err = log_errors(rows)
+    shift = np.full(len(rows), np.nan)
+    for idx in _cells(rows).values():
+        if len(idx) - 1 >= MIN_OTHERS:
+            for i in idx:
+                shift[i] = np.median(err[idx[idx != i]])
+    return shift
+
+
+def shift_removed(rows: Sequence[PanelRow]) -> list[PanelShiftScore]:
+    """Per horizon, the panel model's 80% coverage and share of actuals above the median, as
+    forecast and with each forecast's :func:`origin_shifts` taken out of its p10, p50 and p90
+    (all three multiplied by ``exp(shift)``). Horizons where no forecast has a shift are left out."""
+    y, lo, p50, hi = quantiles(rows)
+    err, shift = np.log(y / p50), origin_shifts(rows)
+    lo_err, hi_err = np.log(lo / p50), np.log(hi / p50)  # the interval's ends as log errors
+    horizon = np.array([r.horizon for r in rows])
+    out = []
+    for h in sorted(set(horizon.tolist())):
+        at = horizon == h
+        m = at & ~np.isnan(shift)
+        if not m.any():
+            continue
+        moved = err[m] - shift[m]
+        out.append(
+            PanelShiftScore(
+                horizon=h,
+                n=int(m.sum()),
+                skipped=int((at & ~m).sum()),
+                coverage_80=float(covered(lo[m], hi[m], y[m]).mean()),
+                above_median=float(np.mean(err[m] > 0)),
+                coverage_80_shift_removed=float(covered(lo_err[m], hi_err[m], moved).mean()),
+                above_median_shift_removed=float(np.mean(moved > 0)),
+            )
+        )
+    return out

@@ -52,6 +52,37 @@ class PanelScore(_Strict):
     coverage_80: float
 
 
+class PanelOriginScore(_Strict):
+    """The panel model's forecasts at one origin and horizon
+    (``calibration.peers_backtest.by_origin``)."""
+
+    origin: int
+    horizon: int
+    n: int
+    median_log_error: float
+    """Median over the forecasts of ``ln(actual / p50)``: positive when the actuals came out above
+    the panel model's median."""
+    mean_log_error: float
+    coverage_80: float
+
+
+class PanelShiftScore(_Strict):
+    """Per horizon, the panel model's coverage as forecast and with each forecast's origin shift
+    taken out of its p10, p50 and p90 (``calibration.peers_backtest.shift_removed``)."""
+
+    horizon: int
+    n: int
+    """Forecasts with a shift; those with too few other countries at their origin and horizon
+    are counted in ``skipped``."""
+    skipped: int
+    coverage_80: float
+    """Share of the ``n`` forecasts whose 80% interval held the actual, as forecast."""
+    above_median: float
+    """Share of the ``n`` actuals above the forecast median (0.5 when the median is unbiased)."""
+    coverage_80_shift_removed: float
+    above_median_shift_removed: float
+
+
 class PanelBacktest(_Strict):
     form: Literal["drift", "damped"]
     shocks: Literal["constant", "scaled"] = "constant"
