@@ -119,7 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     pb = psub.add_parser(
         "backtest", help="rolling-origin, leave-one-country-out forecasts 1-5 years ahead across the panel"
     )
-    pb.add_argument("--json", action="store_true", help="print one JSON object per forecast")
+    pb.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON object per forecast, then one with the tables by origin "
+        "(keys by_origin, shift_removed)",
+    )
     pf = psub.add_parser("forecast", help="forecast a series not in the panel, with the panel as prior")
     pf.add_argument(
         "--series", type=Path, required=True, help="CSV file with columns country,year,value_musd"
@@ -232,6 +237,8 @@ def backtest_results(data, params: FittedParams) -> BacktestResults:
             forecasts=len(prows),
             scores=[PanelScore(**s.__dict__) for s in peers_backtest.score(prows)],
             pit=peers_backtest.pit_histograms(prows),
+            by_origin=peers_backtest.by_origin(prows),
+            shift_removed=peers_backtest.shift_removed(prows),
         )
     return BacktestResults(
         schema_version=RESULTS_VERSION,
@@ -442,6 +449,14 @@ def _peers_backtest(panel, args) -> int:
     if args.json:
         for r in rows:
             print(json.dumps(r.as_dict()))
+        print(
+            json.dumps(
+                {
+                    "by_origin": [s.model_dump() for s in peers_backtest.by_origin(rows)],
+                    "shift_removed": [s.model_dump() for s in peers_backtest.shift_removed(rows)],
+                }
+            )
+        )
         return 0
     print(
         f"Panel backtest: {len(rows)} forecasts, {len({r.country for r in rows})} countries, origins "
@@ -457,7 +472,38 @@ def _peers_backtest(panel, args) -> int:
     print("\nPIT histogram (ten bins; flat = calibrated, U = too narrow, hump = too wide)")
     for m, counts in peers_backtest.pit_histograms(rows).items():
         print(f"  {peers_backtest.MODEL_LABELS[m]:21s} " + " ".join(f"{c:4d}" for c in counts))
+    print("\n" + "\n".join(_period_report(rows)))
     return 0
+
+
+def _period_report(rows) -> list[str]:
+    """The panel model's errors per origin, and its coverage with each origin's common shift out."""
+    lines = [
+        "Panel model by origin: the forecasts of one origin share their years, so a boom or a slump",
+        "after it moves every country's error alike. Log error = ln(actual / p50), > 0 when the",
+        "actual came out above the median.",
+        "origin  horizon    n   median log error   mean log error   80% interval held",
+    ]
+    lines += [
+        f"{s.origin:6d} {s.horizon:8d} {s.n:4d}   {s.median_log_error:+16.3f} {s.mean_log_error:+16.3f}"
+        f"   {s.coverage_80 * 100:17.1f}%"
+        for s in peers_backtest.by_origin(rows)
+    ]
+    lines += [
+        "",
+        "With each origin's common shift taken out (a forecast's shift: the median log error of the",
+        f"other countries' forecasts at its origin and horizon; fewer than {peers_backtest.MIN_OTHERS} "
+        "others: skipped):",
+        "                          80% interval held          actuals above the median",
+        "horizon    n  skipped   as forecast   shift out      as forecast   shift out",
+    ]
+    lines += [
+        f"{s.horizon:7d} {s.n:4d} {s.skipped:8d}   {s.coverage_80 * 100:10.1f}% "
+        f"{s.coverage_80_shift_removed * 100:10.1f}%      {s.above_median * 100:10.1f}% "
+        f"{s.above_median_shift_removed * 100:10.1f}%"
+        for s in peers_backtest.shift_removed(rows)
+    ]
+    return lines
 
 
 def _nowcast_backtest(data, args) -> int:

@@ -14,7 +14,7 @@ from typing import Final, Literal
 
 from simulator.params import _Strict, read_fit_file
 
-SCHEMA_VERSION: Final = 2
+SCHEMA_VERSION: Final = 3
 
 
 class PakistanRow(_Strict):
@@ -92,6 +92,8 @@ class PanelBacktest(_Strict):
     scores: list[PanelScore]
     pit: dict[str, list[int]]
     """PIT histogram (ten bins) of each model over every forecast."""
+    by_origin: list[PanelOriginScore]
+    shift_removed: list[PanelShiftScore]
 
 
 class DependenceRow(_Strict):
@@ -113,7 +115,7 @@ class PeerPath(_Strict):
 
 
 class BacktestResults(_Strict):
-    schema_version: Literal[2]
+    schema_version: Literal[3]
     params_sha256: str
     """:meth:`FittedParams.sha256` of the parameters these results belong to."""
     pakistan: list[PakistanRow]

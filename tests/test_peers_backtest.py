@@ -1,14 +1,17 @@
 """The panel backtest's tables by period: errors per origin, and coverage with each origin's common
-shift taken out, on hand-made rows worked by hand."""
+shift taken out, on hand-made rows worked by hand; the command prints them after its scores."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from calibration import peers_backtest
+from calibration.__main__ import main as calibration_main
 from calibration.peers_backtest import PanelRow, by_origin, origin_shifts, shift_removed
 
 
@@ -108,3 +111,34 @@ def test_a_common_shift_of_one_origin_leaves_the_shift_removed_scores_unchanged(
     for a, b in zip(by_origin(base), by_origin(moved), strict=True):
         delta = by if a.origin == 2000 + 3 * (which % len(panel)) else 0.0
         assert b.median_log_error == pytest.approx(a.median_log_error + delta, abs=1e-9)
+
+
+def test_command_prints_the_period_tables_after_the_scores(monkeypatch, capsys):
+    """`peers backtest` (on hand-made rows in place of the slow backtest): the text ends with the
+    two tables; ``--json`` prints the rows as before, then one object with both tables."""
+    monkeypatch.setattr(peers_backtest, "backtest", lambda panel, **kw: list(ROWS))
+    assert calibration_main(["peers", "backtest"]) == 0
+    text = capsys.readouterr().out
+    assert text.index("PIT histogram") < text.index("Panel model by origin") < text.index("shift taken out")
+    lines = [x.split() for x in text.splitlines()]
+    assert ["2000", "1", "4", "+0.250", "+0.275", "50.0%"] in lines
+    assert ["1", "4", "2", "50.0%", "75.0%", "100.0%", "50.0%"] in lines  # as forecast, shift out
+    assert calibration_main(["peers", "backtest", "--json"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    assert lines[: len(ROWS)] == [r.as_dict() for r in ROWS]
+    tables = lines[len(ROWS)]
+    assert len(lines) == len(ROWS) + 1 and set(tables) == {"by_origin", "shift_removed"}
+    assert [(t["origin"], t["horizon"], t["n"]) for t in tables["by_origin"]] == [
+        (2000, 1, 4),
+        (2000, 2, 3),
+        (2003, 1, 2),
+    ]
+    assert tables["shift_removed"][0] == {
+        "horizon": 1,
+        "n": 4,
+        "skipped": 2,
+        "coverage_80": 0.5,
+        "above_median": 1.0,
+        "coverage_80_shift_removed": 0.75,
+        "above_median_shift_removed": 0.5,
+    }
