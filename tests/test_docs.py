@@ -280,6 +280,56 @@ def test_panel_backtest_table(results):
     assert held == pytest.approx([sc["panel", h].coverage_80 * 100 for h in range(1, 6)], abs=0.5)
 
 
+def test_panel_periods_figures(results):
+    """Section 7, "Periods, not countries": the panel model's errors by origin, and its coverage
+    with each origin's common shift taken out (``peers_backtest.by_origin``, ``shift_removed``)."""
+
+    def said(pattern: str) -> tuple[str, ...]:  # the docs' line breaks fall anywhere
+        return quoted(pattern.replace(" ", r"\s+"))
+
+    b = results.panel
+    at5 = [s for s in b.by_origin if s.horizon == 5]
+    rows = re.findall(r"^\| (\d{4}) \| (\d+) \| ([-+][\d.]+) \| ([-+][\d.]+) \| (\d+)% \|$", DOC, flags=re.M)
+    assert [(int(o), int(n)) for o, n, *_ in rows] == [(s.origin, s.n) for s in at5]
+    for (_, _, med, mean, held), s in zip(rows, at5, strict=True):
+        assert [float(med), float(mean)] == pytest.approx([s.median_log_error, s.mean_log_error], abs=0.006)
+        assert float(held) == pytest.approx(s.coverage_80 * 100, abs=0.5)
+    text = said(r"More actuals came out above the panel model's median than below it:\s+(.*?) of them")[0]
+    assert nums(re.findall(r"([\d.]+)%", text)) == pytest.approx(
+        [s.above_median * 100 for s in b.shift_removed], abs=0.05
+    )
+    lo, hi = nums(said(r"between ([\d.]+) and ([\d.]+) log points per year ahead at every horizon"))
+    per_year = [
+        sum(s.n * s.mean_log_error for s in b.by_origin if s.horizon == h)
+        / sum(s.n for s in b.by_origin if s.horizon == h)
+        / h
+        for h in range(1, 6)
+    ]
+    assert [lo, hi] == pytest.approx([100 * min(per_year), 100 * max(per_year)], abs=0.05)
+    n, eight, seven = said(
+        r"The (\d+) forecasts start from only (\w+) origins \((\w+) at three to five years"
+    )
+    assert int(n) == b.forecasts == sum(s.n for s in b.by_origin)
+    words = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+    assert words.index(eight) + 1 == len({s.origin for s in b.by_origin}) == len(b.origins)
+    assert words.index(seven) + 1 == len({s.origin for s in b.by_origin if s.horizon >= 3})
+    times = nums(said(r"countries\) at ([\d.]+) and ([\d.]+) times its forecast median five years on"))
+    assert times == pytest.approx([np.exp(s.median_log_error) for s in at5[:2]], abs=0.005)
+    up, of = said(r"\((\d+) of the (\d+) five-year windows came out above the median\)")
+    assert (int(up), int(of)) == (sum(s.median_log_error > 0 for s in at5), len(at5))
+    held, above = said(
+        r"the 80% intervals held (.*?) of the actuals one to five years ahead, with\s+(.*?) of them above"
+    )
+    sr = b.shift_removed
+    assert [s.horizon for s in sr] == [1, 2, 3, 4, 5] and not any(s.skipped for s in sr)
+    assert nums(re.findall(r"([\d.]+)%", held)) == pytest.approx(
+        [s.coverage_80_shift_removed * 100 for s in sr], abs=0.05
+    )
+    assert nums(re.findall(r"([\d.]+)%", above)) == pytest.approx(
+        [s.above_median_shift_removed * 100 for s in sr], abs=0.05
+    )
+
+
 @pytest.mark.slow  # 16 s: the panel backtest again, with constant shocks
 def test_constant_shock_panel_figures(data):
     """The figures quoted for the model's first form (constant shocks), which the selection rule
