@@ -317,15 +317,24 @@ def test_every_preset_by_link_shows_its_name_and_odds(server, browser):
         ("data", "Reported ICT-services exports"),
         ("track-record", "Targets track record"),
         ("what-it-takes", "What it takes"),
+        ("policy-map", "Policy map"),
         ("scenario", "Where are Pakistan's IT exports heading?"),  # the default page by name too
     ],
 )
 def test_other_pages_load_and_load_again(server, browser, path, text):
-    """Each page, opened twice in fresh tabs (the second visit is served from the caches)."""
+    """Each page, opened twice in fresh tabs (the second visit is served from the caches), asks
+    nothing of any host but the app's own: it works offline and tells no third party who visits
+    (a Material icon as the tab's icon made every visitor's browser fetch it from Google)."""
     from playwright.sync_api import expect
 
+    own = urlsplit(server).hostname
     for visit, (width, height) in enumerate(((1280, 800), (1440, 2600))):
         page = browser.new_page(viewport={"width": width, "height": height})
+        outside: list[str] = []
+        page.on(
+            "request",
+            lambda r, out=outside: out.append(r.url) if urlsplit(r.url).hostname not in (None, own) else None,
+        )
         page.set_default_timeout(120_000)
         page.goto(f"{server}/{path}")
         expect(page.get_by_role("heading", name=text).first).to_be_visible(timeout=120_000)
@@ -336,4 +345,5 @@ def test_other_pages_load_and_load_again(server, browser, path, text):
         page.screenshot(path=ARTIFACTS / name)
         exceptions = page.get_by_test_id("stException")
         assert exceptions.count() == 0, f"visit {visit + 1}: {exceptions.first.inner_text()[:500]}"
+        assert not outside, f"requests to other hosts: {sorted(set(outside))}"
         page.close()

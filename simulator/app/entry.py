@@ -70,6 +70,11 @@ TIMING_LOG = "BENCH_APP_TIMING_LOG"
 when unset; ``benchmarks/bench_app_load.py`` sets it to time the server, not its clients)."""
 
 
+PAGE_ICON = "\N{CHART WITH UPWARDS TREND}"
+"""The tab's icon: an emoji, which the browser draws itself (a Material icon there is fetched from
+fonts.gstatic.com by every visitor's browser: no icon offline, and a request to a third party)."""
+
+
 def run() -> None:
     """Entry point, timed when :data:`TIMING_LOG` names a file. After the first run the
     server's long-lived objects are frozen (:func:`~simulator.runtime.freeze_heap`)."""
@@ -86,9 +91,7 @@ def run() -> None:
 
 def _run() -> None:
     """Page settings, the navigation, then the chosen page."""
-    st.set_page_config(
-        page_title="Pakistan IT exports: policy simulator", page_icon=":material/trending_up:", layout="wide"
-    )
+    st.set_page_config(page_title="Pakistan IT exports: policy simulator", page_icon=PAGE_ICON, layout="wide")
     session.keep_alive()
     compute.idle_release().touch()
     if not check_settings():
