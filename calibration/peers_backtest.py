@@ -269,9 +269,8 @@ def _cells(rows: Sequence[PanelRow]) -> dict[tuple[int, int], np.ndarray]:
 def by_origin(rows: Sequence[PanelRow]) -> list[PanelOriginScore]:
     """The panel model's forecasts, median and mean log error and 80% coverage per origin year
     and horizon."""
-    err = log_errors(rows)
-    y, lo, _, hi = quantiles(rows)
-    held = covered(lo, hi, y)
+    y, lo, p50, hi = quantiles(rows)
+    err, held = np.log(y / p50), covered(lo, hi, y)
     return [
         PanelOriginScore(
             origin=o,
@@ -289,7 +288,11 @@ def origin_shifts(rows: Sequence[PanelRow]) -> np.ndarray:
     """Each forecast's common period shift: the median log error of the *other* countries'
     forecasts at the same origin and horizon (leave-one-out, so a forecast's own error never
     moves its shift); NaN with fewer than :data:`MIN_OTHERS` others."""
-    err = log_errors(rows)
+    return _shifts(rows, log_errors(rows))
+
+
+def _shifts(rows: Sequence[PanelRow], err: np.ndarray) -> np.ndarray:
+    """:func:`origin_shifts` from the rows' log errors ``err``, already worked out."""
     shift = np.full(len(rows), np.nan)
     for idx in _cells(rows).values():
         if len(idx) - 1 >= MIN_OTHERS:
@@ -303,7 +306,8 @@ def shift_removed(rows: Sequence[PanelRow]) -> list[PanelShiftScore]:
     forecast and with each forecast's :func:`origin_shifts` taken out of its p10, p50 and p90
     (all three multiplied by ``exp(shift)``). Horizons where no forecast has a shift are left out."""
     y, lo, p50, hi = quantiles(rows)
-    err, shift = np.log(y / p50), origin_shifts(rows)
+    err = np.log(y / p50)
+    shift = _shifts(rows, err)
     lo_err, hi_err = np.log(lo / p50), np.log(hi / p50)  # the interval's ends as log errors
     horizon = np.array([r.horizon for r in rows])
     out = []
