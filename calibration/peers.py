@@ -325,56 +325,87 @@ def sample_panel(
     xtx, xtg, gg, n, m = rep(xtx), rep(xtg), rep(gg), rep(stats["n"]), rep(mask)
     inc = _increments(table, mask, sampler.chains) if shocks == "scaled" else None
     gamma = np.zeros(fits)
-    k = m.sum(axis=1).astype(float)
-    psi = np.diag([priors.scale_a**2, priors.scale_b**2][:p])
-    nu_grid = np.asarray(priors.nu_grid)
     rng = np.random.default_rng(seed)
-
-    theta = np.zeros((*m.shape, p))
-    sig2 = np.full(m.shape, 0.01)
-    mu = np.zeros((fits, p))
-    prec = np.broadcast_to(np.linalg.inv(psi), (fits, p, p)).copy()
-    nu, s02 = np.full(fits, 4.0), np.full(fits, 0.01)
+    state = _init_state(m, p, fits, priors)
     out: dict[str, list[np.ndarray]] = {"mu": [], "cov": [], "nu": [], "s02": [], "gamma": []}
     for sweep in range(sampler.burn + sampler.keep * sampler.thin):
         if inc is not None:
             xtx, xtg, gg = design(_weighted_panel(inc, gamma), form)
-        # (a_c, b_c) | rest: normal
-        post_prec = prec[:, None] + xtx / sig2[..., None, None]
-        rhs = matvec(prec, mu)[:, None] + xtg / sig2[..., None]
-        theta = normal_from_precision(post_prec, rhs, np.asarray(rng.standard_normal(theta.shape)))
-        # sigma_c^2 | rest: scaled inverse chi-square
-        rss = gg - 2 * np.einsum("...i,...i", theta, xtg) + np.einsum("...i,...ij,...j", theta, xtx, theta)
-        sig2 = (nu[:, None] * s02[:, None] + np.maximum(rss, 0.0)) / rng.chisquare(nu[:, None] + n)
-        # mu | rest: normal; Sigma | rest: inverse Wishart
-        tsum = np.einsum("fc,fci->fi", m, theta)
-        mu_prec = np.eye(p) / priors.mu_sd**2 + k[:, None, None] * prec
-        mu = normal_from_precision(mu_prec, matvec(prec, tsum), rng.standard_normal((fits, p)))
-        dev = (theta - mu[:, None]) * m[..., None]
-        scatter = np.einsum("fci,fcj->fij", dev, dev)
-        prec = _wishart(rng, p + 2 + k, psi + scatter)
-        # s0^2 | rest: gamma (prior 1/s0^2); nu | rest: grid
-        inv_sum = np.sum(m / sig2, axis=1)
-        log_sum = np.sum(m * np.log(sig2), axis=1)
-        s02 = rng.gamma(k * nu / 2, 1.0 / (nu / 2 * inv_sum))
-        half = nu_grid[None, :] / 2
-        logp = (
-            k[:, None] * (half * np.log(half * s02[:, None]) - special.gammaln(half))
-            - half * log_sum[:, None]
-            - half * s02[:, None] * inv_sum[:, None]
-        )
-        cdf = np.cumsum(np.exp(logp - logp.max(axis=1, keepdims=True)), axis=1)
-        u = rng.random(fits) * cdf[:, -1]
-        nu = nu_grid[np.minimum((cdf < u[:, None]).sum(axis=1), len(nu_grid) - 1)]
+        _conditionals(rng, state, xtx, xtg, gg, n, m, priors)
         if inc is not None:
-            gamma = _gamma_steps(rng, inc, theta, sig2, gamma, form, priors, sampler)
+            gamma = _gamma_steps(rng, inc, state.theta, state.sig2, gamma, form, priors, sampler)
         if sweep >= sampler.burn and (sweep - sampler.burn) % sampler.thin == 0:
-            out["mu"].append(mu)
-            out["cov"].append(inv_small(prec))
-            out["nu"].append(nu)
-            out["s02"].append(s02)
+            out["mu"].append(state.mu)
+            out["cov"].append(inv_small(state.prec))
+            out["nu"].append(state.nu)
+            out["s02"].append(state.s02)
             out["gamma"].append(gamma)
     return _collect(out, form, len(table), sampler.chains, mask.sum(axis=1), scaled=inc is not None)
+
+
+@dataclass
+class _State:
+    """The Gibbs sampler's current values: each country's ``theta = (a, b)`` (fits, countries, p)
+    and ``sig2``, the population's ``mu``, ``prec`` (Sigma^-1), ``nu`` and ``s02`` (fits,)."""
+
+    theta: np.ndarray
+    sig2: np.ndarray
+    mu: np.ndarray
+    prec: np.ndarray
+    nu: np.ndarray
+    s02: np.ndarray
+
+
+def _init_state(m: np.ndarray, p: int, fits: int, priors: Priors) -> _State:
+    psi = np.diag([priors.scale_a**2, priors.scale_b**2][:p])
+    return _State(
+        theta=np.zeros((*m.shape, p)),
+        sig2=np.full(m.shape, 0.01),
+        mu=np.zeros((fits, p)),
+        prec=np.broadcast_to(np.linalg.inv(psi), (fits, p, p)).copy(),
+        nu=np.full(fits, 4.0),
+        s02=np.full(fits, 0.01),
+    )
+
+
+def _conditionals(rng, st: _State, xtx, xtg, gg, n, m, priors: Priors) -> None:
+    """One Gibbs sweep over every conditional but the shocks' shape (``gamma``), in place, given
+    the countries' design statistics ``xtx``, ``xtg``, ``gg`` (:func:`design`), their increment
+    counts ``n`` and ``m`` (fits x countries) 1 where a country is in the fit."""
+    p = xtx.shape[-1]
+    fits = m.shape[0]
+    k = m.sum(axis=1).astype(float)
+    psi = np.diag([priors.scale_a**2, priors.scale_b**2][:p])
+    nu_grid = np.asarray(priors.nu_grid)
+    nu, s02 = st.nu, st.s02
+    # (a_c, b_c) | rest: normal
+    post_prec = st.prec[:, None] + xtx / st.sig2[..., None, None]
+    rhs = matvec(st.prec, st.mu)[:, None] + xtg / st.sig2[..., None]
+    theta = normal_from_precision(post_prec, rhs, np.asarray(rng.standard_normal(st.theta.shape)))
+    # sigma_c^2 | rest: scaled inverse chi-square
+    rss = gg - 2 * np.einsum("...i,...i", theta, xtg) + np.einsum("...i,...ij,...j", theta, xtx, theta)
+    sig2 = (nu[:, None] * s02[:, None] + np.maximum(rss, 0.0)) / rng.chisquare(nu[:, None] + n)
+    # mu | rest: normal; Sigma | rest: inverse Wishart
+    tsum = np.einsum("fc,fci->fi", m, theta)
+    mu_prec = np.eye(p) / priors.mu_sd**2 + k[:, None, None] * st.prec
+    mu = normal_from_precision(mu_prec, matvec(st.prec, tsum), rng.standard_normal((fits, p)))
+    dev = (theta - mu[:, None]) * m[..., None]
+    scatter = np.einsum("fci,fcj->fij", dev, dev)
+    prec = _wishart(rng, p + 2 + k, psi + scatter)
+    # s0^2 | rest: gamma (prior 1/s0^2); nu | rest: grid
+    inv_sum = np.sum(m / sig2, axis=1)
+    log_sum = np.sum(m * np.log(sig2), axis=1)
+    s02 = rng.gamma(k * nu / 2, 1.0 / (nu / 2 * inv_sum))
+    half = nu_grid[None, :] / 2
+    logp = (
+        k[:, None] * (half * np.log(half * s02[:, None]) - special.gammaln(half))
+        - half * log_sum[:, None]
+        - half * s02[:, None] * inv_sum[:, None]
+    )
+    cdf = np.cumsum(np.exp(logp - logp.max(axis=1, keepdims=True)), axis=1)
+    u = rng.random(fits) * cdf[:, -1]
+    st.nu = nu_grid[np.minimum((cdf < u[:, None]).sum(axis=1), len(nu_grid) - 1)]
+    st.theta, st.sig2, st.mu, st.prec, st.s02 = theta, sig2, mu, prec, s02
 
 
 @dataclass(frozen=True)
@@ -420,11 +451,18 @@ def _gamma_steps(rng, inc: _Increments, theta, sig2, gamma, form: Form, priors: 
     ``ln p = sum_ct [gamma x_ct - r_ct^2 exp(2 gamma x_ct) / (2 sigma_c^2)]``, uniform prior."""
     slope = theta[..., 1:2] if form == "damped" else 0.0
     r = inc.g - theta[..., 0:1] + slope * inc.x
-    r2 = inc.w * r * r / sig2[..., None]
-    sx = np.sum(inc.w * inc.x, axis=(1, 2))
+    return gamma_metropolis(rng, inc.w * r * r / sig2[..., None], inc.x, inc.w, gamma, priors, sampler)
+
+
+def gamma_metropolis(rng, r2, x, w, gamma, priors: Priors, sampler: Sampler) -> np.ndarray:
+    """``sampler.gamma_steps`` random-walk Metropolis steps for each fit's ``gamma`` (fits,) under
+    ``ln p = sum_ct [gamma x_ct - r2_ct exp(2 gamma x_ct) / 2]``, ``gamma`` uniform on
+    ``(-priors.gamma_bound, priors.gamma_bound)``: ``r2`` the squared standardised residuals at
+    ``gamma = 0`` and ``w`` 1 where an increment is in the fit (fits, countries, increments)."""
+    sx = np.sum(w * x, axis=(1, 2))
 
     def logp(gm):
-        return gm * sx - 0.5 * np.sum(r2 * np.exp(2.0 * gm[:, None, None] * inc.x), axis=(1, 2))
+        return gm * sx - 0.5 * np.sum(r2 * np.exp(2.0 * gm[:, None, None] * x), axis=(1, 2))
 
     current = logp(gamma)
     for _ in range(sampler.gamma_steps):
@@ -466,13 +504,17 @@ def split_rhat(x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- a new country
 
 
-def _grid_terms(s: SeriesStats, hyper: Hyper, idx: np.ndarray) -> np.ndarray:
+def _grid_terms(
+    s: SeriesStats, hyper: Hyper, idx: np.ndarray, weighted: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
     """For draws ``idx`` of one fit's population parameters and each grid value of ln sigma:
     ln p(sigma | population) + ln p(one-year increments | sigma, population), (a, b) integrated
     out (draws x grid). Written out for 2x2 matrices; the drift form pads b with a unit prior
     and no data, which changes nothing. Scaled shocks: ``sigma`` is the shock size at the
     reference size, the statistics are weighted per draw (:func:`weighted_stats`) and the
-    Jacobian ``gamma sum x`` is added."""
+    Jacobian ``gamma sum x`` is added. ``weighted``: the statistics of each draw (each (draws,)),
+    for a shock model whose statistics :func:`weighted_stats` does not make (the increments'
+    count and the Jacobian stay those of ``s``)."""
     sig2 = np.exp(2 * LOG_SIGMA_GRID)[None, :]
     nu, s02 = hyper.nu[0, idx, None], hyper.s02[0, idx, None]
     half = nu / 2
@@ -483,8 +525,10 @@ def _grid_terms(s: SeriesStats, hyper: Hyper, idx: np.ndarray) -> np.ndarray:
     damped = hyper.form == "damped"
     gamma = hyper.gamma_draws(idx)  # zeros for constant shocks
     jacobian = (gamma * sum(s.x))[:, None]
-    if hyper.gamma is None:
-        w: dict[str, np.ndarray] = _stat_arrays(s)
+    if weighted is not None:
+        w: dict[str, np.ndarray] = {k: v[:, None] for k, v in weighted.items()}
+    elif hyper.gamma is None:
+        w = _stat_arrays(s)
     else:
         w = {k: v[:, None] for k, v in weighted_stats(s, gamma).items()}
     pa = prec[0][:, None] + w["n"] / sig2
@@ -513,11 +557,12 @@ def _prior_components(hyper: Hyper, idx: np.ndarray):
     return (mu[:, 0], mu[:, 1]), (prec[:, 0, 0], prec[:, 0, 1], prec[:, 1, 1]), logdet_small(cov)
 
 
-def log_predictive(s: SeriesStats, hyper: Hyper) -> float:
+def log_predictive(s: SeriesStats, hyper: Hyper, *, weighted: dict[str, np.ndarray] | None = None) -> float:
     """ln p(one-year increments of a new series | the fit's population draws): the
-    leave-one-country-out score of a country held out of that fit."""
+    leave-one-country-out score of a country held out of that fit. ``weighted``: each draw's
+    statistics, for another shock model (see :func:`_grid_terms`)."""
     idx = np.arange(hyper.mu.shape[1])
-    logp = _grid_terms(s, hyper, idx)
+    logp = _grid_terms(s, hyper, idx, weighted)
     step = LOG_SIGMA_GRID[1] - LOG_SIGMA_GRID[0]
     per_draw = special.logsumexp(logp, axis=1) + np.log(step)
     return float(special.logsumexp(per_draw) - np.log(len(per_draw)))
