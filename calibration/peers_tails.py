@@ -167,12 +167,12 @@ def log_t_increments(
     return np.sum(const - (nu + 1) / 2 * np.log1p(u * u / nu) - log_scale, axis=1)
 
 
-def log_predictive_t(
+def log_weights(
     s: peers.SeriesStats, th: TailHyper, *, rng: np.random.Generator, proposals: int = PROPOSALS
-) -> Predictive:
-    """ln p_T(one-year increments of a new series | the fit's population draws) by importance
-    sampling: ``proposals`` draws of the normal-shock conditional posterior per population draw,
-    weight ``p_T(g | theta) p(theta | population) / q(theta)``, all weights averaged."""
+) -> np.ndarray:
+    """ln importance weights ``p_T(g | theta) p(theta | population) / q(theta)`` of ``proposals``
+    draws ``theta = (a, b, ln sigma)`` of the normal-shock conditional posterior per population
+    draw of the fit (draw ``i`` of every population draw, then draw ``i + 1``: rows by draw)."""
     hyper = th.hyper
     idx = np.repeat(np.arange(hyper.mu.shape[1]), proposals)
     c = peers.conditional_draws(s, hyper, idx, rng)
@@ -180,20 +180,28 @@ def log_predictive_t(
     cov = hyper.cov[0, idx]
     dev = c.theta - hyper.mu[0, idx]
     p = dev.shape[-1]
-    log_ab = -0.5 * (
-        p * np.log(2 * np.pi)
-        + peers.logdet_small(cov)
-        + np.sum(dev * peers.matvec(peers.inv_small(cov), dev), -1)
-    )
+    quad = np.sum(dev * peers.matvec(peers.inv_small(cov), dev), -1)
+    log_ab = -0.5 * (p * np.log(2 * np.pi) + peers.logdet_small(cov) + quad)
     log_sig = peers.log_sigma_prior(c.sig2, hyper.nu[0, idx], hyper.s02[0, idx])
     log_lik = log_t_increments(s, c.theta, c.log_sigma, gamma, th.nu_e[0, idx])
-    log_w = log_lik + log_ab + log_sig - c.log_density()
+    return log_lik + log_ab + log_sig - c.log_density()
+
+
+def summarise(log_w: np.ndarray) -> Predictive:
+    """ln of the mean weight, the weights' ESS and the delta-method Monte Carlo se."""
     n = len(log_w)
-    total = special.logsumexp(log_w)
     w = np.exp(log_w - log_w.max())
     ess = float(w.sum() ** 2 / (w @ w))
     mc_se = float(w.std(ddof=1) / w.mean() / np.sqrt(n))
-    return Predictive(float(total - np.log(n)), ess, mc_se, n)
+    return Predictive(float(special.logsumexp(log_w) - np.log(n)), ess, mc_se, n)
+
+
+def log_predictive_t(
+    s: peers.SeriesStats, th: TailHyper, *, rng: np.random.Generator, proposals: int = PROPOSALS
+) -> Predictive:
+    """ln p_T(one-year increments of a new series | the fit's population draws) by importance
+    sampling (:func:`log_weights`), all weights averaged."""
+    return summarise(log_weights(s, th, rng=rng, proposals=proposals))
 
 
 # --------------------------------------------------------------------------- scoring
