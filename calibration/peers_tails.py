@@ -172,7 +172,8 @@ def log_weights(
 ) -> np.ndarray:
     """ln importance weights ``p_T(g | theta) p(theta | population) / q(theta)`` of ``proposals``
     draws ``theta = (a, b, ln sigma)`` of the normal-shock conditional posterior per population
-    draw of the fit (draw ``i`` of every population draw, then draw ``i + 1``: rows by draw)."""
+    draw of the fit, each population draw's proposals consecutive (``(draws, proposals)`` when
+    reshaped)."""
     hyper = th.hyper
     idx = np.repeat(np.arange(hyper.mu.shape[1]), proposals)
     c = peers.conditional_draws(s, hyper, idx, rng)
