@@ -1108,6 +1108,15 @@ def test_other_pages_run(module):
         panel = next(t for t in tables if "CRPS (log)" in t.columns)
         shown = panel[panel["model"] == "panel model"]["CRPS (log)"].tolist()
         assert shown == pytest.approx([s.crps for s in results.panel.scores if s.model == "panel"], abs=6e-4)
+        # the periods' tables: each cell is the results file's figure for that origin and horizon
+        origins = next(t for t in tables if "origin" in t.columns).set_index("origin")
+        for o in results.panel.by_origin:
+            assert origins.loc[o.origin, f"{o.horizon} yr ahead"] == round(o.median_log_error * 100)
+        assert set(origins.index) == set(results.panel.origins)
+        shifts = next(t for t in tables if "80% held, period shift out %" in t.columns)
+        assert shifts["80% held, period shift out %"].tolist() == [
+            round(s.coverage_80_shift_removed * 100, 1) for s in results.panel.shift_removed
+        ]
         dep = next(t for t in tables if "assumption" in t.columns and "scenario" in t.columns)
         assert len(dep) == len(results.dependence)
         assert len(at.get("vega_lite_chart")) >= 4  # reference class, fit, backtest, PIT

@@ -199,6 +199,51 @@ def panel_table(b: PanelBacktest) -> pd.DataFrame:
     )
 
 
+def origin_table(b: PanelBacktest) -> pd.DataFrame:
+    """The panel model's median log error, ``ln(actual / p50)``, per origin (rows) and horizon
+    (columns), in log points x 100: one row per period the forecasts start from."""
+    df = pd.DataFrame([s.model_dump() for s in b.by_origin])
+    wide = df.pivot(index="origin", columns="horizon", values="median_log_error").sort_index()
+    wide = (wide * 100).round(0)
+    wide.columns = [f"{h} yr ahead" for h in wide.columns]
+    held = df[df["horizon"] == df["horizon"].max()].set_index("origin")["coverage_80"]
+    wide[f"80% held at {df['horizon'].max()} yr %"] = (held * 100).round(0)
+    return wide.reset_index()
+
+
+def shift_table(b: PanelBacktest) -> pd.DataFrame:
+    """Per horizon, the panel model's 80% coverage and share of actuals above its median, as
+    forecast and with each forecast's period shift taken out."""
+    df = pd.DataFrame([s.model_dump() for s in b.shift_removed])
+    return pd.DataFrame(
+        {
+            "years ahead": df["horizon"],
+            "forecasts": df["n"],
+            "80% held %": (df["coverage_80"] * 100).round(1),
+            "80% held, period shift out %": (df["coverage_80_shift_removed"] * 100).round(1),
+            "above median %": (df["above_median"] * 100).round(1),
+            "above median, period shift out %": (df["above_median_shift_removed"] * 100).round(1),
+        }
+    )
+
+
+def periods(b: PanelBacktest) -> None:
+    st.markdown(
+        "**Periods, not countries.** The forecasts start from few origin years, and the countries of "
+        "one origin share their years: a boom or a slump after an origin moves all their errors "
+        "together. Median error of the panel model's forecasts by origin, ln(actual / median) x 100 "
+        "(positive: the actuals came out above the median):"
+    )
+    st.dataframe(origin_table(b), hide_index=True)
+    if b.shift_removed:
+        st.markdown(
+            "Take each forecast's period shift out (the median error of the *other* countries' forecasts "
+            "at its origin and horizon, applied to its p10, p50 and p90) and see what is left: a check "
+            "after the fact, not a forecast (nobody knows the shift at the origin)."
+        )
+        st.dataframe(shift_table(b), hide_index=True)
+
+
 def dependence_table(results: BacktestResults) -> pd.DataFrame:
     rows = []
     for r in results.dependence:
@@ -388,6 +433,8 @@ def backtests(results: BacktestResults) -> None:
             "PIT histogram: flat when the intervals are right, U-shaped when too narrow, "
             "humped when too wide."
         )
+        if b.by_origin:
+            periods(b)
     st.caption(
         "`python -m calibration backtest` and `python -m calibration peers backtest`, "
         "written by `calibration fit`."
