@@ -315,38 +315,65 @@ def sample_panel(
     With scaled shocks each sweep also moves ``gamma`` by random-walk Metropolis steps (its
     conditional is not of a standard form) and re-weights the countries' statistics by it.
     """
+    panel = prepare_panel(table, form, shocks=shocks, priors=priors, chains=sampler.chains)
+    xtx, xtg, gg = panel.xtx, panel.xtg, panel.gg
+    rng = np.random.default_rng(seed)
+    state = initial_state(panel)
+    out: dict[str, list[np.ndarray]] = {"mu": [], "cov": [], "nu": [], "s02": [], "gamma": []}
+    for sweep in range(sampler.burn + sampler.keep * sampler.thin):
+        if panel.inc is not None:
+            xtx, xtg, gg = design(_weighted_panel(panel.inc, state.gamma), form)
+        country_step(rng, state, panel, xtx, xtg, gg)
+        population_step(rng, state, panel, priors)
+        if panel.inc is not None:
+            state.gamma = _gamma_steps(
+                rng, panel.inc, state.theta, state.sig2, state.gamma, form, priors, sampler
+            )
+        if sweep >= sampler.burn and (sweep - sampler.burn) % sampler.thin == 0:
+            record(out, state)
+    return _collect(
+        out, form, len(table), sampler.chains, panel.mask.sum(axis=1), scaled=panel.inc is not None
+    )
+
+
+@dataclass(frozen=True)
+class Panel:
+    """What the panel sampler works from, each fit repeated once per chain: the countries'
+    unweighted ``X'X``, ``X'g``, ``g'g`` (:func:`design`), ``n`` their numbers of increments,
+    ``m`` 1 where a country is in a fit, ``k`` the countries per fit, ``inc`` the increments
+    themselves (scaled shocks), ``psi`` the inverse-Wishart scale; ``mask`` per fit (not repeated)."""
+
+    xtx: np.ndarray
+    xtg: np.ndarray
+    gg: np.ndarray
+    n: np.ndarray
+    m: np.ndarray
+    k: np.ndarray
+    inc: _Increments | None
+    psi: np.ndarray
+    mask: np.ndarray
+
+
+def prepare_panel(
+    table: list[list[SeriesStats | None]], form: Form, *, shocks: Shocks, priors: Priors, chains: int
+) -> Panel:
+    """The sampler's inputs for ``table`` (fits x countries), each fit repeated ``chains`` times."""
     stats = stack_stats(table)
     mask = stats["n"] >= MIN_INCREMENTS
     stats = {k: np.where(mask, v, 0.0) for k, v in stats.items()}
     xtx, xtg, gg = design(stats, form)
     p = xtx.shape[-1]
-    fits = len(table) * sampler.chains
-    rep = lambda v: np.repeat(v, sampler.chains, axis=0)  # noqa: E731
-    xtx, xtg, gg, n, m = rep(xtx), rep(xtg), rep(gg), rep(stats["n"]), rep(mask)
-    inc = _increments(table, mask, sampler.chains) if shocks == "scaled" else None
-    gamma = np.zeros(fits)
-    rng = np.random.default_rng(seed)
-    state = _init_state(m, p, fits, priors)
-    out: dict[str, list[np.ndarray]] = {"mu": [], "cov": [], "nu": [], "s02": [], "gamma": []}
-    for sweep in range(sampler.burn + sampler.keep * sampler.thin):
-        if inc is not None:
-            xtx, xtg, gg = design(_weighted_panel(inc, gamma), form)
-        _conditionals(rng, state, xtx, xtg, gg, n, m, priors)
-        if inc is not None:
-            gamma = _gamma_steps(rng, inc, state.theta, state.sig2, gamma, form, priors, sampler)
-        if sweep >= sampler.burn and (sweep - sampler.burn) % sampler.thin == 0:
-            out["mu"].append(state.mu)
-            out["cov"].append(inv_small(state.prec))
-            out["nu"].append(state.nu)
-            out["s02"].append(state.s02)
-            out["gamma"].append(gamma)
-    return _collect(out, form, len(table), sampler.chains, mask.sum(axis=1), scaled=inc is not None)
+    rep = lambda v: np.repeat(v, chains, axis=0)  # noqa: E731
+    m = rep(mask)
+    inc = _increments(table, mask, chains) if shocks == "scaled" else None
+    psi = np.diag([priors.scale_a**2, priors.scale_b**2][:p])
+    return Panel(rep(xtx), rep(xtg), rep(gg), rep(stats["n"]), m, m.sum(axis=1).astype(float), inc, psi, mask)
 
 
 @dataclass
-class _State:
-    """The Gibbs sampler's current values: each country's ``theta = (a, b)`` (fits, countries, p)
-    and ``sig2``, the population's ``mu``, ``prec`` (Sigma^-1), ``nu`` and ``s02`` (fits,)."""
+class State:
+    """The Gibbs sampler's current values, one row per chain: the countries' ``theta`` = (a, b)
+    and ``sig2``, the population's ``mu``, ``prec`` (Sigma^-1), ``nu``, ``s02``, and ``gamma``."""
 
     theta: np.ndarray
     sig2: np.ndarray
@@ -354,58 +381,75 @@ class _State:
     prec: np.ndarray
     nu: np.ndarray
     s02: np.ndarray
+    gamma: np.ndarray
 
 
-def _init_state(m: np.ndarray, p: int, fits: int, priors: Priors) -> _State:
-    psi = np.diag([priors.scale_a**2, priors.scale_b**2][:p])
-    return _State(
-        theta=np.zeros((*m.shape, p)),
-        sig2=np.full(m.shape, 0.01),
+def initial_state(panel: Panel) -> State:
+    """The chains' starting values (the same for every chain)."""
+    fits, p = panel.xtx.shape[0], panel.xtx.shape[-1]
+    return State(
+        theta=np.zeros((*panel.m.shape, p)),
+        sig2=np.full(panel.m.shape, 0.01),
         mu=np.zeros((fits, p)),
-        prec=np.broadcast_to(np.linalg.inv(psi), (fits, p, p)).copy(),
+        prec=np.broadcast_to(np.linalg.inv(panel.psi), (fits, p, p)).copy(),
         nu=np.full(fits, 4.0),
         s02=np.full(fits, 0.01),
+        gamma=np.zeros(fits),
     )
 
 
-def _conditionals(rng, st: _State, xtx, xtg, gg, n, m, priors: Priors) -> None:
-    """One Gibbs sweep over every conditional but the shocks' shape (``gamma``), in place, given
-    the countries' design statistics ``xtx``, ``xtg``, ``gg`` (:func:`design`), their increment
-    counts ``n`` and ``m`` (fits x countries) 1 where a country is in the fit."""
-    p = xtx.shape[-1]
-    fits = m.shape[0]
-    k = m.sum(axis=1).astype(float)
-    psi = np.diag([priors.scale_a**2, priors.scale_b**2][:p])
-    nu_grid = np.asarray(priors.nu_grid)
-    nu, s02 = st.nu, st.s02
-    # (a_c, b_c) | rest: normal
-    post_prec = st.prec[:, None] + xtx / st.sig2[..., None, None]
-    rhs = matvec(st.prec, st.mu)[:, None] + xtg / st.sig2[..., None]
-    theta = normal_from_precision(post_prec, rhs, np.asarray(rng.standard_normal(st.theta.shape)))
-    # sigma_c^2 | rest: scaled inverse chi-square
+def country_step(rng, state: State, panel: Panel, xtx, xtg, gg) -> None:
+    """(a_c, b_c) | rest: normal; then sigma_c^2 | rest: scaled inverse chi-square, its degrees
+    of freedom ``nu`` plus the number of increments (``panel.n``), whatever weights the
+    statistics ``xtx``, ``xtg``, ``gg`` carry."""
+    prec, mu, sig2 = state.prec, state.mu, state.sig2
+    post_prec = prec[:, None] + xtx / sig2[..., None, None]
+    rhs = matvec(prec, mu)[:, None] + xtg / sig2[..., None]
+    theta = normal_from_precision(post_prec, rhs, np.asarray(rng.standard_normal(state.theta.shape)))
     rss = gg - 2 * np.einsum("...i,...i", theta, xtg) + np.einsum("...i,...ij,...j", theta, xtx, theta)
-    sig2 = (nu[:, None] * s02[:, None] + np.maximum(rss, 0.0)) / rng.chisquare(nu[:, None] + n)
-    # mu | rest: normal; Sigma | rest: inverse Wishart
+    state.theta = theta
+    state.sig2 = (state.nu[:, None] * state.s02[:, None] + np.maximum(rss, 0.0)) / rng.chisquare(
+        state.nu[:, None] + panel.n
+    )
+
+
+def population_step(rng, state: State, panel: Panel, priors: Priors) -> None:
+    """mu | rest: normal; Sigma | rest: inverse Wishart; s0^2 | rest: gamma (prior 1/s0^2);
+    nu | rest: on the grid."""
+    m, k, theta, sig2, nu = panel.m, panel.k, state.theta, state.sig2, state.nu
+    p, fits = theta.shape[-1], len(k)
     tsum = np.einsum("fc,fci->fi", m, theta)
-    mu_prec = np.eye(p) / priors.mu_sd**2 + k[:, None, None] * st.prec
-    mu = normal_from_precision(mu_prec, matvec(st.prec, tsum), rng.standard_normal((fits, p)))
+    mu_prec = np.eye(p) / priors.mu_sd**2 + k[:, None, None] * state.prec
+    mu = normal_from_precision(mu_prec, matvec(state.prec, tsum), rng.standard_normal((fits, p)))
     dev = (theta - mu[:, None]) * m[..., None]
     scatter = np.einsum("fci,fcj->fij", dev, dev)
-    prec = _wishart(rng, p + 2 + k, psi + scatter)
-    # s0^2 | rest: gamma (prior 1/s0^2); nu | rest: grid
+    state.mu, state.prec = mu, _wishart(rng, p + 2 + k, panel.psi + scatter)
     inv_sum = np.sum(m / sig2, axis=1)
     log_sum = np.sum(m * np.log(sig2), axis=1)
     s02 = rng.gamma(k * nu / 2, 1.0 / (nu / 2 * inv_sum))
+    nu_grid = np.asarray(priors.nu_grid)
     half = nu_grid[None, :] / 2
     logp = (
         k[:, None] * (half * np.log(half * s02[:, None]) - special.gammaln(half))
         - half * log_sum[:, None]
         - half * s02[:, None] * inv_sum[:, None]
     )
+    state.s02, state.nu = s02, grid_draw(rng, logp, nu_grid)
+
+
+def grid_draw(rng, logp: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """One draw per row from the discrete distribution ``exp(logp)`` (rows x grid) on ``grid``."""
     cdf = np.cumsum(np.exp(logp - logp.max(axis=1, keepdims=True)), axis=1)
-    u = rng.random(fits) * cdf[:, -1]
-    st.nu = nu_grid[np.minimum((cdf < u[:, None]).sum(axis=1), len(nu_grid) - 1)]
-    st.theta, st.sig2, st.mu, st.prec, st.s02 = theta, sig2, mu, prec, s02
+    u = rng.random(len(logp)) * cdf[:, -1]
+    return grid[np.minimum((cdf < u[:, None]).sum(axis=1), len(grid) - 1)]
+
+
+def record(out: dict[str, list[np.ndarray]], state: State) -> None:
+    out["mu"].append(state.mu)
+    out["cov"].append(inv_small(state.prec))
+    out["nu"].append(state.nu)
+    out["s02"].append(state.s02)
+    out["gamma"].append(state.gamma)
 
 
 @dataclass(frozen=True)
@@ -446,19 +490,30 @@ def _weighted_panel(inc: _Increments, gamma: np.ndarray) -> dict[str, np.ndarray
     }
 
 
-def _gamma_steps(rng, inc: _Increments, theta, sig2, gamma, form: Form, priors: Priors, sampler: Sampler):
-    """Random-walk Metropolis steps for each fit's ``gamma`` given the countries' (a, b, sigma):
-    ``ln p = sum_ct [gamma x_ct - r_ct^2 exp(2 gamma x_ct) / (2 sigma_c^2)]``, uniform prior."""
+def residuals(inc: _Increments, theta: np.ndarray, form: Form) -> np.ndarray:
+    """``g - a + b x`` of every increment (fits, countries, longest series) given the countries' (a, b)."""
     slope = theta[..., 1:2] if form == "damped" else 0.0
-    r = inc.g - theta[..., 0:1] + slope * inc.x
-    return gamma_metropolis(rng, inc.w * r * r / sig2[..., None], inc.x, inc.w, gamma, priors, sampler)
+    return inc.g - theta[..., 0:1] + slope * inc.x
+
+
+def _gamma_steps(
+    rng, inc: _Increments, theta, sig2, gamma, form: Form, priors: Priors, sampler: Sampler, lam=None
+):
+    """Random-walk Metropolis steps for each fit's ``gamma`` given the countries' (a, b, sigma):
+    ``ln p = sum_ct [gamma x_ct - r_ct^2 exp(2 gamma x_ct) / (2 sigma_c^2)]``, uniform prior.
+    ``lam`` (same shape as ``inc.g``): each increment's precision multiplier (the scale mixture of
+    Student-t shocks), which weighs its squared residual but not the Jacobian ``gamma x``."""
+    r = residuals(inc, theta, form)
+    r2 = (inc.w if lam is None else inc.w * lam) * r * r / sig2[..., None]
+    return gamma_metropolis(rng, r2, inc.x, inc.w, gamma, priors, sampler)
 
 
 def gamma_metropolis(rng, r2, x, w, gamma, priors: Priors, sampler: Sampler) -> np.ndarray:
     """``sampler.gamma_steps`` random-walk Metropolis steps for each fit's ``gamma`` (fits,) under
     ``ln p = sum_ct [gamma x_ct - r2_ct exp(2 gamma x_ct) / 2]``, ``gamma`` uniform on
-    ``(-priors.gamma_bound, priors.gamma_bound)``: ``r2`` the squared standardised residuals at
-    ``gamma = 0`` and ``w`` 1 where an increment is in the fit (fits, countries, increments)."""
+    ``(-priors.gamma_bound, priors.gamma_bound)``: ``r2`` the squared standardised residuals (or
+    innovations) at ``gamma = 0``, ``w`` 1 where an increment is in the fit (fits, countries,
+    increments); ``w`` weighs the Jacobian ``gamma x``, whatever weights ``r2`` carries."""
     sx = np.sum(w * x, axis=(1, 2))
 
     def logp(gm):
@@ -517,10 +572,7 @@ def _grid_terms(
     count and the Jacobian stay those of ``s``)."""
     sig2 = np.exp(2 * LOG_SIGMA_GRID)[None, :]
     nu, s02 = hyper.nu[0, idx, None], hyper.s02[0, idx, None]
-    half = nu / 2
-    # ln sigma under Scaled-Inv-chi^2(nu, s0^2) for sigma^2, with the Jacobian 2 sigma^2
-    log_prior = half * np.log(half * s02) - special.gammaln(half) - half * s02 / sig2 - half * np.log(sig2)
-    log_prior += np.log(2.0)
+    log_prior = log_sigma_prior(sig2, nu, s02)
     mu, prec, logdet_cov = _prior_components(hyper, idx)
     damped = hyper.form == "damped"
     gamma = hyper.gamma_draws(idx)  # zeros for constant shocks
@@ -543,6 +595,15 @@ def _grid_terms(
     quad = w["sgg"] / sig2 + (mu[0] * q0 + mu[1] * q1)[:, None] - m_rhs
     log_lik = -0.5 * (s.n * np.log(2 * np.pi * sig2) + logdet_cov[:, None] + np.log(det) + quad)
     return log_prior + log_lik + jacobian
+
+
+def log_sigma_prior(sig2, nu, s02):
+    """ln density of ``ln sigma`` when ``sigma^2 ~ Scaled-Inv-chi^2(nu, s0^2)`` (the Jacobian is
+    ``2 sigma^2``), at ``sig2`` = sigma^2 (arrays broadcast)."""
+    half = nu / 2
+    out = half * np.log(half * s02) - special.gammaln(half) - half * s02 / sig2 - half * np.log(sig2)
+    out += np.log(2.0)
+    return out
 
 
 def _prior_components(hyper: Hyper, idx: np.ndarray):
@@ -590,14 +651,39 @@ class CountryPosterior:
         return self.sigma if self.gamma is None else self.sigma * np.exp(-self.gamma * y)
 
 
-def country_posterior(s: SeriesStats, hyper: Hyper, *, n: int, seed: int) -> CountryPosterior:
-    """Draws of ``(a, b, sigma)`` given one fit's population draws and the series ``s``."""
-    rng = np.random.default_rng(seed)
-    draws = hyper.mu.shape[1]
-    idx = np.arange(n) % draws
+@dataclass(frozen=True)
+class Conditional:
+    """Draws of a new country's ``(a, b, sigma)`` from its conditional posterior given population
+    draws ``idx`` (normal shocks): ``ln sigma`` in grid cell ``cell`` (probabilities ``exp(logp)``
+    normalised over the grid) jittered uniformly inside it, then ``theta = (a, b)`` from its normal
+    given sigma, ``theta = mean + L^-T z`` with ``L L' = prec``. Its density at the draw is therefore
+    exact: ``p(cell) / step * N(theta; mean, prec^-1)`` (:meth:`log_density`)."""
+
+    idx: np.ndarray
+    logp: np.ndarray
+    cell: np.ndarray
+    log_sigma: np.ndarray
+    sig2: np.ndarray
+    theta: np.ndarray
+    z: np.ndarray
+    prec: np.ndarray
+    gamma: np.ndarray | None
+
+    def log_density(self) -> np.ndarray:
+        """ln of the draws' joint density in (a, b, ln sigma) (``(a,)`` in the drift form)."""
+        log_cell = self.logp[np.arange(len(self.cell)), self.cell] - special.logsumexp(self.logp, axis=1)
+        step = LOG_SIGMA_GRID[1] - LOG_SIGMA_GRID[0]
+        p = self.theta.shape[-1]
+        log_normal = -0.5 * (p * np.log(2 * np.pi) - logdet_small(self.prec) + np.sum(self.z**2, axis=-1))
+        return log_cell - np.log(step) + log_normal
+
+
+def conditional_draws(s: SeriesStats, hyper: Hyper, idx: np.ndarray, rng: np.random.Generator) -> Conditional:
+    """One draw of ``(a, b, sigma)`` given the series ``s`` for each population draw ``idx`` of
+    the first fit (see :class:`Conditional`); gap increments are not used."""
+    n = len(idx)
     logp = _grid_terms(s, hyper, idx)
-    cdf = np.cumsum(np.exp(logp - logp.max(axis=1, keepdims=True)), axis=1)
-    j = np.minimum((cdf < rng.random(n)[:, None] * cdf[:, -1:]).sum(axis=1), len(LOG_SIGMA_GRID) - 1)
+    j = grid_draw(rng, logp, np.arange(len(LOG_SIGMA_GRID)))
     step = LOG_SIGMA_GRID[1] - LOG_SIGMA_GRID[0]
     log_sigma = LOG_SIGMA_GRID[j] + step * (rng.random(n) - 0.5)
     sig2 = np.exp(2 * log_sigma)
@@ -606,10 +692,20 @@ def country_posterior(s: SeriesStats, hyper: Hyper, *, n: int, seed: int) -> Cou
     gamma = None if hyper.gamma is None else hyper.gamma_draws(idx)
     xtx, xtg, _ = design(_stat_arrays(s) if gamma is None else weighted_stats(s, gamma), hyper.form)
     pp = prec + xtx / sig2[:, None, None]
-    theta = normal_from_precision(pp, matvec(prec, mu) + xtg / sig2[:, None], rng.standard_normal(mu.shape))
+    z = rng.standard_normal(mu.shape)
+    theta = normal_from_precision(pp, matvec(prec, mu) + xtg / sig2[:, None], z)
+    return Conditional(idx, logp, j, log_sigma, sig2, theta, z, pp, gamma)
+
+
+def country_posterior(s: SeriesStats, hyper: Hyper, *, n: int, seed: int) -> CountryPosterior:
+    """Draws of ``(a, b, sigma)`` given one fit's population draws and the series ``s``."""
+    rng = np.random.default_rng(seed)
+    draws = hyper.mu.shape[1]
+    c = conditional_draws(s, hyper, np.arange(n) % draws, rng)
+    theta, gamma = c.theta, c.gamma
     a = theta[:, 0]
     b = theta[:, 1] if theta.shape[1] > 1 else np.zeros(n)
-    sigma = np.sqrt(sig2)
+    sigma = np.sqrt(c.sig2)
     logw = np.zeros(n)
     for h, y0, y1 in s.gaps:
         mean_h, var_h = ar_moments(a, b, sigma, y0, h, gamma=gamma)

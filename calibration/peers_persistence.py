@@ -22,8 +22,9 @@ Given ``rho`` the innovation is linear in ``(a, b)``: for an increment that cont
 ``sxx = sum w x~^2``, ``sg = sum w c g~``, ``sgx = sum w x~ g~`` and ``sgg = sum w g~^2`` are the
 regression's ``X'WX``, ``X'Wg~`` and ``g~'Wg~`` for ``X = [c, -x~]``, exactly the statistics
 :func:`peers.design` takes. Every conditional of the current sampler therefore carries over
-(:func:`peers._conditionals`); ``gamma`` moves by the same Metropolis steps on the innovations;
-``rho`` given the rest is an exact normal (the innovations ``u_t - rho u_{t-1}`` are linear in
+(:func:`peers.country_step`, :func:`peers.population_step`); ``gamma`` moves by the same
+Metropolis steps (:func:`peers.gamma_metropolis`) on the innovations; ``rho`` given the rest is
+an exact normal (the innovations ``u_t - rho u_{t-1}`` are linear in
 it), truncated to (-0.9, 0.9) and drawn by its inverse distribution function. A new country's
 predictive density is the current one (:func:`peers.log_predictive`: ``sigma`` on a grid,
 ``(a, b)`` integrated out analytically) with each population draw's statistics at its own
@@ -145,8 +146,8 @@ class _Runs:
     follows: np.ndarray
 
 
-def _runs(table: list[list[PersistentSeries | None]], mask: np.ndarray, chains: int) -> _Runs:
-    inc = peers._increments([[None if s is None else s.stats for s in row] for row in table], mask, chains)
+def _runs(table: list[list[PersistentSeries | None]], inc: peers._Increments) -> _Runs:
+    """The runs of ``table``'s series over the increments :func:`peers.prepare_panel` laid out."""
     follows = np.zeros((len(table[0]), inc.g.shape[2]))
     for j in range(len(table[0])):  # a country's runs are the same in every fit it is in
         s = next((row[j] for row in table if row[j] is not None), None)
@@ -161,20 +162,32 @@ def _runs(table: list[list[PersistentSeries | None]], mask: np.ndarray, chains: 
     return _Runs(inc, gp, xp, f)
 
 
-def _draw_rho(rng, runs: _Runs, theta, sig2, gamma, form: peers.Form) -> np.ndarray:
+def _draw_rho(rng, runs: _Runs, state: peers.State, form: peers.Form) -> np.ndarray:
     """``rho`` given the rest: ``ln p = -sum_ct q_ct (u_ct - rho u_{c,t-1})^2 / 2``, ``q`` the
     innovation precisions, a normal truncated to (-RHO_BOUND, RHO_BOUND), drawn exactly."""
-    a = theta[..., 0:1]
-    b = theta[..., 1:2] if form == "damped" else 0.0
+    a = state.theta[..., 0:1]
+    b = state.theta[..., 1:2] if form == "damped" else 0.0
     inc = runs.inc
-    u = inc.g - a + b * inc.x
+    u = peers.residuals(inc, state.theta, form)
     up = runs.gp - a * runs.follows + b * runs.xp
-    q = inc.w * np.exp(2.0 * gamma[:, None, None] * inc.x) / sig2[..., None]
+    q = inc.w * np.exp(2.0 * state.gamma[:, None, None] * inc.x) / state.sig2[..., None]
     prec = np.maximum(np.sum(q * up * up, axis=(1, 2)), 1e-12)
     mean = np.sum(q * u * up, axis=(1, 2)) / prec
     sd = 1.0 / np.sqrt(prec)
     lo, hi = (-RHO_BOUND - mean) / sd, (RHO_BOUND - mean) / sd
     return np.asarray(sps.truncnorm.ppf(rng.random(mean.shape), lo, hi, loc=mean, scale=sd))
+
+
+def _innovations2(runs: _Runs, state: peers.State, rho: np.ndarray, form: peers.Form) -> np.ndarray:
+    """Each included increment's squared innovation over ``sigma_c^2`` at ``gamma = 0``:
+    ``((g_t - rho g_{t-1}) - a (1 - rho) + b (x_t - rho x_{t-1}))^2 / sigma^2`` (a run's first:
+    ``rho`` taken as 0), 0 where an increment is not in the fit."""
+    inc = runs.inc
+    a = state.theta[..., 0:1]
+    b = state.theta[..., 1:2] if form == "damped" else 0.0
+    r = rho[:, None, None]
+    e = (inc.g - r * runs.gp) - a * (1.0 - r * runs.follows) + b * (inc.x - r * runs.xp)
+    return inc.w * e * e / state.sig2[..., None]
 
 
 def sample_panel(
@@ -189,41 +202,37 @@ def sample_panel(
     (fits x countries; a column holds one country), shocks scaled by size and AR(1).
 
     The layout, the countries left out (fewer than :data:`peers.MIN_INCREMENTS` increments), the
-    chains and the seed's use are those of :func:`peers.sample_panel`. Each sweep: the statistics
-    at the current ``(rho, gamma)``, every conditional of the current model, ``gamma`` by
+    chains and the seed's use are those of :func:`peers.sample_panel`, whose steps it runs
+    (:func:`peers.country_step`, :func:`peers.population_step`). Each sweep: the statistics at
+    the current ``(rho, gamma)``, every conditional of the current model, ``gamma`` by
     Metropolis steps on the innovations, then ``rho`` from its exact truncated normal.
     """
-    stack = peers.stack_stats([[None if s is None else s.stats for s in row] for row in table])
-    mask = stack["n"] >= peers.MIN_INCREMENTS
-    fits = len(table) * sampler.chains
-    m = np.repeat(mask, sampler.chains, axis=0)
-    n = np.repeat(np.where(mask, stack["n"], 0.0), sampler.chains, axis=0)
-    runs = _runs(table, mask, sampler.chains)
+    stats = [[None if s is None else s.stats for s in row] for row in table]
+    panel = peers.prepare_panel(stats, form, shocks="scaled", priors=priors, chains=sampler.chains)
+    if panel.inc is None:  # prepare_panel always gives the increments for scaled shocks
+        raise ValueError("scaled shocks need the increments")
+    runs = _runs(table, panel.inc)
     inc = runs.inc
-    gamma, rho = np.zeros(fits), np.zeros(fits)
     rng = np.random.default_rng(seed)
-    state = peers._init_state(m, 2 if form == "damped" else 1, fits, priors)
-    out: dict[str, list[np.ndarray]] = {k: [] for k in ("mu", "cov", "nu", "s02", "gamma", "rho")}
+    state = peers.initial_state(panel)
+    rho = np.zeros(len(panel.k))
+    out: dict[str, list[np.ndarray]] = {"mu": [], "cov": [], "nu": [], "s02": [], "gamma": []}
+    kept: list[np.ndarray] = []
     for sweep in range(sampler.burn + sampler.keep * sampler.thin):
-        st = _quasi_stats(inc.g, inc.x, runs.gp, runs.xp, runs.follows, inc.w, rho[:, None], gamma[:, None])
+        st = _quasi_stats(
+            inc.g, inc.x, runs.gp, runs.xp, runs.follows, inc.w, rho[:, None], state.gamma[:, None]
+        )
         xtx, xtg, gg = peers.design(st, form)
-        peers._conditionals(rng, state, xtx, xtg, gg, n, m, priors)
-        a = state.theta[..., 0:1]
-        b = state.theta[..., 1:2] if form == "damped" else 0.0
-        r = rho[:, None, None]
-        e = (inc.g - r * runs.gp) - a * (1.0 - r * runs.follows) + b * (inc.x - r * runs.xp)
-        r2 = inc.w * e * e / state.sig2[..., None]
-        gamma = peers.gamma_metropolis(rng, r2, inc.x, inc.w, gamma, priors, sampler)
-        rho = _draw_rho(rng, runs, state.theta, state.sig2, gamma, form)
+        peers.country_step(rng, state, panel, xtx, xtg, gg)
+        peers.population_step(rng, state, panel, priors)
+        r2 = _innovations2(runs, state, rho, form)
+        state.gamma = peers.gamma_metropolis(rng, r2, inc.x, inc.w, state.gamma, priors, sampler)
+        rho = _draw_rho(rng, runs, state, form)
         if sweep >= sampler.burn and (sweep - sampler.burn) % sampler.thin == 0:
-            out["mu"].append(state.mu)
-            out["cov"].append(peers.inv_small(state.prec))
-            out["nu"].append(state.nu)
-            out["s02"].append(state.s02)
-            out["gamma"].append(gamma)
-            out["rho"].append(rho)
-    hyper = peers._collect(out, form, len(table), sampler.chains, mask.sum(axis=1), scaled=True)
-    rho_draws = np.stack(out["rho"], axis=1).reshape((len(table), sampler.chains, -1))
+            peers.record(out, state)
+            kept.append(rho)
+    hyper = peers._collect(out, form, len(table), sampler.chains, panel.mask.sum(axis=1), scaled=True)
+    rho_draws = np.stack(kept, axis=1).reshape((len(table), sampler.chains, -1))
     rhat = np.maximum(hyper.rhat, peers.split_rhat(rho_draws[..., None])[..., 0])
     return PersistentHyper(hyper, rho_draws.reshape((len(table), -1)), rhat)
 
