@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats as sps
 
-from calibration import peers
+from calibration import peers, peers_fit
 from calibration.peers_fit import SEED, PanelEntry
 
 RHO_BOUND = 0.9
@@ -273,12 +273,11 @@ class LocoScores:
     @property
     def diff_se(self) -> float:
         """``sqrt(C) sd(per-country differences)``, C countries."""
-        return float(np.sqrt(len(self.diff)) * np.std(self.diff, ddof=1))
+        return peers_fit.loco_se(self.diff)
 
     @property
     def adopt(self) -> bool:
-        """The pre-registered rule: P only if its elpd_loco is higher by more than two SE."""
-        return bool(self.diff.sum() > MARGIN_SE * self.diff_se)
+        return decide(self)[0]
 
 
 def loco_scores(
@@ -288,19 +287,24 @@ def loco_scores(
     countries: Sequence[str] = (),
     priors: peers.Priors = peers.PRIORS,
     sampler: peers.Sampler = peers.SAMPLER,
+    current: peers.Hyper | None = None,
 ) -> LocoScores:
     """Both forms' LOCO scores as :func:`peers_fit.select_form` makes them: one batch per form,
-    the fit without each country in turn and the fit on all of them, the same seed."""
+    the fit without each country in turn and the fit on all of them, the same seed. ``current``:
+    the current form's batch if already made (the same table, seed, priors and sampler)."""
     c = len(series)
-    loco = [[None if i == j else s for j, s in enumerate(series)] for i in range(c)] + [list(series)]
-    current = peers.sample_panel(
-        [[None if s is None else s.stats for s in row] for row in loco],
-        "damped",
-        seed=seed,
-        shocks="scaled",
-        priors=priors,
-        sampler=sampler,
-    )
+    loco = peers_fit.loco_table(series)
+    if current is None:
+        current = peers.sample_panel(
+            [[None if s is None else s.stats for s in row] for row in loco],
+            "damped",
+            seed=seed,
+            shocks="scaled",
+            priors=priors,
+            sampler=sampler,
+        )
+    if current.mu.shape[0] != c + 1:
+        raise ValueError(f"the current form's batch has {current.mu.shape[0]} fits, not {c + 1}")
     cand = sample_panel(loco, "damped", seed=seed, priors=priors, sampler=sampler)
     return LocoScores(
         countries=tuple(countries) or tuple(str(i) for i in range(c)),
@@ -312,20 +316,32 @@ def loco_scores(
     )
 
 
+def decide(scores: LocoScores) -> tuple[bool, str]:
+    """The pre-registered rule: P only if its elpd_loco is higher by more than :data:`MARGIN_SE`
+    standard errors of the per-country difference; the decision and its reason."""
+    return peers_fit.beats_current(scores.diff, MARGIN_SE)
+
+
+def rho_summary(scores: LocoScores) -> dict[str, float]:
+    """``rho``'s posterior on the full panel: mean and 90% interval."""
+    rho = scores.persistent_fit.rho[0]
+    lo, hi = np.percentile(rho, [5, 95])
+    return {"mean": float(rho.mean()), "p5": float(lo), "p95": float(hi)}
+
+
 def report(scores: LocoScores, seconds: float) -> str:
-    """The figures the decision rule asks for, as text."""
+    """The figures the decision rule asks for, as text, with the per-country differences."""
     fit = scores.persistent_fit
-    rho, gamma = fit.rho[0], fit.hyper.gamma_draws(np.arange(fit.rho.shape[1]))
-    q = lambda v: f"{v.mean():.3f} (90%: {np.percentile(v, 5):.3f} to {np.percentile(v, 95):.3f})"  # noqa: E731
+    rho, gamma = rho_summary(scores), fit.hyper.gamma_draws(np.arange(fit.rho.shape[1]))
     d = scores.diff
     lines = [
         f"elpd_loco current (damped, scaled): {scores.current.sum():.3f}",
         f"elpd_loco P (persistent shocks):    {scores.persistent.sum():.3f}",
         f"difference P - current: {d.sum():.3f}, SE {scores.diff_se:.3f} "
         f"(sqrt({len(d)}) x sd of per-country differences); ratio {d.sum() / scores.diff_se:.2f}",
-        f"decision: {'adopt P' if scores.adopt else 'keep the current form'} "
-        f"(adopt only if > {MARGIN_SE:g} SE)",
-        f"rho {q(rho)}; gamma {q(gamma)}",
+        f"decision: {decide(scores)[1]}",
+        f"rho {rho['mean']:.3f} (90%: {rho['p5']:.3f} to {rho['p95']:.3f}); "
+        f"gamma {gamma.mean():.3f} (90%: {np.percentile(gamma, 5):.3f} to {np.percentile(gamma, 95):.3f})",
         f"split R-hat max, full panel: P {fit.rhat.max():.4f}, current {scores.current_fit.rhat.max():.4f}; "
         f"over all {len(d) + 1} fits: P {scores.rhat_max[1]:.4f}, current {scores.rhat_max[0]:.4f}",
         "per-country differences (P - current), largest first:",
