@@ -37,8 +37,6 @@ the first observation) and 8.2 (regression with AR(1) errors, quasi-differencing
 
 from __future__ import annotations
 
-import argparse
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -354,24 +352,3 @@ def report(scores: LocoScores, seconds: float) -> str:
     ]
     lines.append(f"runtime: {seconds:.1f} s")
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Score candidate P against the current form on the bundled panel and print the figures."""
-    from calibration.peer_data import load_peer_panel
-    from calibration.peers_fit import panel_entries
-
-    parser = argparse.ArgumentParser(prog="python -m calibration.peers_persistence", description=main.__doc__)
-    parser.add_argument("--seed", type=int, default=SEED)
-    args = parser.parse_args(argv)
-    entries = panel_entries(load_peer_panel(), until=None)
-    start = time.perf_counter()
-    scores = loco_scores(
-        [from_entry(e) for e in entries], seed=args.seed, countries=[e.series.iso3 for e in entries]
-    )
-    print(report(scores, time.perf_counter() - start))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -36,7 +36,6 @@ country's ESS is at least :data:`MIN_ESS`.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -313,20 +312,3 @@ def report(scores: LocoScores, isos: Sequence[str]) -> str:
     for iso, a, b, e, m in zip(isos, scores.current, scores.candidate, scores.ess, scores.mc_se, strict=True):
         lines.append(f"{iso:7s} {a:8.3f} {b:8.3f} {b - a:8.3f} {e:8.0f} {m:7.4f}")
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m calibration.peers_tails [--seed N]``: score T on the bundled peer panel."""
-    from calibration.peer_data import load_peer_panel
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--seed", type=int, default=peers_fit.SEED)
-    args = parser.parse_args(argv)
-    entries = peers_fit.panel_entries(load_peer_panel(), until=None)
-    scores = loco_scores([e.stats for e in entries], seed=args.seed)
-    print(report(scores, [e.series.iso3 for e in entries]))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
