@@ -1,6 +1,6 @@
 """``python -m calibration fit [--until FY2022]``,
 ``python -m calibration backtest [--vintage latest|real-time] [--nowcast] [--json]`` and
-``python -m calibration peers backtest|forecast``."""
+``python -m calibration peers backtest|forecast|candidates``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
-from calibration import peers_backtest, peers_forecast
+from calibration import peers_backtest, peers_candidates, peers_forecast
 from calibration.backtest import (
     MONTHS_AFTER,
     BacktestRow,
@@ -26,7 +26,8 @@ from calibration.dependence import dependence
 from calibration.fit import fit
 from calibration.nowcast import MONTH_NAMES, Z80, period_label
 from calibration.peer_data import load_peer_panel
-from calibration.peers import Form, Shocks
+from calibration.peers import MIN_INCREMENTS, Form, Shocks
+from calibration.peers_fit import SEED
 from simulator.backtests import (
     SCHEMA_VERSION as RESULTS_VERSION,
 )
@@ -114,7 +115,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="instead, the nowcast's own real-time record: at every month's end, the nowcast of the "
         "year in progress from the figures published by then, against the year's latest figure",
     )
-    peer = sub.add_parser("peers", help="the peer panel: backtest the panel model, forecast a new series")
+    peer = sub.add_parser(
+        "peers", help="the peer panel: backtest the panel model, forecast a new series, compare shock forms"
+    )
     psub = peer.add_subparsers(dest="peers_command", required=True, metavar="PEERS_COMMAND")
     pb = psub.add_parser(
         "backtest", help="rolling-origin, leave-one-country-out forecasts 1-5 years ahead across the panel"
@@ -127,6 +130,18 @@ def build_parser() -> argparse.ArgumentParser:
     pf.add_argument("--origin", type=int, required=True, help="last year of the series the forecast may use")
     pf.add_argument("--horizons", type=_horizons, default=(1, 2, 3, 4, 5), help="years ahead: 1-5 or 1,3,5")
     pf.add_argument("--json", action="store_true", help="print one JSON object per forecast year")
+    pc = psub.add_parser(
+        "candidates",
+        help="the pre-registered comparison of the shock forms: the current form against persistent (P) "
+        "and Student-t (T) shocks by leave-one-country-out elpd, and the decision (about 35 s)",
+    )
+    pc.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
+    pc.add_argument(
+        "--seed", type=int, default=SEED, help=f"seed of every form's sampler (default {SEED}, the fit's)"
+    )
+    pc.add_argument(
+        "--detail", action="store_true", help="also each candidate's per-country figures (text output)"
+    )
     return p
 
 
@@ -393,6 +408,8 @@ def _peers(data_dir: Path, args) -> int:
     panel = load_peer_panel(data_dir)
     if args.peers_command == "backtest":
         return _peers_backtest(panel, args)
+    if args.peers_command == "candidates":
+        return _peers_candidates(panel, args)
     series = peers_forecast.read_series(args.series)
     form, shocks = _panel_form(panel)
     for name, rows in series.items():
@@ -460,6 +477,29 @@ def _peers_backtest(panel, args) -> int:
     for m, counts in peers_backtest.pit_histograms(rows).items():
         print(f"  {peers_backtest.MODEL_LABELS[m]:21s} " + " ".join(f"{c:4d}" for c in counts))
     print("\n" + "\n".join(_period_report(rows)))
+    return 0
+
+
+def _peers_candidates(panel, args) -> int:
+    from calibration.peers_fit import panel_entries
+
+    entries = panel_entries(panel)
+    if len(entries) < 3:
+        raise InputError(
+            f"has {len(entries)} panel series with at least {MIN_INCREMENTS} one-year increments; "
+            "leave-one-country-out scores need at least 3",
+            file=panel.path,
+            field="use_in_panel",
+            allowed="at least 3 series",
+            show_value=False,
+        )
+    c = peers_candidates.compare(entries, seed=args.seed)
+    if args.json:
+        print(json.dumps(peers_candidates.as_dict(c)))
+        return 0
+    print(peers_candidates.report(c))
+    if args.detail:
+        print("\n" + peers_candidates.detail(c))
     return 0
 
 

@@ -505,10 +505,19 @@ def _gamma_steps(
     Student-t shocks), which weighs its squared residual but not the Jacobian ``gamma x``."""
     r = residuals(inc, theta, form)
     r2 = (inc.w if lam is None else inc.w * lam) * r * r / sig2[..., None]
-    sx = np.sum(inc.w * inc.x, axis=(1, 2))
+    return gamma_metropolis(rng, r2, inc.x, inc.w, gamma, priors, sampler)
+
+
+def gamma_metropolis(rng, r2, x, w, gamma, priors: Priors, sampler: Sampler) -> np.ndarray:
+    """``sampler.gamma_steps`` random-walk Metropolis steps for each fit's ``gamma`` (fits,) under
+    ``ln p = sum_ct [gamma x_ct - r2_ct exp(2 gamma x_ct) / 2]``, ``gamma`` uniform on
+    ``(-priors.gamma_bound, priors.gamma_bound)``: ``r2`` the squared standardised residuals (or
+    innovations) at ``gamma = 0``, ``w`` 1 where an increment is in the fit (fits, countries,
+    increments); ``w`` weighs the Jacobian ``gamma x``, whatever weights ``r2`` carries."""
+    sx = np.sum(w * x, axis=(1, 2))
 
     def logp(gm):
-        return gm * sx - 0.5 * np.sum(r2 * np.exp(2.0 * gm[:, None, None] * inc.x), axis=(1, 2))
+        return gm * sx - 0.5 * np.sum(r2 * np.exp(2.0 * gm[:, None, None] * x), axis=(1, 2))
 
     current = logp(gamma)
     for _ in range(sampler.gamma_steps):
@@ -550,13 +559,17 @@ def split_rhat(x: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- a new country
 
 
-def _grid_terms(s: SeriesStats, hyper: Hyper, idx: np.ndarray) -> np.ndarray:
+def _grid_terms(
+    s: SeriesStats, hyper: Hyper, idx: np.ndarray, weighted: dict[str, np.ndarray] | None = None
+) -> np.ndarray:
     """For draws ``idx`` of one fit's population parameters and each grid value of ln sigma:
     ln p(sigma | population) + ln p(one-year increments | sigma, population), (a, b) integrated
     out (draws x grid). Written out for 2x2 matrices; the drift form pads b with a unit prior
     and no data, which changes nothing. Scaled shocks: ``sigma`` is the shock size at the
     reference size, the statistics are weighted per draw (:func:`weighted_stats`) and the
-    Jacobian ``gamma sum x`` is added."""
+    Jacobian ``gamma sum x`` is added. ``weighted``: the statistics of each draw (each (draws,)),
+    for a shock model whose statistics :func:`weighted_stats` does not make (the increments'
+    count and the Jacobian stay those of ``s``)."""
     sig2 = np.exp(2 * LOG_SIGMA_GRID)[None, :]
     nu, s02 = hyper.nu[0, idx, None], hyper.s02[0, idx, None]
     log_prior = log_sigma_prior(sig2, nu, s02)
@@ -564,8 +577,10 @@ def _grid_terms(s: SeriesStats, hyper: Hyper, idx: np.ndarray) -> np.ndarray:
     damped = hyper.form == "damped"
     gamma = hyper.gamma_draws(idx)  # zeros for constant shocks
     jacobian = (gamma * sum(s.x))[:, None]
-    if hyper.gamma is None:
-        w: dict[str, np.ndarray] = _stat_arrays(s)
+    if weighted is not None:
+        w: dict[str, np.ndarray] = {k: v[:, None] for k, v in weighted.items()}
+    elif hyper.gamma is None:
+        w = _stat_arrays(s)
     else:
         w = {k: v[:, None] for k, v in weighted_stats(s, gamma).items()}
     pa = prec[0][:, None] + w["n"] / sig2
@@ -603,11 +618,12 @@ def _prior_components(hyper: Hyper, idx: np.ndarray):
     return (mu[:, 0], mu[:, 1]), (prec[:, 0, 0], prec[:, 0, 1], prec[:, 1, 1]), logdet_small(cov)
 
 
-def log_predictive(s: SeriesStats, hyper: Hyper) -> float:
+def log_predictive(s: SeriesStats, hyper: Hyper, *, weighted: dict[str, np.ndarray] | None = None) -> float:
     """ln p(one-year increments of a new series | the fit's population draws): the
-    leave-one-country-out score of a country held out of that fit."""
+    leave-one-country-out score of a country held out of that fit. ``weighted``: each draw's
+    statistics, for another shock model (see :func:`_grid_terms`)."""
     idx = np.arange(hyper.mu.shape[1])
-    logp = _grid_terms(s, hyper, idx)
+    logp = _grid_terms(s, hyper, idx, weighted)
     step = LOG_SIGMA_GRID[1] - LOG_SIGMA_GRID[0]
     per_draw = special.logsumexp(logp, axis=1) + np.log(step)
     return float(special.logsumexp(per_draw) - np.log(len(per_draw)))

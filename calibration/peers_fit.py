@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -35,6 +36,7 @@ PRIOR_TEXT = (
 
 Choice = tuple[peers.Form, peers.Shocks]
 CANDIDATES: tuple[Choice, ...] = tuple((f, s) for s in peers.SHOCKS for f in peers.FORMS)
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ def select_form(stats: Sequence[peers.SeriesStats], *, seed: int = SEED) -> tupl
 @functools.lru_cache(maxsize=32)
 def _select_form(stats: tuple[peers.SeriesStats, ...], seed: int) -> tuple[list[FormScore], dict]:
     c = len(stats)
-    table = [[None if i == j else s for j, s in enumerate(stats)] for i in range(c)] + [list(stats)]
+    table = loco_table(stats)
     scores, fits = {}, {}
     for form, shocks in CANDIDATES:
         hyper = peers.sample_panel(table, form, seed=seed, shocks=shocks)
@@ -95,6 +97,14 @@ def _select_form(stats: tuple[peers.SeriesStats, ...], seed: int) -> tuple[list[
     return out, fits
 
 
+def loco_table(items: Sequence[_T]) -> list[list[_T | None]]:
+    """The rows of a leave-one-country-out batch: the panel ``items`` without each country in turn
+    (None in its place), then the whole panel; row ``i`` scores country ``i``, the last row is the
+    full-panel fit."""
+    c = len(items)
+    return [[None if i == j else s for j, s in enumerate(items)] for i in range(c)] + [list(items)]
+
+
 SCALED_MARGIN_SE = 2.0
 """Scaled shocks replace constant ones only when their elpd_loco is higher by more than this many
 standard errors of the difference (fixed before the scaled form was first scored)."""
@@ -110,9 +120,24 @@ def choose(scores: dict[Choice, np.ndarray]) -> Choice:
     """
     base = max(peers.FORMS, key=lambda f: scores[f, "constant"].sum())
     diff = scores[base, "scaled"] - scores[base, "constant"]
-    se = float(np.sqrt(len(diff)) * np.std(diff, ddof=1)) if len(diff) > 1 else np.inf
-    shocks: peers.Shocks = "scaled" if diff.sum() > SCALED_MARGIN_SE * se else "constant"
+    shocks: peers.Shocks = "scaled" if diff.sum() > SCALED_MARGIN_SE * loco_se(diff) else "constant"
     return max(peers.FORMS, key=lambda f: scores[f, shocks].sum()), shocks
+
+
+def loco_se(diff: np.ndarray) -> float:
+    """Standard error of a difference in elpd_loco from its per-country differences: ``sqrt(C)``
+    times their sd, C countries (infinite for fewer than two)."""
+    return float(np.sqrt(len(diff)) * np.std(diff, ddof=1)) if len(diff) > 1 else np.inf
+
+
+def beats_current(diff: np.ndarray, margin_se: float) -> tuple[bool, str]:
+    """A candidate form against the current one from the per-country differences of their LOCO
+    log densities (candidate - current): adopted only if the elpd_loco difference is above
+    ``margin_se`` standard errors (:func:`loco_se`); the decision and its reason in words."""
+    gain, se = float(np.sum(diff)), loco_se(diff)
+    if gain > margin_se * se:
+        return True, f"adopted: elpd_loco higher by {gain:.2f} > {margin_se:g} x {se:.2f}"
+    return False, f"not adopted: elpd_loco difference {gain:.2f} is not above {margin_se:g} x {se:.2f}"
 
 
 def chosen(selection: Sequence[FormScore]) -> Choice:

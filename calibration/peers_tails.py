@@ -36,7 +36,6 @@ country's ESS is at least :data:`MIN_ESS`.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -230,27 +229,41 @@ class LocoScores:
 
     @property
     def diff_se(self) -> float:
-        return float(np.sqrt(len(self.diff)) * np.std(self.diff, ddof=1))
+        return peers_fit.loco_se(self.diff)
 
 
-def loco_scores(stats: Sequence[peers.SeriesStats], seed: int = peers_fit.SEED) -> LocoScores:
+def loco_scores(
+    stats: Sequence[peers.SeriesStats],
+    seed: int = peers_fit.SEED,
+    *,
+    sampler: peers.Sampler = peers.SAMPLER,
+    current: peers.Hyper | None = None,
+) -> LocoScores:
     """Candidate T and the current form (damped, scaled) scored exactly as
     :func:`peers_fit.select_form` scores a candidate: one batch of fits, the panel without each
-    country in turn plus the whole panel, each country scored under the fit without it."""
+    country in turn plus the whole panel, each country scored under the fit without it.
+    ``current``: that batch's fits of the current form if already made (:func:`peers_fit.loco_table`,
+    same seed and sampler)."""
     stats = tuple(stats)
     c = len(stats)
-    table = [[None if i == j else s for j, s in enumerate(stats)] for i in range(c)] + [list(stats)]
+    table = peers_fit.loco_table(stats)
     t0 = time.perf_counter()
-    hyper = peers.sample_panel(table, "damped", seed=seed, shocks="scaled")
-    current = np.array([peers.log_predictive(stats[i], hyper.fit(i)) for i in range(c)])
+    hyper = (
+        current
+        if current is not None
+        else peers.sample_panel(table, "damped", seed=seed, shocks="scaled", sampler=sampler)
+    )
+    if hyper.mu.shape[0] != c + 1:
+        raise ValueError(f"the current form's batch has {hyper.mu.shape[0]} fits, not {c + 1}")
+    current_logp = np.array([peers.log_predictive(stats[i], hyper.fit(i)) for i in range(c)])
     t1 = time.perf_counter()
-    th = sample_panel_t(table, "damped", seed=seed)
+    th = sample_panel_t(table, "damped", seed=seed, sampler=sampler)
     t2 = time.perf_counter()
     rngs = [np.random.default_rng(k) for k in np.random.SeedSequence(seed).spawn(c)]
     pred = [log_predictive_t(stats[i], th.fit(i), rng=rngs[i]) for i in range(c)]
     t3 = time.perf_counter()
     return LocoScores(
-        current=current,
+        current=current_logp,
         candidate=np.array([x.logp for x in pred]),
         ess=np.array([x.ess for x in pred]),
         mc_se=np.array([x.mc_se for x in pred]),
@@ -267,16 +280,19 @@ def decide(scores: LocoScores) -> tuple[bool, str]:
     and its elpd_loco beats the current form's by more than :data:`MARGIN_SE` standard errors."""
     if scores.ess.min() < MIN_ESS:
         return False, f"not adopted: an effective sample size is {scores.ess.min():.0f} < {MIN_ESS:.0f}"
-    gain, se = float(scores.diff.sum()), scores.diff_se
-    if gain > MARGIN_SE * se:
-        return True, f"adopted: elpd_loco higher by {gain:.2f} > {MARGIN_SE:g} x {se:.2f}"
-    return False, f"not adopted: elpd_loco difference {gain:.2f} is not above {MARGIN_SE:g} x {se:.2f}"
+    return peers_fit.beats_current(scores.diff, MARGIN_SE)
+
+
+def nu_e_summary(scores: LocoScores) -> dict[str, float]:
+    """``nu_e``'s posterior on the full panel: median and 90% interval."""
+    median, lo, hi = np.percentile(scores.full_t.nu_e[0], [50, 5, 95])
+    return {"median": float(median), "p5": float(lo), "p95": float(hi)}
 
 
 def report(scores: LocoScores, isos: Sequence[str]) -> str:
     """The scores as text: both elpd_loco, the difference and its SE, the decision, nu_e and
     gamma's posteriors, R-hat, ESS and the per-country differences."""
-    nu_e = scores.full_t.nu_e[0]
+    nu_e = nu_e_summary(scores)
     gamma = scores.full_t.hyper.gamma
     gamma_t = gamma[0] if gamma is not None else np.zeros(1)
     lines = [
@@ -285,7 +301,7 @@ def report(scores: LocoScores, isos: Sequence[str]) -> str:
         f"  (Monte Carlo se of the IS {np.sqrt(np.sum(scores.mc_se**2)):.3f})",
         f"difference T - current: {scores.diff.sum():.3f}, se {scores.diff_se:.3f}",
         f"decision: {decide(scores)[1]}",
-        "nu_e (full panel): median {:.1f}, 90% {:.1f}-{:.1f}".format(*np.percentile(nu_e, [50, 5, 95])),
+        f"nu_e (full panel): median {nu_e['median']:.1f}, 90% {nu_e['p5']:.1f}-{nu_e['p95']:.1f}",
         "gamma T: median {:.3f}, 90% {:.3f}-{:.3f}".format(*np.percentile(gamma_t, [50, 5, 95])),
         f"R-hat max over all fits: T {scores.rhat_t:.3f}, current {scores.rhat_current:.3f}",
         f"ESS min {scores.ess.min():.0f} ({isos[int(np.argmin(scores.ess))]}), "
@@ -296,20 +312,3 @@ def report(scores: LocoScores, isos: Sequence[str]) -> str:
     for iso, a, b, e, m in zip(isos, scores.current, scores.candidate, scores.ess, scores.mc_se, strict=True):
         lines.append(f"{iso:7s} {a:8.3f} {b:8.3f} {b - a:8.3f} {e:8.0f} {m:7.4f}")
     return "\n".join(lines)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m calibration.peers_tails [--seed N]``: score T on the bundled peer panel."""
-    from calibration.peer_data import load_peer_panel
-
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--seed", type=int, default=peers_fit.SEED)
-    args = parser.parse_args(argv)
-    entries = peers_fit.panel_entries(load_peer_panel(), until=None)
-    scores = loco_scores([e.stats for e in entries], seed=args.seed)
-    print(report(scores, [e.series.iso3 for e in entries]))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
