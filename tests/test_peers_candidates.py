@@ -153,6 +153,9 @@ def test_command_with_too_few_series_is_a_clear_error(data_copy: Path, capsys):
     assert "peers.csv" in err and "has 2 panel series" in err and "at least 3" in err, err
 
 
+WORDS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six"}
+
+
 @pytest.mark.slow
 def test_bundled_comparison_as_pre_registered(capsys):
     """The figures of the comparison on the bundled panel, the fit's seed and sampler settings:
@@ -167,3 +170,16 @@ def test_bundled_comparison_as_pre_registered(capsys):
     assert t["diff"] == pytest.approx(16.849, abs=0.01) and t["se"] == pytest.approx(9.435, abs=0.01)
     assert round(t["ess_min"]) == 7 and t["ess_min_country"] == "COL"
     assert p["decision"] == t["decision"] == "not adopted" and d["adopted"] is None
+    # docs/model.md, section 5, states these figures as the command prints them
+    text = " ".join((Path(__file__).parents[1] / "docs" / "model.md").read_text().split())
+    rho, nu = p["rho"], t["nu_e"]
+    for phrase in (
+        f"$\\rho$ = {rho['mean']:.2f} (90%: {rho['p5']:.2f} to {rho['p95']:.2f})",
+        f"a score of {p['elpd_loco']:.1f} against {d['current']['elpd_loco']:.1f}, a difference of "
+        f"{p['diff']:.1f} with standard error {p['se']:.1f}: not adopted",
+        f"$\\nu_e$ about {nu['median']:.1f} (90%: {nu['p5']:.1f} to {nu['p95']:.1f}), a score of "
+        f"{t['elpd_loco']:.1f}, a difference of {t['diff']:.1f} with standard error {t['se']:.1f}: "
+        "not adopted",
+        f"which {WORDS[len(t['ess_below_min'])]} countries missed (Colombia {round(t['ess_min'])})",
+    ):
+        assert phrase in text, phrase
