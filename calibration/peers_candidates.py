@@ -149,7 +149,8 @@ def report(c: Comparison) -> str:
         f"decision T: {t['reason']}",
         "result: "
         + (
-            f"candidate {d['adopted']} is adopted"
+            f"the rule adopts candidate {d['adopted']}; `calibration fit` does not implement it "
+            "and still fits the current form"
             if d["adopted"]
             else "neither candidate is adopted; the model stays as it is"
         ),
