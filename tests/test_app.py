@@ -1111,8 +1111,10 @@ def test_other_pages_run(module):
         # the periods' tables: each cell is the results file's figure for that origin and horizon
         origins = next(t for t in tables if "origin" in t.columns).set_index("origin")
         for o in results.panel.by_origin:
-            assert origins.loc[o.origin, f"{o.horizon} yr ahead"] == round(o.median_log_error * 100)
+            assert origins.loc[o.origin, f"{o.horizon} yr ahead"] == f"{o.median_log_error * 100:+.0f}"
         assert set(origins.index) == set(results.panel.origins)
+        cells = origins[[c for c in origins.columns if c.endswith("yr ahead")]]
+        assert (cells == "–").to_numpy().sum() == cells.size - len(results.panel.by_origin)
         shifts = next(t for t in tables if "80% held, period shift out %" in t.columns)
         assert shifts["80% held, period shift out %"].tolist() == [
             round(s.coverage_80_shift_removed * 100, 1) for s in results.panel.shift_removed

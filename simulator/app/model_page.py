@@ -201,13 +201,16 @@ def panel_table(b: PanelBacktest) -> pd.DataFrame:
 
 def origin_table(b: PanelBacktest) -> pd.DataFrame:
     """The panel model's median log error, ``ln(actual / p50)``, per origin (rows) and horizon
-    (columns), in log points x 100: one row per period the forecasts start from."""
+    (columns), in log points x 100 with its sign ("–" where the horizon is past the data): one
+    row per period the forecasts start from."""
     df = pd.DataFrame([s.model_dump() for s in b.by_origin])
     wide = df.pivot(index="origin", columns="horizon", values="median_log_error").sort_index()
-    wide = (wide * 100).round(0)
+    wide = (wide * 100).map(lambda v: "–" if pd.isna(v) else f"{v:+.0f}")
     wide.columns = [f"{h} yr ahead" for h in wide.columns]
-    held = df[df["horizon"] == df["horizon"].max()].set_index("origin")["coverage_80"]
-    wide[f"80% held at {df['horizon'].max()} yr %"] = (held * 100).round(0)
+    held = df[df["horizon"] == df["horizon"].max()].set_index("origin")["coverage_80"].reindex(wide.index)
+    wide[f"80% held at {df['horizon'].max()} yr %"] = (held * 100).map(
+        lambda v: "–" if pd.isna(v) else f"{v:.0f}"
+    )
     return wide.reset_index()
 
 
