@@ -46,13 +46,22 @@ from simulator.errors import InputError, InputErrors, OutputError
 from simulator.levers import ASSUMPTIONS
 from simulator.output import write_text_atomic
 from simulator.params import DEFAULT_PARAMS_PATH, FittedParams, LaplacePosterior, dump_params
-from simulator.settings import load_settings, unknown_variables
+from simulator.settings import MAX_SEED, load_settings, unknown_variables
 
 
 def _fiscal_year(text: str) -> int:
     t = text.strip().upper().removeprefix("FY")
     if not t.isdigit() or not 2000 <= int(t) <= 2100:
         raise argparse.ArgumentTypeError(f"expected a fiscal year such as FY2022, got {text!r}")
+    return int(t)
+
+
+def _seed(text: str) -> int:
+    t = text.strip()
+    if not t.isdigit() or int(t) > MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"expected a whole number from 0 to {MAX_SEED} (2^63-1), got {text!r}"
+        )
     return int(t)
 
 
@@ -137,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     pc.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
     pc.add_argument(
-        "--seed", type=int, default=SEED, help=f"seed of every form's sampler (default {SEED}, the fit's)"
+        "--seed", type=_seed, default=SEED, help=f"seed of every form's sampler (default {SEED}, the fit's)"
     )
     pc.add_argument(
         "--detail", action="store_true", help="also each candidate's per-country figures (text output)"

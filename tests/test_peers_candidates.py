@@ -138,6 +138,17 @@ def test_command_without_a_panel_is_a_clear_error(data_copy: Path, capsys):
     assert "peers.csv" in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("seed", ["-1", "1.5", "x", "9223372036854775808"])
+def test_command_bad_seed_is_a_clear_error(seed, capsys):
+    """A seed numpy refuses (negative) or that is no whole number: argparse's one-line error, not a
+    traceback from the sampler."""
+    with pytest.raises(SystemExit) as exc:
+        calibration_main(["peers", "candidates", "--seed", seed])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "--seed" in err and "whole number from 0 to 9223372036854775807" in err and "Traceback" not in err
+
+
 def test_command_with_too_few_series_is_a_clear_error(data_copy: Path, capsys):
     path = data_copy / "peers.csv"
     rows = list(csv.DictReader(path.open(encoding="utf-8")))
