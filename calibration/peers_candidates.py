@@ -28,7 +28,7 @@ CURRENT_LABEL = "current: damped, scaled"
 LABELS = {"P": "P: persistent AR(1) shocks", "T": "T: Student-t shocks"}
 RULE = (
     f"a candidate is adopted only if its elpd_loco beats the current form's by more than "
-    f"{pp.MARGIN_SE:g} SE of the per-country difference (sqrt(C) x sd), and for T every country's "
+    f"{peers_fit.MARGIN_SE:g} SE of the per-country difference (sqrt(C) x sd), and for T every country's "
     f"ESS is at least {pt.MIN_ESS:.0f}; if both qualify, the higher elpd_loco (commit ed95b3a)"
 )
 
@@ -56,9 +56,7 @@ def compare(
     isos = tuple(e.series.iso3 for e in entries)
     stats = [e.stats for e in entries]
     t0 = time.perf_counter()
-    current = peers.sample_panel(
-        peers_fit.loco_table(stats), "damped", seed=seed, shocks="scaled", sampler=sampler
-    )
+    current = peers_fit.current_batch(stats, seed=seed, sampler=sampler)
     t1 = time.perf_counter()
     p = pp.loco_scores(
         [pp.from_entry(e) for e in entries], seed=seed, countries=isos, sampler=sampler, current=current

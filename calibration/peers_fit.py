@@ -79,7 +79,7 @@ def _select_form(stats: tuple[peers.SeriesStats, ...], seed: int) -> tuple[list[
     scores, fits = {}, {}
     for form, shocks in CANDIDATES:
         hyper = peers.sample_panel(table, form, seed=seed, shocks=shocks)
-        scores[form, shocks] = np.array([peers.log_predictive(stats[i], hyper.fit(i)) for i in range(c)])
+        scores[form, shocks] = loco_log_densities(stats, hyper)
         fits[form, shocks] = hyper.fit(c)
     best = choose(scores)
     out = [
@@ -105,22 +105,49 @@ def loco_table(items: Sequence[_T]) -> list[list[_T | None]]:
     return [[None if i == j else s for j, s in enumerate(items)] for i in range(c)] + [list(items)]
 
 
-SCALED_MARGIN_SE = 2.0
-"""Scaled shocks replace constant ones only when their elpd_loco is higher by more than this many
-standard errors of the difference (fixed before the scaled form was first scored)."""
+def loco_log_densities(stats: Sequence[peers.SeriesStats], batch: peers.Hyper) -> np.ndarray:
+    """Each country's leave-one-country-out log density: country ``i`` under row ``i`` of a batch
+    fitted on :func:`loco_table` ``(stats)`` (the panel without it)."""
+    return np.array([peers.log_predictive(s, batch.fit(i)) for i, s in enumerate(stats)])
+
+
+def current_batch(
+    stats: Sequence[peers.SeriesStats],
+    *,
+    seed: int,
+    priors: peers.Priors = peers.PRIORS,
+    sampler: peers.Sampler = peers.SAMPLER,
+    current: peers.Hyper | None = None,
+) -> peers.Hyper:
+    """The current form's (damped, scaled) leave-one-country-out batch on :func:`loco_table`
+    ``(stats)``, which a candidate form is scored against; ``current`` if already made (same
+    table, seed, priors and sampler), checked to have one fit per country plus the full panel."""
+    if current is None:
+        current = peers.sample_panel(
+            loco_table(stats), "damped", seed=seed, shocks="scaled", priors=priors, sampler=sampler
+        )
+    if current.mu.shape[0] != len(stats) + 1:
+        raise ValueError(f"the current form's batch has {current.mu.shape[0]} fits, not {len(stats) + 1}")
+    return current
+
+
+MARGIN_SE = 2.0
+"""A form replaces the current one only when its elpd_loco is higher by more than this many
+standard errors of the per-country difference: the rule that adopted scaled shocks (724167a) and
+the one the candidates of ed95b3a were scored by, each fixed before its forms were scored."""
 
 
 def choose(scores: dict[Choice, np.ndarray]) -> Choice:
     """The shock form, then the trend form, from each candidate's per-country LOCO log densities.
 
     Shocks: scaled when, for the trend form that scores best with constant shocks, scaled shocks
-    beat constant ones by more than :data:`SCALED_MARGIN_SE` standard errors of the difference;
+    beat constant ones by more than :data:`MARGIN_SE` standard errors of the difference;
     otherwise constant (the simpler model keeps the benefit of the doubt). Trend form: the higher
     elpd_loco with those shocks, as before.
     """
     base = max(peers.FORMS, key=lambda f: scores[f, "constant"].sum())
     diff = scores[base, "scaled"] - scores[base, "constant"]
-    shocks: peers.Shocks = "scaled" if diff.sum() > SCALED_MARGIN_SE * loco_se(diff) else "constant"
+    shocks: peers.Shocks = "scaled" if diff.sum() > MARGIN_SE * loco_se(diff) else "constant"
     return max(peers.FORMS, key=lambda f: scores[f, shocks].sum()), shocks
 
 
@@ -130,7 +157,7 @@ def loco_se(diff: np.ndarray) -> float:
     return float(np.sqrt(len(diff)) * np.std(diff, ddof=1)) if len(diff) > 1 else np.inf
 
 
-def beats_current(diff: np.ndarray, margin_se: float) -> tuple[bool, str]:
+def beats_current(diff: np.ndarray, margin_se: float = MARGIN_SE) -> tuple[bool, str]:
     """A candidate form against the current one from the per-country differences of their LOCO
     log densities (candidate - current): adopted only if the elpd_loco difference is above
     ``margin_se`` standard errors (:func:`loco_se`); the decision and its reason in words."""

@@ -48,9 +48,6 @@ from calibration.peers_fit import SEED, PanelEntry
 
 RHO_BOUND = 0.9
 """``rho`` uniform on ``(-RHO_BOUND, RHO_BOUND)`` (the pre-registered prior)."""
-MARGIN_SE = 2.0
-"""The candidate is adopted only if its elpd_loco beats the current form's by more than this many
-standard errors of the per-country difference (the rule of commit ed95b3a)."""
 
 
 # --------------------------------------------------------------------------- data
@@ -291,22 +288,12 @@ def loco_scores(
     the fit without each country in turn and the fit on all of them, the same seed. ``current``:
     the current form's batch if already made (the same table, seed, priors and sampler)."""
     c = len(series)
-    loco = peers_fit.loco_table(series)
-    if current is None:
-        current = peers.sample_panel(
-            [[None if s is None else s.stats for s in row] for row in loco],
-            "damped",
-            seed=seed,
-            shocks="scaled",
-            priors=priors,
-            sampler=sampler,
-        )
-    if current.mu.shape[0] != c + 1:
-        raise ValueError(f"the current form's batch has {current.mu.shape[0]} fits, not {c + 1}")
-    cand = sample_panel(loco, "damped", seed=seed, priors=priors, sampler=sampler)
+    stats = [s.stats for s in series]
+    current = peers_fit.current_batch(stats, seed=seed, priors=priors, sampler=sampler, current=current)
+    cand = sample_panel(peers_fit.loco_table(series), "damped", seed=seed, priors=priors, sampler=sampler)
     return LocoScores(
         countries=tuple(countries) or tuple(str(i) for i in range(c)),
-        current=np.array([peers.log_predictive(series[i].stats, current.fit(i)) for i in range(c)]),
+        current=peers_fit.loco_log_densities(stats, current),
         persistent=np.array([log_predictive(series[i], cand.fit(i)) for i in range(c)]),
         current_fit=current.fit(c),
         persistent_fit=cand.fit(c),
@@ -315,9 +302,10 @@ def loco_scores(
 
 
 def decide(scores: LocoScores) -> tuple[bool, str]:
-    """The pre-registered rule: P only if its elpd_loco is higher by more than :data:`MARGIN_SE`
-    standard errors of the per-country difference; the decision and its reason."""
-    return peers_fit.beats_current(scores.diff, MARGIN_SE)
+    """The pre-registered rule: P only if its elpd_loco is higher by more than
+    :data:`peers_fit.MARGIN_SE` standard errors of the per-country difference; the decision and
+    its reason."""
+    return peers_fit.beats_current(scores.diff)
 
 
 def rho_summary(scores: LocoScores) -> dict[str, float]:

@@ -30,7 +30,7 @@ integrates over too). Its effective sample size decides whether the score is rel
 (:data:`MIN_ESS`).
 
 Decision (:func:`decide`): T is adopted only if its leave-one-country-out elpd beats the current
-form's by more than :data:`MARGIN_SE` standard errors of the per-country difference and every
+form's by more than :data:`peers_fit.MARGIN_SE` standard errors of the per-country difference and every
 country's ESS is at least :data:`MIN_ESS`.
 """
 
@@ -53,9 +53,6 @@ PROPOSALS = 10
 before any score was seen, for precision only."""
 MIN_ESS = 100.0
 """Pre-registered: a country's effective sample size below this makes T's score unreliable."""
-MARGIN_SE = 2.0
-"""Pre-registered: T must beat the current form's elpd_loco by more than this many standard
-errors of the per-country difference."""
 
 
 # --------------------------------------------------------------------------- the panel
@@ -248,14 +245,8 @@ def loco_scores(
     c = len(stats)
     table = peers_fit.loco_table(stats)
     t0 = time.perf_counter()
-    hyper = (
-        current
-        if current is not None
-        else peers.sample_panel(table, "damped", seed=seed, shocks="scaled", sampler=sampler)
-    )
-    if hyper.mu.shape[0] != c + 1:
-        raise ValueError(f"the current form's batch has {hyper.mu.shape[0]} fits, not {c + 1}")
-    current_logp = np.array([peers.log_predictive(stats[i], hyper.fit(i)) for i in range(c)])
+    hyper = peers_fit.current_batch(stats, seed=seed, sampler=sampler, current=current)
+    current_logp = peers_fit.loco_log_densities(stats, hyper)
     t1 = time.perf_counter()
     th = sample_panel_t(table, "damped", seed=seed, sampler=sampler)
     t2 = time.perf_counter()
@@ -277,10 +268,11 @@ def loco_scores(
 
 def decide(scores: LocoScores) -> tuple[bool, str]:
     """The pre-registered rule: adopt T only if every country's ESS is at least :data:`MIN_ESS`
-    and its elpd_loco beats the current form's by more than :data:`MARGIN_SE` standard errors."""
+    and its elpd_loco beats the current form's by more than :data:`peers_fit.MARGIN_SE` standard
+    errors."""
     if scores.ess.min() < MIN_ESS:
         return False, f"not adopted: an effective sample size is {scores.ess.min():.0f} < {MIN_ESS:.0f}"
-    return peers_fit.beats_current(scores.diff, MARGIN_SE)
+    return peers_fit.beats_current(scores.diff)
 
 
 def nu_e_summary(scores: LocoScores) -> dict[str, float]:
